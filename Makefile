@@ -1,0 +1,104 @@
+# bpftune build.  `make` builds everything into build/; `sudo make run`
+# runs the daemon in the foreground; `sudo make test` runs every test.
+
+BUILD ?= build
+CC ?= gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+prefix ?= /usr
+sbindir ?= $(prefix)/sbin
+libdir ?= $(prefix)/lib64
+includedir ?= $(prefix)/include
+mandir ?= $(prefix)/share/man
+BPFTUNE_LIBDIR ?= $(libdir)/bpftune
+
+PKGS := libbpf libcap libnl-3.0 libnl-route-3.0
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS ?= -g -O2
+CFLAGS += -Wall -Wextra -Werror -fPIC -Iinclude -I$(BUILD) $(PKG_CFLAGS) \
+	  -DBPFTUNE_LIBDIR='"$(BPFTUNE_LIBDIR)"'
+LDFLAGS ?=
+ifeq ($(SANITIZE),1)
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+endif
+RPATH := -Wl,-rpath,'$$ORIGIN:$$ORIGIN/..:$(libdir)'
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Iinclude -I$(BUILD) \
+	      -Wall -Werror -Wno-unused-function
+
+LIB_SRCS := log.c caps.c netns.c sysctl.c journal.c tuner.c bpfload.c \
+	    support.c plugin.c loop.c
+LIB_OBJS := $(addprefix $(BUILD)/src/,$(LIB_SRCS:.c=.o))
+BIN_OBJS := $(BUILD)/src/main.o $(BUILD)/src/options.o
+
+# Every folder under tuners/ is a tuner: adding one touches no core file.
+TUNERS := $(notdir $(patsubst %/,%,$(dir $(wildcard tuners/*/*.bpf.c))))
+TUNER_SOS := $(foreach t,$(TUNERS),$(BUILD)/tuners/$(t)_tuner.so)
+
+HEADERS := $(wildcard include/bpftune/*.h) src/core.h
+
+.PHONY: all clean run test unit deps install uninstall
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: $(BUILD)/bpftune $(BUILD)/libbpftune.so $(TUNER_SOS)
+
+$(BUILD)/vmlinux.h:
+	@mkdir -p $(@D)
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+
+$(BUILD)/%.bpf.o: %.bpf.c $(BUILD)/vmlinux.h $(HEADERS)
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -I$(dir $<) -c $< -o $@
+
+$(BUILD)/src/probe.skel.h: $(BUILD)/src/probe.bpf.o
+	$(BPFTOOL) gen skeleton $< name probe_bpf > $@
+
+$(BUILD)/tuners/%.skel.h: $(BUILD)/tuners/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $(notdir $*)_bpf > $@
+
+$(BUILD)/src/support.o: $(BUILD)/src/probe.skel.h
+
+$(BUILD)/src/%.o: src/%.c $(HEADERS) src/options.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -I$(BUILD)/src -c $< -o $@
+
+$(BUILD)/libbpftune.so: $(LIB_OBJS)
+	$(CC) -shared $(LDFLAGS) -Wl,-soname,libbpftune.so.0 -o $@ $^ $(PKG_LIBS)
+	ln -sf libbpftune.so $(BUILD)/libbpftune.so.0
+
+$(BUILD)/bpftune: $(BIN_OBJS) $(BUILD)/libbpftune.so
+	$(CC) $(LDFLAGS) -o $@ $(BIN_OBJS) -L$(BUILD) -lbpftune $(PKG_LIBS) $(RPATH)
+
+# tuners/<t>/<t>.bpf.c + <t>.c -> build/tuners/<t>_tuner.so
+define tuner_rules
+$(BUILD)/tuners/$(1)/$(1).o: tuners/$(1)/$(1).c $(BUILD)/tuners/$(1)/$(1).skel.h $(HEADERS)
+	@mkdir -p $$(@D)
+	$$(CC) $$(CFLAGS) -Ituners/$(1) -I$(BUILD)/tuners/$(1) -c $$< -o $$@
+$(BUILD)/tuners/$(1)_tuner.so: $(BUILD)/tuners/$(1)/$(1).o $(BUILD)/libbpftune.so
+	$$(CC) -shared $$(LDFLAGS) -o $$@ $$< -L$(BUILD) -lbpftune $$(PKG_LIBS) $$(RPATH)
+endef
+$(foreach t,$(TUNERS),$(eval $(call tuner_rules,$(t))))
+
+deps:
+	@scripts/deps.sh build
+
+run: deps
+	$(MAKE) all
+	$(BUILD)/bpftune -s -l $(BUILD)/tuners $(RUN_ARGS)
+
+test: deps
+	@scripts/deps.sh test
+	$(MAKE) all
+	$(MAKE) -s unit-bins
+	tests/run.sh $(TESTS)
+
+include tests/unit/unit.mk
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * BPF-side helpers for tuners: the per-tuner ring buffer, event rate
+ * limiting, sampling, netns cookies, and the attach-tier macros.
+ *
+ * Include this once from a tuner's <name>.bpf.c, after vmlinux.h.
+ */
+#ifndef BPFTUNE_BPFTUNE_BPF_H
+#define BPFTUNE_BPFTUNE_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpftune/bpftune.h>
+
+/* Set by the core before load (see bpftune_bpf_open()). */
+const volatile __u32 bpftune_learning_rate = BPFTUNE_RATE_DEFAULT;
+const volatile __u32 bpftune_daemon_pid;
+/* Same (netns, scenario, key) event is dropped within this interval. */
+const volatile __u64 bpftune_event_interval_ns = 25000000ULL;
+
+/* Each tuner has its own ring buffer; the core finds it by this name. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 * 1024);
+} bpftune_events SEC(".maps");
+
+struct bpftune_ratelimit_key {
+	__u64 netns_cookie;
+	__u64 key;
+	__u32 scenario;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct bpftune_ratelimit_key);
+	__type(value, __u64);
+} bpftune_ratelimit SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} bpftune_sample_count SEC(".maps");
+
+char LICENSE[] SEC("license") = "GPL";
+
+/*
+ * True when an event for (netns, scenario, key) was sent less than
+ * bpftune_event_interval_ns ago; otherwise records now and returns false.
+ */
+static __always_inline int bpftune_ratelimited(__u64 netns_cookie,
+					       __u32 scenario, __u64 key)
+{
+	struct bpftune_ratelimit_key rk = {
+		.netns_cookie = netns_cookie,
+		.key = key,
+		.scenario = scenario,
+	};
+	__u64 now = bpf_ktime_get_ns();
+	__u64 *last;
+
+	last = bpf_map_lookup_elem(&bpftune_ratelimit, &rk);
+	if (last && now - *last < bpftune_event_interval_ns)
+		return 1;
+	bpf_map_update_elem(&bpftune_ratelimit, &rk, &now, BPF_ANY);
+	return 0;
+}
+
+/* Returns true once every 2^shift calls on this CPU: for hot hooks. */
+static __always_inline int bpftune_sample(__u32 shift)
+{
+	__u32 zero = 0;
+	__u64 *count = bpf_map_lookup_elem(&bpftune_sample_count, &zero);
+
+	if (!count)
+		return 0;
+	*count += 1;
+	return (*count & ((1ULL << shift) - 1)) == 0;
+}
+
+/* Post an event unless an identical one was posted very recently. */
+static __always_inline int bpftune_send(__u64 netns_cookie, __u32 scenario,
+					__u64 key, const __u64 *values,
+					int nvalues)
+{
+	struct bpftune_event *ev;
+	int i;
+
+	if (bpftune_ratelimited(netns_cookie, scenario, key))
+		return 0;
+	ev = bpf_ringbuf_reserve(&bpftune_events, sizeof(*ev), 0);
+	if (!ev)
+		return 0;
+	ev->netns_cookie = netns_cookie;
+	ev->scenario = scenario;
+	ev->pid = bpf_get_current_pid_tgid() >> 32;
+	for (i = 0; i < BPFTUNE_EVENT_VALUES; i++)
+		ev->values[i] = i < nvalues ? values[i] : 0;
+	bpf_ringbuf_submit(ev, 0);
+	return 1;
+}
+
+/*
+ * The netns cookie of a socket, read with CO-RE.  bpf_get_netns_cookie()
+ * is not allowed in tracing programs on every kernel; the field holds the
+ * same value.
+ */
+static __always_inline __u64 bpftune_net_cookie(struct net *net)
+{
+	if (!net)
+		return 0;
+	if (bpf_core_field_exists(net->net_cookie))
+		return BPF_CORE_READ(net, net_cookie);
+	return 0;
+}
+
+static __always_inline struct net *bpftune_sk_net(struct sock *sk)
+{
+	return BPF_CORE_READ(sk, __sk_common.skc_net.net);
+}
+
+static __always_inline __u64 bpftune_sk_netns_cookie(struct sock *sk)
+{
+	return bpftune_net_cookie(bpftune_sk_net(sk));
+}
+
+/* sk_userlocks became a plain u8 in 6.9; the probed read handles both. */
+static __always_inline __u32 bpftune_sk_userlocks(struct sock *sk)
+{
+	return BPF_CORE_READ_BITFIELD_PROBED(sk, sk_userlocks);
+}
+
+/*
+ * Attach tiers.  A hook's logic lives in one static __always_inline
+ * function; these macros emit its thin entry programs, one per tier,
+ * named <hook>__fentry, <hook>__tp and <hook>__kprobe.  The user side
+ * (bpftune_bpf_open()) keeps the best tier the kernel allows for each hook
+ * and turns autoload off for the others.  Every variant is compiled in
+ * every build.
+ */
+#define BPFTUNE_FENTRY(hook, func, args...)                                    \
+	SEC("fentry/" #func) int BPF_PROG(hook##__fentry, ##args)
+#define BPFTUNE_TP_BTF(hook, tp, args...)                                      \
+	SEC("tp_btf/" #tp) int BPF_PROG(hook##__tp, ##args)
+#define BPFTUNE_KPROBE(hook, func, args...)                                    \
+	SEC("kprobe/" #func) int BPF_KPROBE(hook##__kprobe, ##args)
+
+/* A hook whose function and tracepoint both take (t1 a1). */
+#define BPFTUNE_HOOK1(hook, func, tp, t1, a1)                                  \
+	BPFTUNE_FENTRY(hook, func, t1 a1)                                      \
+	{                                                                      \
+		return hook(a1);                                               \
+	}                                                                      \
+	BPFTUNE_TP_BTF(hook, tp, t1 a1)                                        \
+	{                                                                      \
+		return hook(a1);                                               \
+	}                                                                      \
+	BPFTUNE_KPROBE(hook, func, t1 a1)                                      \
+	{                                                                      \
+		return hook(a1);                                               \
+	}
+
+/* Same, for hooks taking (t1 a1, t2 a2). */
+#define BPFTUNE_HOOK2(hook, func, tp, t1, a1, t2, a2)                          \
+	BPFTUNE_FENTRY(hook, func, t1 a1, t2 a2)                               \
+	{                                                                      \
+		return hook(a1, a2);                                           \
+	}                                                                      \
+	BPFTUNE_TP_BTF(hook, tp, t1 a1, t2 a2)                                 \
+	{                                                                      \
+		return hook(a1, a2);                                           \
+	}                                                                      \
+	BPFTUNE_KPROBE(hook, func, t1 a1, t2 a2)                               \
+	{                                                                      \
+		return hook(a1, a2);                                           \
+	}
+
+#endif /* BPFTUNE_BPFTUNE_BPF_H */

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The tuner API: what a tuner plugin (<name>_tuner.so) may call, and what it
+ * must export.  A tuner exports:
+ *
+ *	int init(struct bpftune_tuner *tuner);
+ *	void fini(struct bpftune_tuner *tuner);
+ *	void event_handler(struct bpftune_tuner *tuner,
+ *			   const struct bpftune_event *event);
+ *	void summary(struct bpftune_tuner *tuner);	(optional)
+ *
+ * init() declares tunables and scenarios, opens its BPF skeleton with
+ * bpftune_bpf_open(), adjusts it and calls bpftune_bpf_attach().  The core
+ * owns every sysctl read and write, the netns map, logging, the journal
+ * and the summary; a tuner never writes /proc/sys itself.
+ */
+#ifndef BPFTUNE_LIBBPFTUNE_H
+#define BPFTUNE_LIBBPFTUNE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <syslog.h>
+#include <bpf/libbpf.h>
+#include <bpftune/bpftune.h>
+
+#define BPFTUNE_VERSION "0.1.0"
+#define BPFTUNE_MAX_VALUES 3
+#define BPFTUNE_NAME_LEN 64
+#define BPFTUNE_MAX_HOOKS 16
+#define BPFTUNE_GLOBAL_NETNS 0ULL
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
+struct bpftune_tuner;
+
+/* Attach tiers, best first. */
+enum bpftune_tier {
+	BPFTUNE_TIER_FENTRY,
+	BPFTUNE_TIER_TRACEPOINT,
+	BPFTUNE_TIER_KPROBE,
+	BPFTUNE_TIER_NONE,
+	BPFTUNE_TIER_COUNT = BPFTUNE_TIER_NONE,
+};
+
+/* Tunable flags. */
+#define BPFTUNE_NETNS (1U << 0)	   /* per network namespace */
+#define BPFTUNE_GLOBAL (1U << 1)   /* one value for the whole system */
+#define BPFTUNE_OPTIONAL (1U << 2) /* may be absent (e.g. IPv6 off) */
+#define BPFTUNE_STRING (1U << 3)   /* written as text, not numbers */
+
+struct bpftune_tunable_desc {
+	unsigned int id;	/* tuner's own index, 0..n-1 */
+	const char *name;	/* sysctl name, e.g. "net.ipv4.tcp_rmem" */
+	unsigned int flags;
+	unsigned int nvalues;	/* numbers in the sysctl (1..3) */
+	/* Safety bounds per value; the core clamps every write to them. */
+	long long min[BPFTUNE_MAX_VALUES];
+	long long max[BPFTUNE_MAX_VALUES];
+	/* Optional: write by other means (e.g. netlink); NULL = sysctl. */
+	int (*write)(struct bpftune_tuner *tuner, unsigned long long netns_cookie,
+		     const long long *values);
+};
+
+struct bpftune_scenario_desc {
+	unsigned int id;
+	const char *name;	 /* short, e.g. "rmem nearly full" */
+	const char *description; /* one sentence: why this rule exists */
+};
+
+/* --- logging --- */
+void bpftune_log(int level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+#define bpftune_err(fmt, ...) bpftune_log(LOG_ERR, fmt, ##__VA_ARGS__)
+#define bpftune_warn(fmt, ...) bpftune_log(LOG_WARNING, fmt, ##__VA_ARGS__)
+#define bpftune_info(fmt, ...) bpftune_log(LOG_INFO, fmt, ##__VA_ARGS__)
+#define bpftune_debug(fmt, ...) bpftune_log(LOG_DEBUG, fmt, ##__VA_ARGS__)
+
+/* --- tuner identity and private data --- */
+const char *bpftune_tuner_name(const struct bpftune_tuner *tuner);
+void bpftune_tuner_set_priv(struct bpftune_tuner *tuner, void *priv);
+void *bpftune_tuner_priv(const struct bpftune_tuner *tuner);
+
+/* --- tunables and scenarios --- */
+int bpftune_tunables_declare(struct bpftune_tuner *tuner,
+			     const struct bpftune_tunable_desc *tunables,
+			     unsigned int ntunables,
+			     const struct bpftune_scenario_desc *scenarios,
+			     unsigned int nscenarios);
+/* Replace the upper bound of one value (e.g. computed from RAM at init). */
+int bpftune_tunable_set_max(struct bpftune_tuner *tuner, unsigned int tunable,
+			    unsigned int index, long long max);
+/* True when the tunable exists on this system and is not disabled. */
+bool bpftune_tunable_usable(struct bpftune_tuner *tuner, unsigned int tunable,
+			    unsigned long long netns_cookie);
+
+/* Read the current values of a tunable in a netns (0 = global). */
+int bpftune_sysctl_get(struct bpftune_tuner *tuner, unsigned long long netns_cookie,
+		       unsigned int tunable, long long *values);
+
+/*
+ * The single path for every change: checks the tuner is enabled in that
+ * netns, clamps to the tunable's bounds, journals the original value,
+ * writes (not in dry-run mode), logs what and why, and records it for the
+ * summary.  Returns 1 when a change was made (or advised), 0 when nothing
+ * needed doing, <0 on error.
+ */
+int bpftune_sysctl_update(struct bpftune_tuner *tuner,
+			  unsigned long long netns_cookie, unsigned int tunable,
+			  const long long *values, unsigned int scenario,
+			  const char *why_fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+int bpftune_sysctl_update_str(struct bpftune_tuner *tuner,
+			      unsigned long long netns_cookie,
+			      unsigned int tunable, const char *value,
+			      unsigned int scenario, const char *why_fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+/* --- per-netns enable state --- */
+bool bpftune_netns_enabled(struct bpftune_tuner *tuner,
+			   unsigned long long netns_cookie);
+void bpftune_netns_disable(struct bpftune_tuner *tuner,
+			   unsigned long long netns_cookie, const char *why);
+const char *bpftune_netns_str(unsigned long long netns_cookie, char *buf,
+			      size_t len);
+
+/* --- global settings --- */
+unsigned int bpftune_learning_rate(void);
+bool bpftune_dry_run(void);
+int bpftune_cgroup_fd(void);
+unsigned long long bpftune_ram_bytes(void);
+
+/* --- BPF --- */
+/*
+ * Open a skeleton, set the core's globals (learning rate, daemon pid),
+ * choose the attach tier of each hook.  Use as:
+ *	skel = bpftune_bpf_open(tuner, tcp_buffer_bpf);
+ */
+#define bpftune_bpf_open(tuner, skel_name)                                     \
+	({                                                                     \
+		struct skel_name *__s = skel_name##__open();                   \
+		if (__s && bpftune_bpf_opened(tuner, __s->skeleton, __s->obj)) { \
+			skel_name##__destroy(__s);                             \
+			__s = NULL;                                            \
+		}                                                              \
+		__s;                                                           \
+	})
+int bpftune_bpf_opened(struct bpftune_tuner *tuner,
+		       struct bpf_object_skeleton *skeleton,
+		       struct bpf_object *obj);
+/* Load, attach and register the ring buffer of the opened skeleton. */
+int bpftune_bpf_attach(struct bpftune_tuner *tuner);
+/* Attach a cgroup program (sockops, sysctl...) to the -c cgroup. */
+int bpftune_cgroup_attach(struct bpftune_tuner *tuner,
+			  struct bpf_program *prog);
+/* Tier chosen for a hook group, BPFTUNE_TIER_NONE if none. */
+enum bpftune_tier bpftune_hook_tier(struct bpftune_tuner *tuner,
+				    const char *hook);
+const char *bpftune_tier_name(enum bpftune_tier tier);
+/* True in -S mode: init only reports, nothing is loaded or written. */
+bool bpftune_support_only(void);
+
+/* --- event loop --- */
+typedef void (*bpftune_fd_cb)(int fd, unsigned int events, void *ctx);
+typedef void (*bpftune_timer_cb)(void *ctx);
+int bpftune_loop_add_fd(int fd, bpftune_fd_cb cb, void *ctx);
+void bpftune_loop_del_fd(int fd);
+/* Periodic timer; returns an id for bpftune_timer_del(). */
+int bpftune_timer_add(unsigned int interval_ms, bpftune_timer_cb cb,
+		      void *ctx);
+void bpftune_timer_del(int id);
+
+#endif /* BPFTUNE_LIBBPFTUNE_H */

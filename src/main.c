@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: GPL-2.0
+/* bpftune: options, start-up wiring, shutdown. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "core.h"
+#include "options.h"
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+/* The root of the cgroup2 hierarchy, from /proc/self/mountinfo. */
+static int find_cgroup2(char *path, size_t len)
+{
+	char line[1024], mnt[PATH_MAX], fstype[64];
+	int found = -ENOENT;
+	FILE *f;
+
+	f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return -errno;
+	while (found && fgets(line, sizeof(line), f)) {
+		const char *sep = strstr(line, " - ");
+
+		if (!sep || sscanf(sep, " - %63s", fstype) != 1 ||
+		    strcmp(fstype, "cgroup2"))
+			continue;
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1) {
+			snprintf(path, len, "%s", mnt);
+			found = 0;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+static int open_cgroup(const char *requested)
+{
+	struct statfs sfs;
+	int fd, err;
+
+	if (requested)
+		snprintf(bpftune_cfg.cgroup_path, sizeof(bpftune_cfg.cgroup_path),
+			 "%s", requested);
+	else if (find_cgroup2(bpftune_cfg.cgroup_path,
+			      sizeof(bpftune_cfg.cgroup_path))) {
+		bpftune_warn("no cgroup2 mount found; cgroup-based tuning is off");
+		return -ENOENT;
+	}
+	fd = open(bpftune_cfg.cgroup_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		bpftune_err("--cgroup %s: %s", bpftune_cfg.cgroup_path,
+			    strerror(-err));
+		return err;
+	}
+	if (fstatfs(fd, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC) {
+		bpftune_err("--cgroup %s is not a cgroup v2 directory",
+			    bpftune_cfg.cgroup_path);
+		close(fd);
+		return -EINVAL;
+	}
+	bpftune_cfg.cgroup_fd = fd;
+	return 0;
+}
+
+static void try_memlock(void)
+{
+	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+
+	/* Kernels >= 5.11 charge BPF memory to the memory cgroup; failing
+	 * here (no CAP_SYS_RESOURCE) is only a problem on older kernels. */
+	bpftune_cap_raise();
+	if (setrlimit(RLIMIT_MEMLOCK, &rl))
+		bpftune_debug("cannot raise RLIMIT_MEMLOCK (%s); fine on kernels >= 5.11",
+			      strerror(errno));
+	bpftune_cap_lower();
+}
+
+static int load_plugins(const struct bpftune_options *o)
+{
+	int i, n = 0;
+
+	n += bpftune_plugins_load_dir(BPFTUNE_LIBDIR, o->allow, o->nallow);
+	n += bpftune_plugins_load_dir(BPFTUNE_LOCAL_LIBDIR, o->allow, o->nallow);
+	for (i = 0; i < o->nlibdirs; i++)
+		n += bpftune_plugins_load_dir(o->libdirs[i], o->allow, o->nallow);
+	return n;
+}
+
+static int do_support(const struct bpftune_options *o)
+{
+	struct bpftune_support support;
+	struct bpftune_tuner *tuner;
+	int err;
+
+	err = bpftune_support_probe(&support);
+	bpftune_support_print(&support);
+	if (err)
+		return 1;
+	if (bpftune_netns_init())
+		return 1;
+	load_plugins(o);
+	printf("tuners:\n");
+	for (tuner = bpftune_tuners(); tuner; tuner = tuner->next)
+		bpftune_bpf_print_tiers(tuner);
+	bpftune_plugins_unload_all();
+	return 0;
+}
+
+static int do_restore(void)
+{
+	int err;
+
+	err = bpftune_netns_init();
+	if (err)
+		return 1;
+	err = bpftune_journal_restore(bpftune_cfg.state_dir);
+	if (err)
+		bpftune_err("restore from %s incomplete: %s", bpftune_cfg.state_dir,
+			    strerror(-err));
+	return err ? 1 : 0;
+}
+
+static void print_summaries(void)
+{
+	struct bpftune_tuner *tuner;
+
+	for (tuner = bpftune_tuners(); tuner; tuner = tuner->next)
+		bpftune_tuner_print_summary(tuner);
+}
+
+static int run(const struct bpftune_options *o)
+{
+	struct bpftune_support support;
+	int err, started;
+
+	err = bpftune_support_probe(&support);
+	if (err) {
+		bpftune_err("no BPF attach tier works on this kernel; run bpftune -S for details");
+		return 1;
+	}
+	bpftune_info("bpftune %s starting: best attach tier %s%s%s",
+		     BPFTUNE_VERSION,
+		     bpftune_tier_name(bpftune_support_effective(&support)),
+		     bpftune_cfg.dry_run ? ", dry run (advice only)" : "",
+		     bpftune_cfg.rollback ? ", rollback on exit" : "");
+	try_memlock();
+	err = bpftune_netns_init();
+	if (err) {
+		bpftune_err("cannot set up netns handling: %s", strerror(-err));
+		return 1;
+	}
+	if (!bpftune_cfg.dry_run) {
+		err = bpftune_journal_open(bpftune_cfg.state_dir);
+		if (err) {
+			bpftune_err("cannot open journal in %s: %s",
+				    bpftune_cfg.state_dir, strerror(-err));
+			return 1;
+		}
+	}
+	if (open_cgroup(o->cgroup) && o->cgroup)
+		return 1;
+	err = bpftune_loop_init();
+	if (err) {
+		bpftune_err("cannot set up the event loop: %s", strerror(-err));
+		return 1;
+	}
+	started = load_plugins(o);
+	if (!started) {
+		bpftune_err("no tuner started");
+		err = 1;
+		goto out;
+	}
+	bpftune_info("%d tuner(s) running", started);
+	if (o->daemonize && daemon(0, 0)) {
+		bpftune_err("cannot daemonize: %s", strerror(errno));
+		err = 1;
+		goto out;
+	}
+	err = bpftune_loop_run();
+	if (err)
+		bpftune_err("event loop failed: %s", strerror(-err));
+out:
+	print_summaries();
+	bpftune_plugins_unload_all();
+	if (bpftune_cfg.rollback && !bpftune_cfg.dry_run &&
+	    bpftune_journal_restore(bpftune_cfg.state_dir))
+		err = 1;
+	bpftune_journal_close();
+	bpftune_loop_fini();
+	bpftune_netns_fini();
+	return err ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct bpftune_options o;
+	char err[256];
+	int ret;
+
+	if (bpftune_parse_options(argc, argv, &o, err, sizeof(err))) {
+		fprintf(stderr, "bpftune: %s (see bpftune --help)\n", err);
+		return 2;
+	}
+	switch (o.action) {
+	case BPFTUNE_HELP:
+		bpftune_usage(stdout);
+		return 0;
+	case BPFTUNE_VERSION_INFO:
+		printf("bpftune %s (libbpf %s)\n", BPFTUNE_VERSION,
+		       libbpf_version_string());
+		return 0;
+	case BPFTUNE_PRINT_LIBDIR:
+		printf("%s\n", BPFTUNE_LIBDIR);
+		return 0;
+	default:
+		break;
+	}
+	bpftune_cfg.learning_rate = o.learning_rate;
+	bpftune_cfg.dry_run = o.dry_run;
+	bpftune_cfg.rollback = o.rollback;
+	bpftune_cfg.debug = o.debug;
+	bpftune_cfg.max_tier = o.max_tier;
+	bpftune_cfg.support_only = o.action == BPFTUNE_SUPPORT;
+	if (o.state_dir)
+		snprintf(bpftune_cfg.state_dir, sizeof(bpftune_cfg.state_dir), "%s",
+			 o.state_dir);
+	bpftune_log_init(o.to_stderr || o.action != BPFTUNE_RUN, o.debug);
+	if (o.action != BPFTUNE_RESTORE && bpftune_caps_init())
+		bpftune_warn("running with all capabilities");
+	if (o.action == BPFTUNE_SUPPORT)
+		ret = do_support(&o);
+	else if (o.action == BPFTUNE_RESTORE)
+		ret = do_restore();
+	else
+		ret = run(&o);
+	bpftune_log_fini();
+	return ret;
+}

@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Network namespaces: netns cookie <-> an open namespace fd.
+ *
+ * Namespaces are found by scanning /proc/<pid>/ns/net and /run/netns.  A
+ * namespace that a later scan no longer finds (no process in it, no bind
+ * mount) is dropped and its fd closed, so the daemon never keeps a dead
+ * namespace alive and never retries it.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core.h"
+
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
+
+static struct bpftune_netns *netns_head;
+static int self_ns_fd = -1;
+static unsigned long long global_cookie;
+static ino_t global_ino;
+static struct timespec last_scan;
+
+static int socket_cookie(unsigned long long *cookie)
+{
+	socklen_t len = sizeof(*cookie);
+	int sock, err = 0;
+
+	sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (sock < 0)
+		return -errno;
+	if (getsockopt(sock, SOL_SOCKET, SO_NETNS_COOKIE, cookie, &len))
+		err = -errno;
+	close(sock);
+	return err;
+}
+
+int bpftune_netns_fd_cookie(int ns_fd, unsigned long long *cookie)
+{
+	int err;
+
+	bpftune_cap_raise();
+	if (setns(ns_fd, CLONE_NEWNET)) {
+		err = -errno;
+		goto out;
+	}
+	err = socket_cookie(cookie);
+	if (setns(self_ns_fd, CLONE_NEWNET)) {
+		/* Cannot get back: every later sysctl would go astray. */
+		bpftune_err("cannot return to own netns: %s", strerror(errno));
+		abort();
+	}
+out:
+	bpftune_cap_lower();
+	return err;
+}
+
+unsigned long long bpftune_netns_global_cookie(void)
+{
+	return global_cookie;
+}
+
+struct bpftune_netns *bpftune_netns_list(void)
+{
+	return netns_head;
+}
+
+struct bpftune_netns *bpftune_netns_find(unsigned long long cookie)
+{
+	struct bpftune_netns *ns;
+
+	if (cookie == BPFTUNE_GLOBAL_NETNS)
+		cookie = global_cookie;
+	for (ns = netns_head; ns; ns = ns->next)
+		if (ns->cookie == cookie)
+			return ns;
+	return NULL;
+}
+
+static struct bpftune_netns *find_ino(ino_t ino)
+{
+	struct bpftune_netns *ns;
+
+	for (ns = netns_head; ns; ns = ns->next)
+		if (ns->ino == ino)
+			return ns;
+	return NULL;
+}
+
+static void add_ns(const char *path)
+{
+	struct bpftune_netns *ns;
+	unsigned long long cookie;
+	struct stat st;
+	int fd;
+
+	if (stat(path, &st))
+		return;
+	ns = find_ino(st.st_ino);
+	if (ns) {
+		ns->seen = true;
+		return;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (bpftune_netns_fd_cookie(fd, &cookie)) {
+		close(fd);
+		return;
+	}
+	ns = calloc(1, sizeof(*ns));
+	if (!ns) {
+		close(fd);
+		return;
+	}
+	ns->cookie = cookie;
+	ns->ino = st.st_ino;
+	ns->fd = fd;
+	ns->seen = true;
+	ns->next = netns_head;
+	netns_head = ns;
+	bpftune_debug("netns %llu (inode %lu) found at %s", cookie,
+		      (unsigned long)st.st_ino, path);
+}
+
+static void scan_dir(const char *dir, bool pids)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (pids && !isdigit((unsigned char)de->d_name[0]))
+			continue;
+		snprintf(path, sizeof(path), pids ? "%s/%s/ns/net" : "%s/%s",
+			 dir, de->d_name);
+		add_ns(path);
+	}
+	closedir(d);
+}
+
+static void drop_unseen(void)
+{
+	struct bpftune_netns **pp = &netns_head, *ns;
+
+	while ((ns = *pp)) {
+		if (ns->seen || ns->ino == global_ino) {
+			pp = &ns->next;
+			continue;
+		}
+		bpftune_debug("netns %llu is gone; forgetting it", ns->cookie);
+		*pp = ns->next;
+		close(ns->fd);
+		free(ns);
+	}
+}
+
+int bpftune_netns_scan(void)
+{
+	struct bpftune_netns *ns;
+
+	for (ns = netns_head; ns; ns = ns->next)
+		ns->seen = false;
+	bpftune_cap_raise();
+	scan_dir("/proc", true);
+	scan_dir("/run/netns", false);
+	bpftune_cap_lower();
+	drop_unseen();
+	clock_gettime(CLOCK_MONOTONIC, &last_scan);
+	return 0;
+}
+
+struct bpftune_netns *bpftune_netns_lookup(unsigned long long cookie)
+{
+	struct bpftune_netns *ns = bpftune_netns_find(cookie);
+	struct timespec now;
+
+	if (ns)
+		return ns;
+	/* Unknown cookie: a namespace created since the last scan.  Rescan,
+	 * but not more than ten times a second. */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if ((now.tv_sec - last_scan.tv_sec) * 1000 +
+		    (now.tv_nsec - last_scan.tv_nsec) / 1000000 <
+	    100)
+		return NULL;
+	bpftune_netns_scan();
+	return bpftune_netns_find(cookie);
+}
+
+void bpftune_netns_forget(unsigned long long cookie)
+{
+	struct bpftune_netns **pp = &netns_head, *ns;
+
+	while ((ns = *pp)) {
+		if (ns->cookie != cookie || ns->ino == global_ino) {
+			pp = &ns->next;
+			continue;
+		}
+		*pp = ns->next;
+		close(ns->fd);
+		free(ns);
+		return;
+	}
+}
+
+int bpftune_netns_enter(unsigned long long cookie)
+{
+	struct bpftune_netns *ns;
+
+	if (cookie == BPFTUNE_GLOBAL_NETNS || cookie == global_cookie)
+		return 0;
+	ns = bpftune_netns_lookup(cookie);
+	if (!ns)
+		return -ESRCH;
+	bpftune_cap_raise();
+	if (setns(ns->fd, CLONE_NEWNET)) {
+		int err = -errno;
+
+		bpftune_cap_lower();
+		return err;
+	}
+	bpftune_cap_lower();
+	return 1;
+}
+
+void bpftune_netns_leave(int entered)
+{
+	if (entered <= 0)
+		return;
+	bpftune_cap_raise();
+	if (setns(self_ns_fd, CLONE_NEWNET)) {
+		bpftune_err("cannot return to own netns: %s", strerror(errno));
+		abort();
+	}
+	bpftune_cap_lower();
+}
+
+int bpftune_netns_init(void)
+{
+	struct stat st;
+	int err;
+
+	self_ns_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self_ns_fd < 0)
+		return -errno;
+	if (fstat(self_ns_fd, &st))
+		return -errno;
+	global_ino = st.st_ino;
+	err = socket_cookie(&global_cookie);
+	if (err) {
+		bpftune_warn("netns cookies unsupported (%s): per-netns policy off",
+			     strerror(-err));
+		global_cookie = 0;
+	}
+	return bpftune_netns_scan();
+}
+
+void bpftune_netns_fini(void)
+{
+	struct bpftune_netns *ns;
+
+	while ((ns = netns_head)) {
+		netns_head = ns->next;
+		close(ns->fd);
+		free(ns);
+	}
+	if (self_ns_fd >= 0)
+		close(self_ns_fd);
+	self_ns_fd = -1;
+}

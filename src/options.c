@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Option parsing: every bad value gets one line naming the option. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "options.h"
+
+enum {
+	OPT_PRINT_LIBDIR = 256,
+	OPT_STATE_DIR,
+	OPT_RESTORE,
+	OPT_TIER,
+};
+
+static const struct option long_options[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "debug", no_argument, NULL, 'd' },
+	{ "stderr", no_argument, NULL, 's' },
+	{ "support", no_argument, NULL, 'S' },
+	{ "learning_rate", required_argument, NULL, 'r' },
+	{ "learning-rate", required_argument, NULL, 'r' },
+	{ "rollback", no_argument, NULL, 'R' },
+	{ "cgroup", required_argument, NULL, 'c' },
+	{ "libdir", required_argument, NULL, 'l' },
+	{ "print-libdir", no_argument, NULL, OPT_PRINT_LIBDIR },
+	{ "allow", required_argument, NULL, 'a' },
+	{ "daemon", no_argument, NULL, 'D' },
+	{ "dry-run", no_argument, NULL, 'n' },
+	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
+	{ "restore", no_argument, NULL, OPT_RESTORE },
+	{ "tier", required_argument, NULL, OPT_TIER },
+	{ "legacy", no_argument, NULL, 'L' },
+	{ NULL, 0, NULL, 0 },
+};
+
+void bpftune_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: bpftune [OPTIONS]\n"
+		"Auto-tune kernel network tunables with BPF, per network namespace.\n\n"
+		"  -h, --help               show this help and exit\n"
+		"  -V, --version            show the version and exit\n"
+		"  -d, --debug              debug logging (includes libbpf messages)\n"
+		"  -s, --stderr             log to stderr instead of syslog\n"
+		"  -S, --support            print what this kernel supports and exit\n"
+		"  -r, --learning_rate N    0..4: act within and step by 1,3,6,12,25 %% (default 4)\n"
+		"  -R, --rollback           restore original values on exit\n"
+		"  -c, --cgroup DIR         cgroup v2 directory for cgroup programs\n"
+		"                           (default: root of the cgroup2 mount)\n"
+		"  -l, --libdir DIR         also load tuners from DIR\n"
+		"      --print-libdir       print the system tuner directory and exit\n"
+		"  -a, --allow NAME         load only this tuner (NAME_tuner.so); repeatable\n"
+		"  -D, --daemon             run in the background\n"
+		"  -n, --dry-run            advice mode: decide and log changes, write nothing\n"
+		"      --state-dir DIR      journal location (default /var/lib/bpftune)\n"
+		"      --restore            restore what the journal holds, then exit\n"
+		"      --tier TIER          use at most this attach tier:\n"
+		"                           fentry, tracepoint or kprobe\n"
+		"  -L, --legacy             same as --tier kprobe\n");
+}
+
+static int parse_rate(const char *arg, unsigned int *rate)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < BPFTUNE_RATE_MIN ||
+	    v > BPFTUNE_RATE_MAX)
+		return -1;
+	*rate = v;
+	return 0;
+}
+
+static int parse_tier(const char *arg, enum bpftune_tier *tier)
+{
+	if (!strcmp(arg, "fentry") || !strcmp(arg, "full"))
+		*tier = BPFTUNE_TIER_FENTRY;
+	else if (!strcmp(arg, "tracepoint") || !strcmp(arg, "tp"))
+		*tier = BPFTUNE_TIER_TRACEPOINT;
+	else if (!strcmp(arg, "kprobe") || !strcmp(arg, "legacy"))
+		*tier = BPFTUNE_TIER_KPROBE;
+	else
+		return -1;
+	return 0;
+}
+
+static bool plugin_name_ok(const char *name)
+{
+	size_t len = strlen(name), slen = strlen("_tuner.so");
+
+	return len > slen && !strcmp(name + len - slen, "_tuner.so") &&
+	       !strchr(name, '/');
+}
+
+int bpftune_parse_options(int argc, char **argv, struct bpftune_options *o,
+			  char *err, size_t errlen)
+{
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->learning_rate = BPFTUNE_RATE_DEFAULT;
+	o->max_tier = BPFTUNE_TIER_FENTRY;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":hVdsSr:Rc:l:a:DnL", long_options,
+				NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			o->action = BPFTUNE_HELP;
+			break;
+		case 'V':
+			o->action = BPFTUNE_VERSION_INFO;
+			break;
+		case 'd':
+			o->debug = true;
+			break;
+		case 's':
+			o->to_stderr = true;
+			break;
+		case 'S':
+			o->action = BPFTUNE_SUPPORT;
+			break;
+		case 'r':
+			if (parse_rate(optarg, &o->learning_rate)) {
+				snprintf(err, errlen,
+					 "--learning_rate must be an integer 0..4, not '%s'",
+					 optarg);
+				return -1;
+			}
+			break;
+		case 'R':
+			o->rollback = true;
+			break;
+		case 'c':
+			o->cgroup = optarg;
+			break;
+		case 'l':
+			if (o->nlibdirs >= BPFTUNE_MAX_LIBDIRS) {
+				snprintf(err, errlen, "--libdir given more than %d times",
+					 BPFTUNE_MAX_LIBDIRS);
+				return -1;
+			}
+			o->libdirs[o->nlibdirs++] = optarg;
+			break;
+		case OPT_PRINT_LIBDIR:
+			o->action = BPFTUNE_PRINT_LIBDIR;
+			break;
+		case 'a':
+			if (!plugin_name_ok(optarg)) {
+				snprintf(err, errlen,
+					 "--allow takes a plugin file name NAME_tuner.so, not '%s'",
+					 optarg);
+				return -1;
+			}
+			if (o->nallow >= BPFTUNE_MAX_ALLOW) {
+				snprintf(err, errlen, "--allow given more than %d times",
+					 BPFTUNE_MAX_ALLOW);
+				return -1;
+			}
+			o->allow[o->nallow++] = optarg;
+			break;
+		case 'D':
+			o->daemonize = true;
+			break;
+		case 'n':
+			o->dry_run = true;
+			break;
+		case OPT_STATE_DIR:
+			if (!*optarg) {
+				snprintf(err, errlen, "--state-dir needs a directory");
+				return -1;
+			}
+			o->state_dir = optarg;
+			break;
+		case OPT_RESTORE:
+			o->action = BPFTUNE_RESTORE;
+			break;
+		case OPT_TIER:
+			if (parse_tier(optarg, &o->max_tier)) {
+				snprintf(err, errlen,
+					 "--tier must be fentry, tracepoint or kprobe, not '%s'",
+					 optarg);
+				return -1;
+			}
+			break;
+		case 'L':
+			o->max_tier = BPFTUNE_TIER_KPROBE;
+			break;
+		case ':':
+			snprintf(err, errlen, "option '%s' needs a value",
+				 argv[optind - 1]);
+			return -1;
+		default:
+			if (optopt)
+				snprintf(err, errlen, "unknown option '-%c'", optopt);
+			else
+				snprintf(err, errlen, "unknown option '%s'",
+					 argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,644 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tuners, their tunables and scenarios, and the single path every change
+ * takes: enabled check, safety clamp, journal, write, log, summary.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core.h"
+
+struct bpftune_config bpftune_cfg = {
+	.learning_rate = BPFTUNE_RATE_DEFAULT,
+	.max_tier = BPFTUNE_TIER_FENTRY,
+	.cgroup_fd = -1,
+	.state_dir = BPFTUNE_DEFAULT_STATE_DIR,
+	.log_window_s = 10,
+};
+
+static struct bpftune_tuner *tuner_head;
+
+unsigned int bpftune_learning_rate(void)
+{
+	return bpftune_cfg.learning_rate;
+}
+
+bool bpftune_dry_run(void)
+{
+	return bpftune_cfg.dry_run;
+}
+
+bool bpftune_support_only(void)
+{
+	return bpftune_cfg.support_only;
+}
+
+int bpftune_cgroup_fd(void)
+{
+	return bpftune_cfg.cgroup_fd;
+}
+
+unsigned long long bpftune_ram_bytes(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+
+	if (pages <= 0 || size <= 0)
+		return 0;
+	return (unsigned long long)pages * (unsigned long long)size;
+}
+
+const char *bpftune_tuner_name(const struct bpftune_tuner *tuner)
+{
+	return tuner->name;
+}
+
+void bpftune_tuner_set_priv(struct bpftune_tuner *tuner, void *priv)
+{
+	tuner->priv = priv;
+}
+
+void *bpftune_tuner_priv(const struct bpftune_tuner *tuner)
+{
+	return tuner->priv;
+}
+
+const char *bpftune_netns_str(unsigned long long cookie, char *buf, size_t len)
+{
+	if (cookie == BPFTUNE_GLOBAL_NETNS ||
+	    cookie == bpftune_netns_global_cookie())
+		snprintf(buf, len, "global netns");
+	else
+		snprintf(buf, len, "netns %llu", cookie);
+	return buf;
+}
+
+struct bpftune_tuner *bpftune_tuner_alloc(const char *name)
+{
+	struct bpftune_tuner *tuner = calloc(1, sizeof(*tuner));
+
+	if (!tuner)
+		return NULL;
+	snprintf(tuner->name, sizeof(tuner->name), "%s", name);
+	return tuner;
+}
+
+static void free_changes(struct bpftune_tunable *t)
+{
+	struct bpftune_change *c;
+
+	while ((c = t->changes)) {
+		t->changes = c->next;
+		free(c->scenario_counts);
+		free(c);
+	}
+}
+
+void bpftune_tuner_free(struct bpftune_tuner *tuner)
+{
+	struct bpftune_disabled *d;
+	unsigned int i;
+
+	if (!tuner)
+		return;
+	for (i = 0; i < tuner->ntunables; i++)
+		free_changes(&tuner->tunables[i]);
+	free(tuner->tunables);
+	while ((d = tuner->disabled)) {
+		tuner->disabled = d->next;
+		free(d);
+	}
+	free(tuner);
+}
+
+struct bpftune_tuner *bpftune_tuners(void)
+{
+	return tuner_head;
+}
+
+void bpftune_tuner_add(struct bpftune_tuner *tuner)
+{
+	struct bpftune_tuner **pp = &tuner_head;
+
+	while (*pp)
+		pp = &(*pp)->next;
+	tuner->next = NULL;
+	*pp = tuner;
+}
+
+void bpftune_tuner_remove(struct bpftune_tuner *tuner)
+{
+	struct bpftune_tuner **pp;
+
+	for (pp = &tuner_head; *pp; pp = &(*pp)->next) {
+		if (*pp == tuner) {
+			*pp = tuner->next;
+			return;
+		}
+	}
+}
+
+struct bpftune_tuner *bpftune_tuner_find(const char *name)
+{
+	struct bpftune_tuner *t;
+
+	for (t = tuner_head; t; t = t->next)
+		if (!strcmp(t->name, name))
+			return t;
+	return NULL;
+}
+
+static struct bpftune_tunable *tunable_get(struct bpftune_tuner *tuner,
+					   unsigned int id)
+{
+	if (id >= tuner->ntunables)
+		return NULL;
+	return &tuner->tunables[id];
+}
+
+int bpftune_tunables_declare(struct bpftune_tuner *tuner,
+			     const struct bpftune_tunable_desc *descs,
+			     unsigned int ndescs,
+			     const struct bpftune_scenario_desc *scenarios,
+			     unsigned int nscenarios)
+{
+	char buf[BPFTUNE_VALUE_LEN];
+	unsigned int i;
+	int err;
+
+	free(tuner->tunables);
+	tuner->tunables = calloc(ndescs, sizeof(*tuner->tunables));
+	if (!tuner->tunables)
+		return -ENOMEM;
+	tuner->ntunables = ndescs;
+	tuner->scenarios = scenarios;
+	tuner->nscenarios = nscenarios;
+	for (i = 0; i < ndescs; i++) {
+		struct bpftune_tunable *t = &tuner->tunables[descs[i].id];
+
+		if (descs[i].id >= ndescs || descs[i].nvalues > BPFTUNE_MAX_VALUES ||
+		    (!descs[i].nvalues && !(descs[i].flags & BPFTUNE_STRING))) {
+			bpftune_err("%s: tunable %u (%s) is declared wrongly",
+				    tuner->name, i, descs[i].name);
+			return -EINVAL;
+		}
+		t->desc = descs[i];
+		err = bpftune_sysctl_read_raw(BPFTUNE_GLOBAL_NETNS,
+					      descs[i].name, buf, sizeof(buf));
+		if (!err)
+			continue;
+		t->absent = true;
+		if (descs[i].flags & BPFTUNE_OPTIONAL) {
+			bpftune_info("%s: %s is not available here (%s); not tuned",
+				     tuner->name, descs[i].name, strerror(-err));
+			continue;
+		}
+		bpftune_err("%s: required sysctl %s cannot be read: %s",
+			    tuner->name, descs[i].name, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+int bpftune_tunable_set_max(struct bpftune_tuner *tuner, unsigned int id,
+			    unsigned int index, long long max)
+{
+	struct bpftune_tunable *t = tunable_get(tuner, id);
+
+	if (!t || index >= BPFTUNE_MAX_VALUES)
+		return -EINVAL;
+	t->desc.max[index] = max;
+	return 0;
+}
+
+bool bpftune_netns_enabled(struct bpftune_tuner *tuner,
+			   unsigned long long cookie)
+{
+	struct bpftune_disabled *d;
+
+	if (cookie == BPFTUNE_GLOBAL_NETNS)
+		cookie = bpftune_netns_global_cookie();
+	for (d = tuner->disabled; d; d = d->next)
+		if (d->cookie == cookie)
+			return false;
+	return true;
+}
+
+void bpftune_netns_disable(struct bpftune_tuner *tuner,
+			   unsigned long long cookie, const char *why)
+{
+	struct bpftune_disabled *d;
+	char ns[64];
+
+	if (cookie == BPFTUNE_GLOBAL_NETNS)
+		cookie = bpftune_netns_global_cookie();
+	if (!bpftune_netns_enabled(tuner, cookie))
+		return;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return;
+	d->cookie = cookie;
+	d->next = tuner->disabled;
+	tuner->disabled = d;
+	bpftune_info("%s: stops tuning in %s: %s", tuner->name,
+		     bpftune_netns_str(cookie, ns, sizeof(ns)), why);
+}
+
+void bpftune_tuner_enable_all(void)
+{
+	struct bpftune_disabled *d;
+	struct bpftune_tuner *tuner;
+	unsigned int i;
+
+	for (tuner = tuner_head; tuner; tuner = tuner->next) {
+		while ((d = tuner->disabled)) {
+			tuner->disabled = d->next;
+			free(d);
+		}
+		for (i = 0; i < tuner->ntunables; i++) {
+			tuner->tunables[i].disabled_global = false;
+			tuner->tunables[i].nfailed = 0;
+		}
+	}
+	bpftune_info("all tuners re-enabled in every namespace");
+}
+
+struct bpftune_tunable *bpftune_tunable_by_name(const char *name,
+						struct bpftune_tuner **owner)
+{
+	struct bpftune_tuner *tuner;
+	unsigned int i;
+
+	for (tuner = tuner_head; tuner; tuner = tuner->next) {
+		for (i = 0; i < tuner->ntunables; i++) {
+			if (strcmp(tuner->tunables[i].desc.name, name))
+				continue;
+			if (owner)
+				*owner = tuner;
+			return &tuner->tunables[i];
+		}
+	}
+	return NULL;
+}
+
+static bool failed_in(struct bpftune_tunable *t, unsigned long long cookie)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->nfailed; i++)
+		if (t->failed[i] == cookie)
+			return true;
+	return false;
+}
+
+/* Remember (bounded) that a netns refused this tunable; log it once. */
+static void mark_failed(struct bpftune_tuner *tuner, struct bpftune_tunable *t,
+			unsigned long long cookie, const char *what, int err)
+{
+	char ns[64];
+
+	bpftune_netns_str(cookie, ns, sizeof(ns));
+	if (err == -ESRCH) {
+		/* not (or no longer) found by a scan: nothing to retry */
+		bpftune_debug("%s: %s not found; %s not changed there",
+			      tuner->name, ns, t->desc.name);
+		return;
+	}
+	bpftune_warn("%s: cannot %s %s in %s: %s; not tuning it there",
+		     tuner->name, what, t->desc.name, ns, strerror(-err));
+	if (t->nfailed < ARRAY_SIZE(t->failed))
+		t->failed[t->nfailed++] = cookie;
+	else
+		t->disabled_global = true;
+}
+
+bool bpftune_tunable_usable(struct bpftune_tuner *tuner, unsigned int id,
+			    unsigned long long cookie)
+{
+	struct bpftune_tunable *t = tunable_get(tuner, id);
+
+	if (!t || t->absent || t->disabled_global)
+		return false;
+	if (t->desc.flags & BPFTUNE_GLOBAL)
+		cookie = bpftune_netns_global_cookie();
+	if (cookie == BPFTUNE_GLOBAL_NETNS)
+		cookie = bpftune_netns_global_cookie();
+	return bpftune_netns_enabled(tuner, cookie) && !failed_in(t, cookie);
+}
+
+static unsigned long long effective_cookie(struct bpftune_tunable *t,
+					   unsigned long long cookie)
+{
+	if ((t->desc.flags & BPFTUNE_GLOBAL) || cookie == BPFTUNE_GLOBAL_NETNS)
+		return bpftune_netns_global_cookie();
+	return cookie;
+}
+
+int bpftune_sysctl_get(struct bpftune_tuner *tuner, unsigned long long cookie,
+		       unsigned int id, long long *values)
+{
+	struct bpftune_tunable *t = tunable_get(tuner, id);
+	char buf[BPFTUNE_VALUE_LEN];
+	int err;
+
+	if (!t)
+		return -EINVAL;
+	if (t->absent)
+		return -ENOENT;
+	err = bpftune_sysctl_read_raw(effective_cookie(t, cookie), t->desc.name,
+				      buf, sizeof(buf));
+	if (err)
+		return err;
+	return bpftune_sysctl_parse(buf, values, t->desc.nvalues);
+}
+
+static struct bpftune_change *change_get(struct bpftune_tuner *tuner,
+					 struct bpftune_tunable *t,
+					 unsigned long long cookie,
+					 const char *orig)
+{
+	struct bpftune_change *c;
+
+	for (c = t->changes; c; c = c->next)
+		if (c->cookie == cookie)
+			return c;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->scenario_counts = calloc(tuner->nscenarios + 1, sizeof(unsigned int));
+	if (!c->scenario_counts) {
+		free(c);
+		return NULL;
+	}
+	c->cookie = cookie;
+	snprintf(c->orig, sizeof(c->orig), "%s", orig);
+	c->next = t->changes;
+	t->changes = c;
+	return c;
+}
+
+static const char *scenario_name(struct bpftune_tuner *tuner, unsigned int id)
+{
+	unsigned int i;
+
+	for (i = 0; i < tuner->nscenarios; i++)
+		if (tuner->scenarios[i].id == id)
+			return tuner->scenarios[i].name;
+	return "unnamed scenario";
+}
+
+/*
+ * Log a change unless the same scenario changed the same tunable in the
+ * same netns within the log window; those are counted and mentioned with
+ * the next line that is printed.
+ */
+static void log_change(struct bpftune_tuner *tuner, struct bpftune_tunable *t,
+		       struct bpftune_change *c, const char *old,
+		       const char *new, unsigned int scenario, const char *why)
+{
+	time_t now = time(NULL);
+	char ns[64], more[64] = "";
+
+	bpftune_netns_str(c->cookie, ns, sizeof(ns));
+	if (c->nchanges > 1 && c->last_scenario == scenario &&
+	    now - c->last_log < (time_t)bpftune_cfg.log_window_s) {
+		c->suppressed++;
+		bpftune_debug("%s: %s: %s %s -> %s in %s (%s)", tuner->name,
+			      scenario_name(tuner, scenario), t->desc.name,
+			      old, new, ns, why);
+		return;
+	}
+	if (c->suppressed)
+		snprintf(more, sizeof(more), " [%u similar changes before]",
+			 c->suppressed);
+	bpftune_info("%s: %s%s: %s %s -> %s in %s, because %s%s", tuner->name,
+		     bpftune_cfg.dry_run ? "advice (dry run, not applied): " : "",
+		     scenario_name(tuner, scenario), t->desc.name, old, new, ns,
+		     why, more);
+	c->last_log = now;
+	c->last_scenario = scenario;
+	c->suppressed = 0;
+}
+
+static int apply_change(struct bpftune_tuner *tuner, struct bpftune_tunable *t,
+			unsigned long long cookie, const char *old,
+			const char *new, const long long *values,
+			unsigned int scenario, const char *why)
+{
+	struct bpftune_change *c;
+	int err;
+
+	if (!bpftune_cfg.dry_run) {
+		err = bpftune_journal_record(cookie, t->desc.name, old);
+		if (err) {
+			bpftune_err("%s: journal write failed (%s); not changing %s",
+				    tuner->name, strerror(-err), t->desc.name);
+			return err;
+		}
+		if (t->desc.write && values) {
+			bpftune_cap_raise();
+			err = t->desc.write(tuner, cookie, values);
+			bpftune_cap_lower();
+		} else {
+			err = bpftune_sysctl_write_raw(cookie, t->desc.name, new);
+		}
+		if (err) {
+			mark_failed(tuner, t, cookie, "write", err);
+			return err;
+		}
+	}
+	c = change_get(tuner, t, cookie, old);
+	if (!c)
+		return -ENOMEM;
+	snprintf(c->cur, sizeof(c->cur), "%s", new);
+	c->nchanges++;
+	if (scenario < tuner->nscenarios + 1)
+		c->scenario_counts[scenario < tuner->nscenarios ? scenario :
+								  tuner->nscenarios]++;
+	tuner->changes++;
+	log_change(tuner, t, c, old, new, scenario, why);
+	return 1;
+}
+
+/* Common checks; returns the tunable or NULL when nothing may be done. */
+static struct bpftune_tunable *update_target(struct bpftune_tuner *tuner,
+					     unsigned int id,
+					     unsigned long long *cookie)
+{
+	struct bpftune_tunable *t = tunable_get(tuner, id);
+
+	if (!t || bpftune_cfg.support_only)
+		return NULL;
+	*cookie = effective_cookie(t, *cookie);
+	if (!bpftune_tunable_usable(tuner, id, *cookie))
+		return NULL;
+	return t;
+}
+
+/*
+ * Clamp requested values to the tunable's bounds.  A value is never moved
+ * against the requested direction: if an administrator already set it
+ * beyond a bound, a request to raise it further leaves it as it is rather
+ * than "clamping" it down.
+ */
+static void clamp_values(const struct bpftune_tunable_desc *d,
+			 const long long *cur, long long *values)
+{
+	long long v;
+	unsigned int i;
+
+	for (i = 0; i < d->nvalues; i++) {
+		v = values[i];
+		if (v == cur[i])
+			continue; /* not asked to change: leave it alone */
+		if (d->max[i] && v > d->max[i])
+			v = d->max[i];
+		if (v < d->min[i])
+			v = d->min[i];
+		if (values[i] > cur[i] && v < cur[i])
+			v = cur[i];
+		if (values[i] < cur[i] && v > cur[i])
+			v = cur[i];
+		values[i] = v;
+	}
+}
+
+int bpftune_sysctl_update(struct bpftune_tuner *tuner,
+			  unsigned long long cookie, unsigned int id,
+			  const long long *new_values, unsigned int scenario,
+			  const char *why_fmt, ...)
+{
+	long long cur[BPFTUNE_MAX_VALUES], next[BPFTUNE_MAX_VALUES];
+	char old[BPFTUNE_VALUE_LEN], new[BPFTUNE_VALUE_LEN], why[256];
+	struct bpftune_tunable *t;
+	va_list ap;
+	int err;
+
+	t = update_target(tuner, id, &cookie);
+	if (!t)
+		return 0;
+	if (t->desc.flags & BPFTUNE_STRING)
+		return -EINVAL;
+	err = bpftune_sysctl_get(tuner, cookie, id, cur);
+	if (err) {
+		mark_failed(tuner, t, cookie, "read", err);
+		return err;
+	}
+	memcpy(next, new_values, t->desc.nvalues * sizeof(next[0]));
+	clamp_values(&t->desc, cur, next);
+	if (!memcmp(cur, next, t->desc.nvalues * sizeof(cur[0])))
+		return 0;
+	bpftune_sysctl_format(cur, t->desc.nvalues, old, sizeof(old));
+	bpftune_sysctl_format(next, t->desc.nvalues, new, sizeof(new));
+	va_start(ap, why_fmt);
+	vsnprintf(why, sizeof(why), why_fmt, ap);
+	va_end(ap);
+	return apply_change(tuner, t, cookie, old, new, next, scenario, why);
+}
+
+int bpftune_sysctl_update_str(struct bpftune_tuner *tuner,
+			      unsigned long long cookie, unsigned int id,
+			      const char *value, unsigned int scenario,
+			      const char *why_fmt, ...)
+{
+	char old[BPFTUNE_VALUE_LEN], why[256];
+	struct bpftune_tunable *t;
+	va_list ap;
+	int err;
+
+	t = update_target(tuner, id, &cookie);
+	if (!t)
+		return 0;
+	if (!(t->desc.flags & BPFTUNE_STRING))
+		return -EINVAL;
+	err = bpftune_sysctl_read_raw(cookie, t->desc.name, old, sizeof(old));
+	if (err) {
+		mark_failed(tuner, t, cookie, "read", err);
+		return err;
+	}
+	if (!strcmp(old, value))
+		return 0;
+	va_start(ap, why_fmt);
+	vsnprintf(why, sizeof(why), why_fmt, ap);
+	va_end(ap);
+	return apply_change(tuner, t, cookie, old, value, NULL, scenario, why);
+}
+
+int bpftune_tuner_start(struct bpftune_tuner *tuner)
+{
+	int err;
+
+	bpftune_cap_raise();
+	err = tuner->init(tuner);
+	bpftune_cap_lower();
+	if (err) {
+		bpftune_warn("tuner %s could not start (%s); the other tuners go on",
+			     tuner->name, strerror(err < 0 ? -err : err));
+		tuner->state = BPFTUNE_TUNER_FAILED;
+		bpftune_bpf_detach(tuner);
+		if (tuner->fini)
+			tuner->fini(tuner);
+		return err < 0 ? err : -err;
+	}
+	tuner->state = BPFTUNE_TUNER_ACTIVE;
+	if (!bpftune_cfg.support_only)
+		bpftune_info("tuner %s started", tuner->name);
+	return 0;
+}
+
+void bpftune_tuner_stop(struct bpftune_tuner *tuner)
+{
+	if (tuner->state != BPFTUNE_TUNER_ACTIVE)
+		return;
+	bpftune_bpf_detach(tuner);
+	if (tuner->fini)
+		tuner->fini(tuner);
+	tuner->skeleton = NULL;
+	tuner->obj = NULL;
+	tuner->state = BPFTUNE_TUNER_GONE;
+}
+
+static void summary_change(struct bpftune_tuner *tuner,
+			   struct bpftune_tunable *t, struct bpftune_change *c)
+{
+	char ns[64], counts[256] = "";
+	size_t off = 0;
+	unsigned int i;
+
+	for (i = 0; i < tuner->nscenarios && off < sizeof(counts); i++) {
+		if (!c->scenario_counts[tuner->scenarios[i].id])
+			continue;
+		off += snprintf(counts + off, sizeof(counts) - off, "%s%s x%u",
+				off ? ", " : "", tuner->scenarios[i].name,
+				c->scenario_counts[tuner->scenarios[i].id]);
+	}
+	bpftune_netns_str(c->cookie, ns, sizeof(ns));
+	bpftune_info("summary: %s: %u change%s to %s in %s: %s -> %s (%s)",
+		     tuner->name, c->nchanges, c->nchanges == 1 ? "" : "s",
+		     t->desc.name, ns, c->orig, c->cur, counts);
+	bpftune_info("summary: %s: to reproduce%s: sysctl -w %s=\"%s\"",
+		     tuner->name,
+		     c->cookie == bpftune_netns_global_cookie() ? "" :
+								  " inside that netns",
+		     t->desc.name, c->cur);
+}
+
+void bpftune_tuner_print_summary(struct bpftune_tuner *tuner)
+{
+	struct bpftune_change *c;
+	unsigned int i;
+
+	if (!tuner->changes)
+		bpftune_info("summary: %s: no changes (%llu events)", tuner->name,
+			     tuner->events);
+	for (i = 0; i < tuner->ntunables; i++)
+		for (c = tuner->tunables[i].changes; c; c = c->next)
+			summary_change(tuner, &tuner->tunables[i], c);
+	if (tuner->summary)
+		tuner->summary(tuner);
+}
