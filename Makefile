@@ -96,7 +96,7 @@ test: deps
 	@scripts/deps.sh test
 	$(MAKE) all
 	$(MAKE) -s unit-bins
-	tests/run.sh $(TESTS)
+	BUILD=$(abspath $(BUILD)) tests/run.sh $(TESTS)
 
 include tests/unit/unit.mk
 

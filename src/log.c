@@ -40,9 +40,11 @@ static void log_vprint(int level, const char *fmt, va_list ap)
 		vsyslog(level, fmt, ap);
 		return;
 	}
+	size_t len = strlen(fmt);
+
 	fprintf(stderr, "bpftune: %s: ", level_name(level));
 	vfprintf(stderr, fmt, ap);
-	if (!*fmt || fmt[strlen(fmt) - 1] != '\n')
+	if (len == 0 || fmt[len - 1] != '\n')
 		fputc('\n', stderr);
 	fflush(stderr);
 }

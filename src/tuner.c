@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysinfo.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,13 +45,14 @@ int bpftune_cgroup_fd(void)
 	return bpftune_cfg.cgroup_fd;
 }
 
+/* Usable RAM, as /proc/meminfo's MemTotal. */
 unsigned long long bpftune_ram_bytes(void)
 {
-	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+	struct sysinfo si;
 
-	if (pages <= 0 || size <= 0)
+	if (sysinfo(&si))
 		return 0;
-	return (unsigned long long)pages * (unsigned long long)size;
+	return (unsigned long long)si.totalram * si.mem_unit;
 }
 
 const char *bpftune_tuner_name(const struct bpftune_tuner *tuner)

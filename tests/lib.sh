@@ -1,0 +1,225 @@
+# shellcheck shell=bash
+# Shared helpers for integration tests.  Source it first thing:
+#	. "$(dirname "$0")/../../tests/lib.sh"   (or tests/lib.sh from tests/)
+#
+# It takes a machine-wide lock so that tests (and developers running tests
+# in parallel) never share global sysctls, the neighbour table or the
+# daemon, and cleans up everything it made in an EXIT trap: namespaces,
+# veths, the test cgroup, daemons, servers, saved global sysctls.
+set -u
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-$TOP/build}
+BPFTUNE=${BPFTUNE:-$BUILD/bpftune}
+TUNERDIR=${TUNERDIR:-$BUILD/tuners}
+T_ID=bt$$
+T_TMP=$(mktemp -d /tmp/bpftune-test.XXXXXX)
+T_STATE=$T_TMP/state
+T_LOG=$T_TMP/daemon.log
+T_NETNS=()
+T_PIDS=()
+T_SAVED=()
+T_CGROUP=
+T_DAEMON=
+T_CLEANUPS=()
+
+exec 9>/run/bpftune-test.lock
+if ! flock -w 900 9; then
+	echo "could not get the test lock /run/bpftune-test.lock" >&2
+	exit 1
+fi
+
+log() { echo "[$(date +%T)] $*"; }
+fail() {
+	echo "FAIL: $*"
+	if [ -n "$T_DAEMON" ] && [ -f "$T_LOG" ]; then
+		echo "--- daemon log (last 30 lines) ---"
+		tail -30 "$T_LOG"
+	fi
+	exit 1
+}
+skip() {
+	echo "SKIP $*"
+	exit 77
+}
+pass() {
+	log "PASS: $*"
+}
+
+# Register a command to run at exit (last registered runs first).
+on_exit() { T_CLEANUPS+=("$*"); }
+
+t_cleanup() {
+	local rc=$? i pid ns entry
+	set +e
+	for ((i = ${#T_CLEANUPS[@]} - 1; i >= 0; i--)); do
+		eval "${T_CLEANUPS[$i]}" >/dev/null 2>&1
+	done
+	[ -n "$T_DAEMON" ] && daemon_stop >/dev/null 2>&1
+	for pid in "${T_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null
+	done
+	for pid in "${T_PIDS[@]}"; do
+		wait "$pid" 2>/dev/null
+	done
+	for ns in "${T_NETNS[@]}"; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
+	for entry in "${T_SAVED[@]}"; do
+		sysctl -q -w "$entry" >/dev/null 2>&1
+	done
+	if [ -n "$T_CGROUP" ] && [ -d "$T_CGROUP" ]; then
+		# move any stragglers back to the root before removing it
+		while read -r pid; do
+			echo "$pid" >"$(dirname "$T_CGROUP")/cgroup.procs"
+		done <"$T_CGROUP/cgroup.procs"
+		rmdir "$T_CGROUP"
+	fi
+	rm -rf "$T_TMP"
+	exit $rc
+}
+trap t_cleanup EXIT
+trap 'exit 130' INT TERM
+
+require() {
+	local cmd
+	for cmd in "$@"; do
+		command -v "$cmd" >/dev/null || skip "$cmd is not installed"
+	done
+}
+
+# --- global sysctls: save now, restore at exit ---
+save_sysctl() {
+	local name val
+	for name in "$@"; do
+		val=$(sysctl -n "$name") || fail "cannot read $name"
+		T_SAVED+=("$name=$(echo "$val" | tr '\t' ' ')")
+	done
+}
+
+# --- namespaces ---
+# netns_create NAME: creates ${T_ID}-NAME, prints its full name
+netns_create() {
+	local ns=${T_ID}-$1
+	ip netns add "$ns" || fail "cannot create netns $ns"
+	T_NETNS+=("$ns")
+	ip -n "$ns" link set lo up
+	echo "$ns"
+}
+
+# veth_connect NS_A NS_B IP_A IP_B (IPs without prefix; /24 is used)
+veth_connect() {
+	local a=$1 b=$2 ipa=$3 ipb=$4 va vb
+	va=va$$${RANDOM}
+	vb=vb$$${RANDOM}
+	va=${va:0:15}
+	vb=${vb:0:15}
+	ip link add "$va" type veth peer name "$vb" || fail "cannot create veth"
+	ip link set "$va" netns "$a"
+	ip link set "$vb" netns "$b"
+	ip -n "$a" link set "$va" name eth0
+	ip -n "$b" link set "$vb" name eth0
+	ip -n "$a" addr add "$ipa/24" dev eth0
+	ip -n "$b" addr add "$ipb/24" dev eth0
+	ip -n "$a" link set eth0 up
+	ip -n "$b" link set eth0 up
+}
+
+# Two namespaces joined by a veth: sets NS_A NS_B IP_A IP_B
+two_namespaces() {
+	NS_A=$(netns_create a)
+	NS_B=$(netns_create b)
+	IP_A=10.$((RANDOM % 200 + 20)).$((RANDOM % 250)).1
+	IP_B=${IP_A%.1}.2
+	veth_connect "$NS_A" "$NS_B" "$IP_A" "$IP_B"
+}
+
+nsysctl() { ip netns exec "$1" sysctl -n "$2" | tr '\t' ' '; }
+nsysctl_set() { ip netns exec "$1" sysctl -q -w "$2=$3" || fail "cannot set $2 in $1"; }
+# field N (1-based) of a multi-value sysctl
+nsysctl_field() { nsysctl "$1" "$2" | awk -v f="$3" '{print $f}'; }
+
+# --- test cgroup (cgroup programs are never attached to the root) ---
+cgroup2_root() { awk '$9 == "cgroup2" {print $5; exit}' /proc/self/mountinfo; }
+cgroup_create() {
+	local root
+	root=$(cgroup2_root)
+	[ -n "$root" ] || skip "no cgroup2 mount"
+	T_CGROUP=$root/bpftune-test-$$
+	mkdir -p "$T_CGROUP" || fail "cannot create $T_CGROUP"
+}
+# in_cgroup CMD...: run CMD inside the test cgroup
+in_cgroup() {
+	sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$T_CGROUP" "$@"
+}
+
+# --- the daemon ---
+# daemon_start [ARGS...]: starts bpftune on the test cgroup and state dir,
+# waits until its tuners run.
+daemon_start() {
+	[ -n "$T_CGROUP" ] || cgroup_create
+	"$BPFTUNE" -s -c "$T_CGROUP" --state-dir "$T_STATE" -l "$TUNERDIR" "$@" \
+		>"$T_LOG" 2>&1 &
+	T_DAEMON=$!
+	wait_log "tuner\(s\) running|no tuner started" 30 ||
+		fail "daemon did not start"
+	grep -q "no tuner started" "$T_LOG" && fail "daemon started no tuner"
+	return 0
+}
+
+# daemon_stop [SIGNAL]: stop the daemon, wait for it; returns its exit code
+daemon_stop() {
+	local sig=${1:-INT} rc
+	[ -n "$T_DAEMON" ] || return 0
+	kill -"$sig" "$T_DAEMON" 2>/dev/null
+	wait "$T_DAEMON"
+	rc=$?
+	T_DAEMON=
+	return $rc
+}
+
+# wait_log REGEX [TIMEOUT_S]: wait for an extended regex in the daemon log
+wait_log() {
+	local re=$1 timeout=${2:-20} i
+	for ((i = 0; i < timeout * 10; i++)); do
+		grep -Eq "$re" "$T_LOG" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# --- traffic ---
+# iperf_server NS: start an iperf3 server in NS (killed at exit)
+iperf_server() {
+	ip netns exec "$1" iperf3 -s -p "${2:-5201}" >/dev/null 2>&1 &
+	T_PIDS+=($!)
+	sleep 0.3
+}
+# iperf_run NS SERVER_IP ARGS...: run a client, print Gbit/s received
+iperf_run() {
+	local ns=$1 ip=$2
+	shift 2
+	ip netns exec "$ns" iperf3 -c "$ip" -J "$@" 2>/dev/null |
+		python3 -c 'import json,sys
+d=json.load(sys.stdin)
+print("%.2f" % (d["end"]["sum_received"]["bits_per_second"]/1e9))' 2>/dev/null
+}
+
+# assert helpers
+assert_gt() { [ "$1" -gt "$2" ] || fail "$3: expected $1 > $2"; }
+assert_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
+assert_log() { grep -Eq "$1" "$T_LOG" || fail "daemon log lacks /$1/"; }
+assert_no_log() { ! grep -Eq "$1" "$T_LOG" || fail "daemon log has /$1/: $(grep -E "$1" "$T_LOG" | head -2)"; }
+
+# Bulk transfer into a namespace whose tcp_rmem max is small: the
+# scenario the tcp_buffer tuner exists for.  Sets NS_A NS_B IP_A IP_B.
+small_rmem_setup() {
+	two_namespaces
+	nsysctl_set "$NS_B" net.ipv4.tcp_rmem "4096 131072 262144"
+	nsysctl_set "$NS_B" net.ipv4.tcp_wmem "4096 16384 262144"
+	iperf_server "$NS_A"
+}
+small_rmem_traffic() {
+	iperf_run "$NS_B" "$IP_A" -t "${1:-2}" -R
+}
