@@ -99,6 +99,8 @@ test: deps
 	BUILD=$(abspath $(BUILD)) tests/run.sh $(TESTS)
 
 include tests/unit/unit.mk
+# Further build fragments (test tools, packaging, VM tests, fuzzers...).
+-include $(sort $(wildcard mk/*.mk))
 
 clean:
 	rm -rf $(BUILD)

@@ -223,3 +223,9 @@ small_rmem_setup() {
 small_rmem_traffic() {
 	iperf_run "$NS_B" "$IP_A" -t "${1:-2}" -R
 }
+
+# Helpers contributed by tuners and tools (loss, delay, ...).
+for __f in "$TOP"/tests/lib.d/*.sh; do
+	[ -f "$__f" ] && . "$__f"
+done
+unset __f
