@@ -29,6 +29,7 @@ struct bpftune_config {
 	char cgroup_path[PATH_MAX];
 	char state_dir[PATH_MAX];
 	unsigned int log_window_s; /* coalesce identical log lines within */
+	unsigned int assess_window_ms; /* before/after window of assessment */
 };
 extern struct bpftune_config bpftune_cfg;
 
@@ -154,6 +155,13 @@ struct bpftune_tuner {
 	const struct bpftune_scenario_desc *scenarios;
 	unsigned int nscenarios;
 	struct bpftune_disabled *disabled;
+	/* assessment (assess.c) */
+	struct bpftune_measure *measures; /* per scenario, or NULL */
+	const char *const *strategies;
+	unsigned int nstrategies;
+	unsigned int strategy;
+	struct bpftune_strategy_score *strategy_scores;
+	struct bpftune_assess_key *assess_keys;
 	unsigned long long events;
 	unsigned long long changes;
 	void *priv;
@@ -173,6 +181,30 @@ void bpftune_tuner_enable_all(void);
 /* Find which tuner owns a sysctl name. */
 struct bpftune_tunable *bpftune_tunable_by_name(const char *name,
 						struct bpftune_tuner **owner);
+
+/* Scenario id used for reverts made by the assessment. */
+#define BPFTUNE_SCENARIO_REVERT 0xffffU
+int bpftune_change_revert(struct bpftune_tuner *tuner, unsigned int tunable,
+			  unsigned long long cookie, const char *value,
+			  const char *why);
+
+/* --- assess.c --- */
+struct bpftune_strategy_score {
+	unsigned int assessed;
+	double sum_gain; /* relative gains (negative = harm) */
+};
+/* Before a change: false while the scenario backs off in that netns. */
+bool bpftune_assess_allowed(struct bpftune_tuner *tuner, unsigned int scenario,
+			    unsigned int tunable, unsigned long long cookie);
+void bpftune_assess_changed(struct bpftune_tuner *tuner, unsigned int scenario,
+			    unsigned int tunable, unsigned long long cookie,
+			    const char *old, const char *new);
+void bpftune_assess_summary(struct bpftune_tuner *tuner);
+void bpftune_assess_free(struct bpftune_tuner *tuner);
+/* pure: is the outcome worse beyond noise?  sets *gain (relative) */
+bool bpftune_assess_harmful(const double *before, unsigned int nbefore,
+			    double after, bool higher_is_better, double *gain,
+			    double *noise);
 
 /* --- bpfload.c --- */
 void bpftune_bpf_detach(struct bpftune_tuner *tuner);

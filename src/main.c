@@ -231,6 +231,7 @@ int main(int argc, char **argv)
 	bpftune_cfg.rollback = o.rollback;
 	bpftune_cfg.debug = o.debug;
 	bpftune_cfg.max_tier = o.max_tier;
+	bpftune_cfg.assess_window_ms = o.assess_window_ms;
 	bpftune_cfg.support_only = o.action == BPFTUNE_SUPPORT;
 	if (o.state_dir)
 		snprintf(bpftune_cfg.state_dir, sizeof(bpftune_cfg.state_dir), "%s",

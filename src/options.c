@@ -14,6 +14,7 @@ enum {
 	OPT_STATE_DIR,
 	OPT_RESTORE,
 	OPT_TIER,
+	OPT_ASSESS_WINDOW,
 };
 
 static const struct option long_options[] = {
@@ -35,6 +36,7 @@ static const struct option long_options[] = {
 	{ "restore", no_argument, NULL, OPT_RESTORE },
 	{ "tier", required_argument, NULL, OPT_TIER },
 	{ "legacy", no_argument, NULL, 'L' },
+	{ "assess-window", required_argument, NULL, OPT_ASSESS_WINDOW },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -61,7 +63,9 @@ void bpftune_usage(FILE *out)
 		"      --restore            restore what the journal holds, then exit\n"
 		"      --tier TIER          use at most this attach tier:\n"
 		"                           fentry, tracepoint or kprobe\n"
-		"  -L, --legacy             same as --tier kprobe\n");
+		"  -L, --legacy             same as --tier kprobe\n"
+		"      --assess-window MS   judge each change over MS milliseconds before\n"
+		"                           and after it (100..3600000, default 10000)\n");
 }
 
 static int parse_rate(const char *arg, unsigned int *rate)
@@ -75,6 +79,19 @@ static int parse_rate(const char *arg, unsigned int *rate)
 	    v > BPFTUNE_RATE_MAX)
 		return -1;
 	*rate = v;
+	return 0;
+}
+
+static int parse_window(const char *arg, unsigned int *ms)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < 100 || v > 3600000)
+		return -1;
+	*ms = v;
 	return 0;
 }
 
@@ -107,6 +124,7 @@ int bpftune_parse_options(int argc, char **argv, struct bpftune_options *o,
 	memset(o, 0, sizeof(*o));
 	o->learning_rate = BPFTUNE_RATE_DEFAULT;
 	o->max_tier = BPFTUNE_TIER_FENTRY;
+	o->assess_window_ms = 10000;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":hVdsSr:Rc:l:a:DnL", long_options,
@@ -192,6 +210,14 @@ int bpftune_parse_options(int argc, char **argv, struct bpftune_options *o,
 			break;
 		case 'L':
 			o->max_tier = BPFTUNE_TIER_KPROBE;
+			break;
+		case OPT_ASSESS_WINDOW:
+			if (parse_window(optarg, &o->assess_window_ms)) {
+				snprintf(err, errlen,
+					 "--assess-window must be 100..3600000 milliseconds, not '%s'",
+					 optarg);
+				return -1;
+			}
 			break;
 		case ':':
 			snprintf(err, errlen, "option '%s' needs a value",

@@ -29,6 +29,7 @@ struct bpftune_options {
 	bool daemonize;
 	bool dry_run;
 	unsigned int learning_rate;
+	unsigned int assess_window_ms;
 	enum bpftune_tier max_tier;
 	const char *cgroup;
 	const char *state_dir;

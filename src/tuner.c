@@ -21,6 +21,7 @@ struct bpftune_config bpftune_cfg = {
 	.cgroup_fd = -1,
 	.state_dir = BPFTUNE_DEFAULT_STATE_DIR,
 	.log_window_s = 10,
+	.assess_window_ms = 10000,
 };
 
 static struct bpftune_tuner *tuner_head;
@@ -111,6 +112,7 @@ void bpftune_tuner_free(struct bpftune_tuner *tuner)
 	for (i = 0; i < tuner->ntunables; i++)
 		free_changes(&tuner->tunables[i]);
 	free(tuner->tunables);
+	bpftune_assess_free(tuner);
 	while ((d = tuner->disabled)) {
 		tuner->disabled = d->next;
 		free(d);
@@ -388,6 +390,8 @@ static const char *scenario_name(struct bpftune_tuner *tuner, unsigned int id)
 {
 	unsigned int i;
 
+	if (id == BPFTUNE_SCENARIO_REVERT)
+		return "revert after assessment";
 	for (i = 0; i < tuner->nscenarios; i++)
 		if (tuner->scenarios[i].id == id)
 			return tuner->scenarios[i].name;
@@ -459,18 +463,22 @@ static int apply_change(struct bpftune_tuner *tuner, struct bpftune_tunable *t,
 		return -ENOMEM;
 	snprintf(c->cur, sizeof(c->cur), "%s", new);
 	c->nchanges++;
-	if (scenario < tuner->nscenarios + 1)
-		c->scenario_counts[scenario < tuner->nscenarios ? scenario :
-								  tuner->nscenarios]++;
+	/* the last slot counts reverts and undeclared scenarios */
+	c->scenario_counts[scenario < tuner->nscenarios ? scenario :
+							  tuner->nscenarios]++;
 	tuner->changes++;
 	log_change(tuner, t, c, old, new, scenario, why);
+	if (scenario != BPFTUNE_SCENARIO_REVERT)
+		bpftune_assess_changed(tuner, scenario, t->desc.id, cookie, old,
+				       new);
 	return 1;
 }
 
 /* Common checks; returns the tunable or NULL when nothing may be done. */
 static struct bpftune_tunable *update_target(struct bpftune_tuner *tuner,
 					     unsigned int id,
-					     unsigned long long *cookie)
+					     unsigned long long *cookie,
+					     unsigned int scenario)
 {
 	struct bpftune_tunable *t = tunable_get(tuner, id);
 
@@ -478,6 +486,8 @@ static struct bpftune_tunable *update_target(struct bpftune_tuner *tuner,
 		return NULL;
 	*cookie = effective_cookie(t, *cookie);
 	if (!bpftune_tunable_usable(tuner, id, *cookie))
+		return NULL;
+	if (!bpftune_assess_allowed(tuner, scenario, id, *cookie))
 		return NULL;
 	return t;
 }
@@ -521,7 +531,7 @@ int bpftune_sysctl_update(struct bpftune_tuner *tuner,
 	va_list ap;
 	int err;
 
-	t = update_target(tuner, id, &cookie);
+	t = update_target(tuner, id, &cookie, scenario);
 	if (!t)
 		return 0;
 	if (t->desc.flags & BPFTUNE_STRING)
@@ -553,7 +563,7 @@ int bpftune_sysctl_update_str(struct bpftune_tuner *tuner,
 	va_list ap;
 	int err;
 
-	t = update_target(tuner, id, &cookie);
+	t = update_target(tuner, id, &cookie, scenario);
 	if (!t)
 		return 0;
 	if (!(t->desc.flags & BPFTUNE_STRING))
@@ -569,6 +579,39 @@ int bpftune_sysctl_update_str(struct bpftune_tuner *tuner,
 	vsnprintf(why, sizeof(why), why_fmt, ap);
 	va_end(ap);
 	return apply_change(tuner, t, cookie, old, value, NULL, scenario, why);
+}
+
+/* Put back a value recorded before an assessed change. */
+int bpftune_change_revert(struct bpftune_tuner *tuner, unsigned int id,
+			  unsigned long long cookie, const char *value,
+			  const char *why)
+{
+	long long values[BPFTUNE_MAX_VALUES];
+	char cur[BPFTUNE_VALUE_LEN];
+	struct bpftune_tunable *t = tunable_get(tuner, id);
+	int err;
+
+	if (!t || !bpftune_tunable_usable(tuner, id, cookie))
+		return 0;
+	err = bpftune_sysctl_read_raw(cookie, t->desc.name, cur, sizeof(cur));
+	if (err)
+		return err;
+	if (!(t->desc.flags & BPFTUNE_STRING)) {
+		long long now[BPFTUNE_MAX_VALUES];
+
+		if (bpftune_sysctl_parse(value, values, t->desc.nvalues) ||
+		    bpftune_sysctl_parse(cur, now, t->desc.nvalues))
+			return -EINVAL;
+		bpftune_sysctl_format(now, t->desc.nvalues, cur, sizeof(cur));
+		if (!memcmp(now, values, t->desc.nvalues * sizeof(now[0])))
+			return 0;
+		return apply_change(tuner, t, cookie, cur, value, values,
+				    BPFTUNE_SCENARIO_REVERT, why);
+	}
+	if (!strcmp(cur, value))
+		return 0;
+	return apply_change(tuner, t, cookie, cur, value, NULL,
+			    BPFTUNE_SCENARIO_REVERT, why);
 }
 
 int bpftune_tuner_start(struct bpftune_tuner *tuner)
@@ -619,6 +662,9 @@ static void summary_change(struct bpftune_tuner *tuner,
 				off ? ", " : "", tuner->scenarios[i].name,
 				c->scenario_counts[tuner->scenarios[i].id]);
 	}
+	if (c->scenario_counts[tuner->nscenarios] && off < sizeof(counts))
+		snprintf(counts + off, sizeof(counts) - off, "%sreverts x%u",
+			 off ? ", " : "", c->scenario_counts[tuner->nscenarios]);
 	bpftune_netns_str(c->cookie, ns, sizeof(ns));
 	bpftune_info("summary: %s: %u change%s to %s in %s: %s -> %s (%s)",
 		     tuner->name, c->nchanges, c->nchanges == 1 ? "" : "s",
@@ -641,6 +687,7 @@ void bpftune_tuner_print_summary(struct bpftune_tuner *tuner)
 	for (i = 0; i < tuner->ntunables; i++)
 		for (c = tuner->tunables[i].changes; c; c = c->next)
 			summary_change(tuner, &tuner->tunables[i], c);
+	bpftune_assess_summary(tuner);
 	if (tuner->summary)
 		tuner->summary(tuner);
 }

@@ -32,7 +32,7 @@ fi
 log() { echo "[$(date +%T)] $*"; }
 fail() {
 	echo "FAIL: $*"
-	if [ -n "$T_DAEMON" ] && [ -f "$T_LOG" ]; then
+	if [ -s "$T_LOG" ]; then
 		echo "--- daemon log (last 30 lines) ---"
 		tail -30 "$T_LOG"
 	fi
@@ -76,7 +76,7 @@ t_cleanup() {
 		done <"$T_CGROUP/cgroup.procs"
 		rmdir "$T_CGROUP"
 	fi
-	rm -rf "$T_TMP"
+	[ -n "${KEEP_TMP:-}" ] || rm -rf "$T_TMP"
 	exit $rc
 }
 trap t_cleanup EXIT

@@ -40,6 +40,10 @@ int main(void)
 	      o.max_tier == BPFTUNE_TIER_TRACEPOINT);
 	CHECK(PARSE(&o, err, "-L") == 0 && o.max_tier == BPFTUNE_TIER_KPROBE);
 
+	CHECK(PARSE(&o, err, "--assess-window", "1500") == 0 &&
+	      o.assess_window_ms == 1500);
+	CHECK(PARSE(&o, err, "--assess-window", "99") == -1);
+	CHECK_STR(err, "--assess-window must be 100..3600000 milliseconds, not '99'");
 	CHECK(PARSE(&o, err, "-r", "5") == -1);
 	CHECK_STR(err, "--learning_rate must be an integer 0..4, not '5'");
 	CHECK(PARSE(&o, err, "-r", "4x") == -1);
