@@ -136,6 +136,7 @@ struct bpftune_tuner {
 	char name[BPFTUNE_NAME_LEN];
 	char path[PATH_MAX];
 	ino_t ino;
+	int plugin_fd; /* kept open: dlopen() knows the plugin by this fd's path */
 	void *handle;
 	int (*init)(struct bpftune_tuner *tuner);
 	void (*fini)(struct bpftune_tuner *tuner);

@@ -154,24 +154,32 @@ int bpftune_plugin_load(const char *dir, const char *file)
 		return err;
 	}
 	fstat(fd, &st);
+	/*
+	 * The fd stays open while the plugin is loaded: glibc matches
+	 * libraries by path name, and a reused fd number would make a
+	 * second plugin resolve to the first one.
+	 */
 	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
 	handle = dlopen(fdpath, RTLD_NOW | RTLD_LOCAL);
-	close(fd);
 	if (!handle) {
 		bpftune_warn("refusing plugin %s/%s: %s", dir, file, dlerror());
+		close(fd);
 		return -EINVAL;
 	}
 	tuner = bpftune_tuner_alloc(name);
 	if (!tuner) {
 		dlclose(handle);
+		close(fd);
 		return -ENOMEM;
 	}
+	tuner->plugin_fd = fd;
 	snprintf(tuner->path, sizeof(tuner->path), "%s/%s", dir, file);
 	tuner->ino = st.st_ino;
 	if (tuner_bind(tuner, handle)) {
 		bpftune_warn("refusing plugin %s: it lacks init, fini or event_handler",
 			     tuner->path);
 		dlclose(handle);
+		close(fd);
 		bpftune_tuner_free(tuner);
 		return -EINVAL;
 	}
@@ -180,6 +188,7 @@ int bpftune_plugin_load(const char *dir, const char *file)
 	if (err) {
 		bpftune_tuner_remove(tuner);
 		dlclose(handle);
+		close(fd);
 		bpftune_tuner_free(tuner);
 	}
 	return err;
@@ -237,6 +246,8 @@ void bpftune_plugins_unload_all(void)
 		bpftune_tuner_remove(tuner);
 		if (tuner->handle)
 			dlclose(tuner->handle);
+		if (tuner->handle)
+			close(tuner->plugin_fd);
 		bpftune_tuner_free(tuner);
 	}
 }
