@@ -139,6 +139,24 @@ static void print_summaries(void)
 		bpftune_tuner_print_summary(tuner);
 }
 
+/* Query socket and metrics file: an option asked for them, so failing to
+ * provide them stops the daemon with one line saying why. */
+static int start_reporting(const struct bpftune_options *o)
+{
+	int err;
+
+	err = bpftune_query_init(o->socket_path ? o->socket_path :
+						  BPFTUNE_DEFAULT_SOCKET,
+				 o->query_port);
+	if (err)
+		return err;
+	err = bpftune_metrics_init(o->metrics_file);
+	if (err)
+		bpftune_err("--metrics-file %s: %s", o->metrics_file,
+			    strerror(-err));
+	return err;
+}
+
 static int run(const struct bpftune_options *o)
 {
 	struct bpftune_support support;
@@ -175,6 +193,10 @@ static int run(const struct bpftune_options *o)
 		bpftune_err("cannot set up the event loop: %s", strerror(-err));
 		return 1;
 	}
+	if (start_reporting(o)) {
+		err = 1;
+		goto out;
+	}
 	started = load_plugins(o);
 	if (!started) {
 		bpftune_err("no tuner started");
@@ -191,6 +213,8 @@ static int run(const struct bpftune_options *o)
 	if (err)
 		bpftune_err("event loop failed: %s", strerror(-err));
 out:
+	bpftune_metrics_fini();
+	bpftune_query_fini();
 	print_summaries();
 	bpftune_plugins_unload_all();
 	if (bpftune_cfg.rollback && !bpftune_cfg.dry_run &&
@@ -223,6 +247,10 @@ int main(int argc, char **argv)
 	case BPFTUNE_PRINT_LIBDIR:
 		printf("%s\n", BPFTUNE_LIBDIR);
 		return 0;
+	case BPFTUNE_QUERY:
+		return bpftune_query_client(o.socket_path ? o.socket_path :
+							    BPFTUNE_DEFAULT_SOCKET,
+					    o.query_port, o.query);
 	default:
 		break;
 	}
