@@ -198,12 +198,13 @@ static void write_value(struct bpftune_qbuf *b, struct bpftune_qbuf *info,
 			unsigned long long cookie)
 {
 	long long values[BPFTUNE_MAX_VALUES];
-	char raw[BPFTUNE_VALUE_LEN], ns[32], idx[4];
+	char raw[BPFTUNE_VALUE_LEN], buf[32], idx[4];
+	const char *ns;
 	unsigned int i;
 
 	if (bpftune_sysctl_read_raw(cookie, t->desc.name, raw, sizeof(raw)))
 		return;
-	netns_label(cookie, ns, sizeof(ns));
+	ns = netns_label(cookie, buf, sizeof(buf));
 	if (t->desc.flags & BPFTUNE_STRING) {
 		labels_tuner(info, "bpftune_tunable_info", tuner);
 		label(info, "tunable", t->desc.name);

@@ -43,6 +43,8 @@ struct qclient {
 	int fd;
 	bool tcp;
 	bool replying;
+	bool draining; /* answered; reading what is left until the client closes */
+	bool eof;      /* the client shut down its sending side */
 	char in[BPFTUNE_QUERY_MAX + 1];
 	size_t inlen;
 	struct bpftune_qbuf out;
@@ -705,6 +707,38 @@ static bool client_send(struct qclient *c)
 	return true;
 }
 
+/*
+ * Answer sent.  Closing now while request bytes we did not read are still
+ * queued would make the kernel reset the connection and the client could
+ * lose the answer (say, "request too long"); so signal the end of the
+ * answer and discard input until the client closes (or its time is up).
+ */
+static void client_done(struct qclient *c)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = c->fd };
+
+	if (c->eof || shutdown(c->fd, SHUT_WR) ||
+	    epoll_ctl(query_epfd, EPOLL_CTL_MOD, c->fd, &ev)) {
+		client_close(c);
+		return;
+	}
+	c->replying = false;
+	c->draining = true;
+}
+
+static void client_drain(struct qclient *c)
+{
+	char scratch[1024];
+	ssize_t n;
+
+	do {
+		n = recv(c->fd, scratch, sizeof(scratch), MSG_DONTWAIT);
+	} while (n > 0 || (n < 0 && errno == EINTR));
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return;
+	client_close(c);
+}
+
 static void client_reply(struct qclient *c, size_t reqlen)
 {
 	struct epoll_event ev = { .events = EPOLLOUT, .data.fd = c->fd };
@@ -712,7 +746,7 @@ static void client_reply(struct qclient *c, size_t reqlen)
 	answer(&c->out, c->in, reqlen, c->tcp);
 	c->replying = true;
 	if (client_send(c)) {
-		client_close(c);
+		client_done(c);
 		return;
 	}
 	epoll_ctl(query_epfd, EPOLL_CTL_MOD, c->fd, &ev);
@@ -737,6 +771,7 @@ static void client_read(struct qclient *c)
 		}
 		if (n == 0) {
 			/* end of request without newline */
+			c->eof = true;
 			if (c->inlen)
 				client_reply(c, c->inlen);
 			else
@@ -808,6 +843,7 @@ static void expire_clients(void)
 		if (c->deadline_ms > now)
 			continue;
 		bpftune_debug("query client %s after %d ms; closed",
+			      c->draining ? "kept the connection open" :
 			      c->replying ? "did not take its answer" :
 					    "sent no complete request",
 			      QUERY_CLIENT_MS);
@@ -839,10 +875,13 @@ static void on_query_fds(int fd, unsigned int events, void *ctx)
 		c = client_find(efd);
 		if (!c)
 			continue; /* closed earlier in this batch */
-		if (c->replying) {
-			if (client_send(c) ||
-			    (evs[i].events & (EPOLLERR | EPOLLHUP)))
+		if (c->draining) {
+			client_drain(c);
+		} else if (c->replying) {
+			if (evs[i].events & EPOLLERR)
 				client_close(c);
+			else if (client_send(c))
+				client_done(c);
 		} else {
 			client_read(c);
 		}
