@@ -139,17 +139,21 @@ static void print_summaries(void)
 		bpftune_tuner_print_summary(tuner);
 }
 
-/* Query socket and metrics file: an option asked for them, so failing to
- * provide them stops the daemon with one line saying why. */
+/* Query socket and metrics file.  When an option asked for them, failing
+ * to provide them stops the daemon with one line saying why; the default
+ * socket is a convenience, and tuning goes on without it. */
 static int start_reporting(const struct bpftune_options *o)
 {
+	bool asked = o->socket_path || o->query_port;
 	int err;
 
 	err = bpftune_query_init(o->socket_path ? o->socket_path :
 						  BPFTUNE_DEFAULT_SOCKET,
 				 o->query_port);
-	if (err)
+	if (err && asked)
 		return err;
+	if (err)
+		bpftune_warn("queries are off (bpftune -q will not connect)");
 	err = bpftune_metrics_init(o->metrics_file);
 	if (err)
 		bpftune_err("--metrics-file %s: %s", o->metrics_file,

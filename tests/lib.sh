@@ -155,12 +155,12 @@ in_cgroup() {
 }
 
 # --- the daemon ---
-# daemon_start [ARGS...]: starts bpftune on the test cgroup and state dir,
-# waits until its tuners run.
+# daemon_start [ARGS...]: starts bpftune on the test cgroup, state dir and
+# query socket ($T_TMP/bpftune.sock), waits until its tuners run.
 daemon_start() {
 	[ -n "$T_CGROUP" ] || cgroup_create
-	"$BPFTUNE" -s -c "$T_CGROUP" --state-dir "$T_STATE" -l "$TUNERDIR" "$@" \
-		>"$T_LOG" 2>&1 &
+	"$BPFTUNE" -s -c "$T_CGROUP" --state-dir "$T_STATE" -l "$TUNERDIR" \
+		--socket "$T_TMP/bpftune.sock" "$@" >"$T_LOG" 2>&1 &
 	T_DAEMON=$!
 	wait_log "tuner\(s\) running|no tuner started" 30 ||
 		fail "daemon did not start"

@@ -3,6 +3,7 @@
 # a namespace, a scrape of /metrics shows bpftune's metrics with the
 # values the sysctls and the query socket report.
 . "$(dirname "$0")/../lib.sh"
+t_start=$EPOCHREALTIME # after the machine lock
 require iperf3 jq curl python3 prometheus-node-exporter
 small_rmem_setup
 prom_dir=$T_TMP/textfile
@@ -85,4 +86,4 @@ rc=$?
 assert_eq "$rc" 1 "exit code with an unwritable metrics file"
 echo "$out" | grep -Fxq "bpftune: error: --metrics-file /nonexistent-dir/b.prom: No such file or directory" ||
 	fail "unwritable metrics file message: $out"
-pass "node_exporter serves bpftune's metrics: B tcp_rmem max $grown after $count changes"
+pass "node_exporter serves bpftune's metrics: B tcp_rmem max $grown after $count changes ($(awk "BEGIN { printf \"%.1f\", $EPOCHREALTIME - $t_start }") s after the lock)"

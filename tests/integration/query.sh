@@ -5,6 +5,7 @@
 # clients, too many clients, garbage, long requests, clients leaving
 # mid-reply, enable refused over TCP.
 . "$(dirname "$0")/../lib.sh"
+t_start=$EPOCHREALTIME # after the machine lock
 require iperf3 jq python3 ss
 small_rmem_setup
 port=$(free_port)
@@ -188,4 +189,4 @@ assert_eq "$(nsysctl "$NS_B" net.ipv4.tcp_rmem)" "4096 131072 262144" "B's tcp_r
 daemon_stop || fail "daemon exit code"
 [ -e "$Q_SOCK" ] && fail "query socket left behind"
 assert_log "summary: tcp_buffer: $count changes? to net.ipv4.tcp_rmem in netns $cookie: 4096 131072 262144 -> "
-pass "all queries answered; values match the sysctls"
+pass "all queries answered; values match the sysctls ($(awk "BEGIN { printf \"%.1f\", $EPOCHREALTIME - $t_start }") s after the lock)"

@@ -4,12 +4,12 @@
 # Debian's python3 when present: a pyenv shim costs 0.25 s a call.
 Q_PY=$(command -v /usr/bin/python3 || command -v python3)
 
-# query_daemon_start [ARGS...]: daemon_start with a private query socket
-# ($Q_SOCK) and rollback on exit (-R), so that whatever it changes in
+# query_daemon_start [ARGS...]: daemon_start (whose query socket is
+# $Q_SOCK) with rollback on exit (-R), so that whatever it changes in
 # namespaces other tests or other users run traffic in is put back.
 query_daemon_start() {
 	Q_SOCK=$T_TMP/bpftune.sock
-	daemon_start -R --socket "$Q_SOCK" "$@"
+	daemon_start -R "$@"
 	wait_log "answering queries on" 5 || fail "no query socket"
 }
 
