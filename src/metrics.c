@@ -198,7 +198,7 @@ static void write_value(struct bpftune_qbuf *b, struct bpftune_qbuf *info,
 			unsigned long long cookie)
 {
 	long long values[BPFTUNE_MAX_VALUES];
-	char raw[BPFTUNE_VALUE_LEN], buf[32], idx[4];
+	char raw[BPFTUNE_VALUE_LEN], buf[32], idx[12];
 	const char *ns;
 	unsigned int i;
 

@@ -9,6 +9,9 @@ t_start=$EPOCHREALTIME # after the machine lock
 require iperf3 jq python3 ss
 small_rmem_setup
 port=$(free_port)
+# a socket file left by a daemon that died is taken over
+"$Q_PY" -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' \
+	"$T_TMP/bpftune.sock" || fail "cannot make a stale socket"
 query_daemon_start -a tcp_buffer_tuner.so -p "$port"
 
 # --- sockets: UNIX 0600, TCP on loopback only ---
@@ -185,6 +188,22 @@ jline=$(q jrollback | jq -r --argjson c "$cookie" '.rollback[] |
 assert_eq "$jline" "$line" "jrollback command"
 q rollback | grep -F "/run/netns/$NS_B " | bash >/dev/null || fail "running rollback lines"
 assert_eq "$(nsysctl "$NS_B" net.ipv4.tcp_rmem)" "4096 131072 262144" "B's tcp_rmem after rollback lines"
+
+# a second daemon cannot take a live socket; a non-socket file is kept
+second() {
+	"$BPFTUNE" -s -n -c "$T_CGROUP" --state-dir "$T_TMP/state2" -l "$TUNERDIR" \
+		-a tcp_buffer_tuner.so --socket "$1" 2>&1 | grep -E "error|tuner\(s\) running"
+	return "${PIPESTATUS[0]}"
+}
+out=$(second "$Q_SOCK"); rc=$?
+assert_eq "$rc:$out" "1:bpftune: error: another bpftune answers on $Q_SOCK
+bpftune: error: cannot listen on query socket $Q_SOCK: Address already in use" "second daemon"
+echo keep >"$T_TMP/not-a-socket"
+out=$(second "$T_TMP/not-a-socket"); rc=$?
+assert_eq "$rc" 1 "daemon exit code with a non-socket file at --socket"
+echo "$out" | grep -Fq "error: query socket $T_TMP/not-a-socket exists and is not a socket" ||
+	fail "non-socket file at --socket: $out"
+assert_eq "$(cat "$T_TMP/not-a-socket")" keep "file at --socket left alone"
 
 daemon_stop || fail "daemon exit code"
 [ -e "$Q_SOCK" ] && fail "query socket left behind"
