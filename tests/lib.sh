@@ -62,7 +62,10 @@ t_cleanup() {
 	for pid in "${T_PIDS[@]}"; do
 		wait "$pid" 2>/dev/null
 	done
-	for ns in "${T_NETNS[@]}"; do
+	# netns_create runs in $(...) subshells, so T_NETNS misses those: every
+	# namespace of this test carries the ${T_ID}- prefix
+	for ns in "${T_NETNS[@]}" $(ip netns list 2>/dev/null |
+		awk -v p="${T_ID}-" 'index($1, p) == 1 {print $1}'); do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
 	done

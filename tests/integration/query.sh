@@ -12,7 +12,8 @@ port=$(free_port)
 # a socket file left by a daemon that died is taken over
 "$Q_PY" -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' \
 	"$T_TMP/bpftune.sock" || fail "cannot make a stale socket"
-query_daemon_start -a tcp_buffer_tuner.so -p "$port"
+# -d: the daemon logs what it does with each misbehaving client
+query_daemon_start -d -a tcp_buffer_tuner.so -p "$port"
 
 # --- sockets: UNIX 0600, TCP on loopback only ---
 [ -S "$Q_SOCK" ] || fail "$Q_SOCK is not a socket"
@@ -176,9 +177,47 @@ for i in range(40):
         s.recv(10)  # take a little, leave the rest
     s.close()
 PY
+# --- an answer larger than the socket takes, to readers that do not read:
+#     the daemon waits for EPOLLOUT and answers others meanwhile ---
+for ((i = 0; i < 200; i++)); do
+	unshare -n sleep 30 &
+	T_PIDS+=($!)
+done
+sleep 0.3
+"$Q_PY" - "$port" "$Q_SOCK" "$BPFTUNE" <<'PY' || fail "slow readers of a big answer"
+import json, socket, subprocess, sys, time
+port, path, bpftune = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+def slow_reader():
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)  # window stays small
+    s.connect(("127.0.0.1", port))
+    s.sendall(b"jstatus\n")
+    return s
+keeps, leaves = slow_reader(), slow_reader()
+time.sleep(0.5)
+t = time.monotonic()
+out = subprocess.run([bpftune, "--socket", path, "-q", "tuners"],
+                     capture_output=True, timeout=5)
+took = time.monotonic() - t
+assert out.returncode == 0 and out.stdout.startswith(b"tcp_buffer"), out
+assert took < 1.0, f"query took {took:.2f} s beside two stalled answers"
+leaves.recv(100)
+leaves.close()  # goes away in the middle of the answer
+data = b""
+keeps.settimeout(3)
+while True:
+    d = keeps.recv(1024)
+    if not d:
+        break
+    data += d
+n = len(json.loads(data)["status"])
+assert n >= 400 and len(data) > 65536, (n, len(data))
+print(f"{len(data)} byte answer ({n} entries) to a reader with a 2 KiB "
+      f"window; other query meanwhile: {took * 1000:.0f} ms")
+PY
 kill -0 "$T_DAEMON" || fail "daemon died after clients left mid-reply"
 q tuners | grep -q "^tcp_buffer: active" || fail "daemon stopped answering"
-assert_no_log "error|AddressSanitizer|runtime error"
+assert_no_log "^bpftune: error|AddressSanitizer|runtime error"
 
 # --- rollback: the commands restore B's originals when run ---
 line="nsenter --net=/run/netns/$NS_B sysctl -w 'net.ipv4.tcp_rmem=4096 131072 262144'"
@@ -208,4 +247,8 @@ assert_eq "$(cat "$T_TMP/not-a-socket")" keep "file at --socket left alone"
 daemon_stop || fail "daemon exit code"
 [ -e "$Q_SOCK" ] && fail "query socket left behind"
 assert_log "summary: tcp_buffer: $count changes? to net.ipv4.tcp_rmem in netns $cookie: 4096 131072 262144 -> "
+# the daemon's side of the robustness checks (debug lines, -d)
+assert_eq "$(grep -c 'query client sent no complete request after 2000 ms; closed' "$T_LOG")" 28 \
+	"silent clients closed by the daemon"
+assert_log "query client left mid-reply: (Broken pipe|Connection reset by peer)"
 pass "all queries answered; values match the sysctls ($(awk "BEGIN { printf \"%.1f\", $EPOCHREALTIME - $t_start }") s after the lock)"
