@@ -637,8 +637,12 @@ static void answer(struct bpftune_qbuf *b, const char *req, size_t len,
 		bpftune_query_help(b, false);
 		break;
 	}
-	if (b->cut && !q.json)
-		qbuf_printf(b, "... (answer cut at %u bytes)\n", BPFTUNE_REPLY_MAX);
+	if (b->cut) {
+		/* half an answer (or half a JSON document) helps nobody */
+		qbuf_free(b);
+		reply_error(b, q.json, "answer larger than %u bytes; not sent",
+			    BPFTUNE_REPLY_MAX);
+	}
 }
 
 /* ----------------------------------------------------------------- server */
@@ -940,16 +944,23 @@ static int make_dir_for(const char *path)
 static int listen_unix(const char *path)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	char cwd[PATH_MAX] = "";
 	struct stat st;
 	mode_t old_mask;
-	int fd, err;
+	int fd, err, n;
 
-	if (strlen(path) >= sizeof(addr.sun_path)) {
+	/* -D changes to /: a relative path must still name the same file
+	 * when the socket is removed at exit */
+	if (path[0] != '/' && !getcwd(cwd, sizeof(cwd)))
+		return -errno;
+	n = snprintf(addr.sun_path, sizeof(addr.sun_path), "%s%s%s", cwd,
+		     cwd[0] ? "/" : "", path);
+	if (n < 0 || (size_t)n >= sizeof(addr.sun_path)) {
 		bpftune_err("query socket path %s is longer than %zu bytes", path,
 			    sizeof(addr.sun_path) - 1);
 		return -ENAMETOOLONG;
 	}
-	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
+	path = addr.sun_path;
 	err = make_dir_for(path);
 	if (!err)
 		err = clear_stale(&addr);

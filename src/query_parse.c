@@ -208,6 +208,9 @@ int bpftune_query_parse(const char *buf, size_t len, struct bpftune_query *q,
 	bool json;
 
 	memset(q, 0, sizeof(*q));
+	/* whole words are copied into *q: no stack bytes past a word's end */
+	memset(words, 0, sizeof(words));
+	memset(args, 0, sizeof(args));
 	tlen = check_bytes(buf, len, err, errlen);
 	if (tlen < 0)
 		return -1;

@@ -13,8 +13,9 @@
 /* Longest request accepted, trailing newline included. */
 #define BPFTUNE_QUERY_MAX 256
 #define BPFTUNE_QUERY_WORD_LEN 64
-/* A reply larger than this is cut short with a note (it never is in
- * practice: it bounds memory a runaway netns count could take). */
+/* An answer larger than this is replaced by an error: it bounds the
+ * memory clients can make the daemon hold (32 x 4 MiB at worst); jstatus
+ * takes ~190 bytes per tunable and namespace. */
 #define BPFTUNE_REPLY_MAX (4U << 20)
 
 enum bpftune_query_kind {
