@@ -12,6 +12,7 @@
 
 #define BPFTUNE_VALUE_LEN 256
 #define BPFTUNE_DEFAULT_STATE_DIR "/var/lib/bpftune"
+#define BPFTUNE_DEFAULT_SOCKET "/run/bpftune/bpftune.sock"
 #define BPFTUNE_LOCAL_LIBDIR "/usr/local/lib64/bpftune"
 #ifndef BPFTUNE_LIBDIR
 #define BPFTUNE_LIBDIR "/usr/lib64/bpftune"
@@ -49,6 +50,7 @@ struct bpftune_netns {
 	ino_t ino;
 	int fd;
 	bool seen; /* found by the latest scan */
+	char path[PATH_MAX]; /* where it was found; /run/netns names preferred */
 };
 int bpftune_netns_init(void);
 void bpftune_netns_fini(void);
@@ -179,6 +181,11 @@ void bpftune_tuner_stop(struct bpftune_tuner *tuner);
 void bpftune_tuner_print_summary(struct bpftune_tuner *tuner);
 int bpftune_tuner_rollback(struct bpftune_tuner *tuner);
 void bpftune_tuner_enable_all(void);
+/* Re-enable one tuner in one netns, or in every netns when every_netns;
+ * returns how many disabled entries were cleared. */
+int bpftune_tuner_enable(struct bpftune_tuner *tuner, unsigned long long cookie,
+			 bool every_netns);
+const char *bpftune_tuner_state_name(enum bpftune_tuner_state state);
 /* Find which tuner owns a sysctl name. */
 struct bpftune_tunable *bpftune_tunable_by_name(const char *name,
 						struct bpftune_tuner **owner);
@@ -242,5 +249,20 @@ int bpftune_loop_run(void);
 void bpftune_loop_stop(void);
 int bpftune_loop_add_ringbuf(struct bpftune_tuner *tuner, int map_fd);
 void bpftune_loop_rebuild_ringbufs(void);
+
+/* --- query.c --- */
+/* Listen on the UNIX socket (and on 127.0.0.1:tcp_port when > 0). */
+int bpftune_query_init(const char *sock_path, int tcp_port);
+void bpftune_query_fini(void);
+/* The client side of bpftune -q: returns the process exit code. */
+int bpftune_query_client(const char *sock_path, int tcp_port,
+			 const char *request);
+
+/* --- metrics.c --- */
+int bpftune_metrics_init(const char *path);
+/* Final rewrite (bpftune_up 0) and stop. */
+void bpftune_metrics_fini(void);
+/* Something metrics show changed: rewrite the file soon (coalesced). */
+void bpftune_state_changed(void);
 
 #endif /* BPFTUNE_CORE_H */

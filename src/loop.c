@@ -43,6 +43,7 @@ static int on_event(void *ctx, void *data, size_t size)
 		return 0;
 	tuner->events++;
 	tuner->event_handler(tuner, data);
+	bpftune_state_changed();
 	return 0;
 }
 

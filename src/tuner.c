@@ -251,6 +251,7 @@ void bpftune_netns_disable(struct bpftune_tuner *tuner,
 	tuner->disabled = d;
 	bpftune_info("%s: stops tuning in %s: %s", tuner->name,
 		     bpftune_netns_str(cookie, ns, sizeof(ns)), why);
+	bpftune_state_changed();
 }
 
 void bpftune_tuner_enable_all(void)
@@ -270,6 +271,67 @@ void bpftune_tuner_enable_all(void)
 		}
 	}
 	bpftune_info("all tuners re-enabled in every namespace");
+	bpftune_state_changed();
+}
+
+static int clear_failed(struct bpftune_tunable *t, unsigned long long cookie,
+			bool every_netns)
+{
+	unsigned int i, kept = 0;
+	int cleared = 0;
+
+	for (i = 0; i < t->nfailed; i++) {
+		if (every_netns || t->failed[i] == cookie)
+			cleared++;
+		else
+			t->failed[kept++] = t->failed[i];
+	}
+	t->nfailed = kept;
+	if (every_netns && t->disabled_global) {
+		t->disabled_global = false;
+		cleared++;
+	}
+	return cleared;
+}
+
+int bpftune_tuner_enable(struct bpftune_tuner *tuner, unsigned long long cookie,
+			 bool every_netns)
+{
+	struct bpftune_disabled **pp = &tuner->disabled, *d;
+	unsigned int i;
+	int cleared = 0;
+
+	if (cookie == BPFTUNE_GLOBAL_NETNS)
+		cookie = bpftune_netns_global_cookie();
+	while ((d = *pp)) {
+		if (!every_netns && d->cookie != cookie) {
+			pp = &d->next;
+			continue;
+		}
+		*pp = d->next;
+		free(d);
+		cleared++;
+	}
+	for (i = 0; i < tuner->ntunables; i++)
+		cleared += clear_failed(&tuner->tunables[i], cookie, every_netns);
+	if (cleared)
+		bpftune_state_changed();
+	return cleared;
+}
+
+const char *bpftune_tuner_state_name(enum bpftune_tuner_state state)
+{
+	switch (state) {
+	case BPFTUNE_TUNER_INIT:
+		return "init";
+	case BPFTUNE_TUNER_ACTIVE:
+		return "active";
+	case BPFTUNE_TUNER_FAILED:
+		return "failed";
+	case BPFTUNE_TUNER_GONE:
+		return "gone";
+	}
+	return "unknown";
 }
 
 struct bpftune_tunable *bpftune_tunable_by_name(const char *name,
@@ -471,6 +533,7 @@ static int apply_change(struct bpftune_tuner *tuner, struct bpftune_tunable *t,
 	if (scenario != BPFTUNE_SCENARIO_REVERT)
 		bpftune_assess_changed(tuner, scenario, t->desc.id, cookie, old,
 				       new);
+	bpftune_state_changed();
 	return 1;
 }
 
@@ -625,6 +688,7 @@ int bpftune_tuner_start(struct bpftune_tuner *tuner)
 		bpftune_warn("tuner %s could not start (%s); the other tuners go on",
 			     tuner->name, strerror(err < 0 ? -err : err));
 		tuner->state = BPFTUNE_TUNER_FAILED;
+		bpftune_state_changed();
 		bpftune_bpf_detach(tuner);
 		if (tuner->fini)
 			tuner->fini(tuner);
@@ -633,6 +697,7 @@ int bpftune_tuner_start(struct bpftune_tuner *tuner)
 	tuner->state = BPFTUNE_TUNER_ACTIVE;
 	if (!bpftune_cfg.support_only)
 		bpftune_info("tuner %s started", tuner->name);
+	bpftune_state_changed();
 	return 0;
 }
 
@@ -646,6 +711,7 @@ void bpftune_tuner_stop(struct bpftune_tuner *tuner)
 	tuner->skeleton = NULL;
 	tuner->obj = NULL;
 	tuner->state = BPFTUNE_TUNER_GONE;
+	bpftune_state_changed();
 }
 
 static void summary_change(struct bpftune_tuner *tuner,
