@@ -24,12 +24,6 @@ s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])'
 }
 
-# netns_cookie NS: the cookie the daemon uses for a namespace we created
-netns_cookie() {
-	q jstatus | jq -r --arg p "/run/netns/$1" \
-		'[.status[] | select(.path == $p) | .netns][0] // empty'
-}
-
 # prom_value FILE METRIC 'label="v",label2="w"': the value of the one
 # sample of METRIC that has (at least) these labels, in any label order
 # (node_exporter sorts them).  Empty when absent.
