@@ -175,14 +175,16 @@ int bpftune_plugin_check_complete(int fd, char *why, size_t len)
 		return incomplete(why, len, end, st.st_size);
 	end = (unsigned long long)eh.e_phoff +
 	      (unsigned long long)eh.e_phnum * sizeof(ph);
-	if (eh.e_phentsize != sizeof(ph) || end > (unsigned long long)st.st_size)
+	if (eh.e_phentsize != sizeof(ph) ||
+	    end > (unsigned long long)st.st_size)
 		return incomplete(why, len, end, st.st_size);
 	for (i = 0; i < eh.e_phnum; i++) {
 		if (pread(fd, &ph, sizeof(ph), eh.e_phoff + i * sizeof(ph)) !=
 		    (ssize_t)sizeof(ph))
 			return incomplete(why, len, end, st.st_size);
 		end = (unsigned long long)ph.p_offset + ph.p_filesz;
-		if (ph.p_type == PT_LOAD && end > (unsigned long long)st.st_size)
+		if (ph.p_type == PT_LOAD &&
+		    end > (unsigned long long)st.st_size)
 			return incomplete(why, len, end, st.st_size);
 	}
 	return 0;
@@ -436,7 +438,8 @@ static void plugins_rescan(void)
 		next = tuner->next;
 		if (lstat(tuner->path, &st) == 0 && st.st_ino == tuner->ino)
 			continue;
-		bpftune_plugin_unload(tuner, "its file was removed or replaced");
+		bpftune_plugin_unload(tuner,
+				      "its file was removed or replaced");
 	}
 	for (i = 0; i < nwatches; i++)
 		if (watches[i].wd >= 0)

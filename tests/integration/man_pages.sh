@@ -12,7 +12,7 @@ make -s -C "$TOP" BUILD="$BUILD" man >"$T_TMP/make.log" 2>&1 ||
 # show PAGE: the page as man -l prints it, plain text; fails on warnings
 show() {
 	local page=$1 out
-	out=$(MANWIDTH=100 MAN_KEEP_FORMATTING= man -l "$page" 2>"$T_TMP/man.err") ||
+	out=$(MANWIDTH=100 MAN_KEEP_FORMATTING='' man -l "$page" 2>"$T_TMP/man.err") ||
 		fail "man -l $page failed: $(cat "$T_TMP/man.err")"
 	[ -s "$T_TMP/man.err" ] && fail "man -l $page warned: $(cat "$T_TMP/man.err")"
 	echo "$out" | col -b

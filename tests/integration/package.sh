@@ -30,7 +30,9 @@ make -s -C "$TOP" BUILD="$BUILD" pkg >"$T_TMP/pkg.log" 2>&1 ||
 log "make pkg: $(($(date +%s) - start)) s"
 deb=$BUILD/pkg/bpftune_${VERSION}_$(dpkg --print-architecture).deb
 dev=$BUILD/pkg/bpftune-dev_${VERSION}_$(dpkg --print-architecture).deb
-[ -f "$deb" ] && [ -f "$dev" ] || fail "packages missing: $(ls "$BUILD/pkg")"
+if ! [ -f "$deb" ] || ! [ -f "$dev" ]; then
+	fail "packages missing: $(ls "$BUILD/pkg")"
+fi
 
 # A state directory from someone's earlier run is put back afterwards.
 if [ -e /var/lib/bpftune ]; then
