@@ -47,4 +47,5 @@ for dir in "$TOP"/tuners/*/; do
 	ntuners=$((ntuners + 1))
 done
 [ "$ntuners" -gt 0 ] || fail "no tuner pages checked"
+log "own time: $(elapsed) s"
 pass "bpftune(8) and $ntuners tuner page(s) render and are complete"

@@ -54,4 +54,5 @@ write_same /proc/sys/net/core/netdev_max_backlog || fail "net.core.netdev_max_ba
 write_same /proc/sys/net/ipv4/tcp_mem || fail "net.ipv4.tcp_mem refused the user"
 write_same /proc/sys/kernel/threads-max && fail "kernel.threads-max accepted a non-root writer"
 write_same /proc/sys/vm/swappiness && fail "vm.swappiness accepted a non-root writer"
+log "own time: $(elapsed) s"
 pass "unprivileged daemon tunes net.*; kernel.*/vm.* need uid 0"

@@ -96,5 +96,5 @@ done
 getent passwd bpftune >/dev/null && fail "user bpftune left after purge"
 getent group bpftune >/dev/null && fail "group bpftune left after purge"
 dpkg -s bpftune >/dev/null 2>&1 && fail "dpkg still knows bpftune"
-log "whole test: $(($(date +%s) - start)) s"
+log "own time: $(elapsed) s"
 pass "package built, installed, run, removed and purged"

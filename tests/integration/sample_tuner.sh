@@ -47,4 +47,5 @@ assert_eq "$(nsysctl "$NS_A" net.ipv4.tcp_max_tw_buckets)" "$(sysctl -n net.ipv4
 make -s -C "$SAMPLE" uninstall TUNERDIR="$WATCH" PKG_CONFIG_PATH="$pcdir" >/dev/null
 wait_log "tuner sample finalized" 5 || fail "uninstall did not finalize the sample"
 daemon_stop || fail "daemon exited with an error"
+log "own time: $(elapsed) s"
 pass "sample tuner built from installed files, loaded at run time, and tuning"

@@ -34,4 +34,5 @@ grep -q '^BPFTUNE_ROLLBACK=""$' "$TOP/packaging/bpftune.default" ||
 sed 's/^ProtectSystem=/ProtectSytem=/' "$UNIT" >"$T_TMP/broken.service"
 MANPATH=$BUILD/man systemd-analyze verify "$T_TMP/broken.service" 2>&1 | grep -q "Unknown key" ||
 	fail "systemd-analyze did not flag a misspelt key"
+log "own time: $(elapsed) s"
 pass "bpftune.service verified"
