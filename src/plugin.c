@@ -354,7 +354,8 @@ static struct bpftune_tuner *tuner_by_path(const char *dir, const char *file)
 	struct bpftune_tuner *tuner;
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if (snprintf(path, sizeof(path), "%s/%s", dir, file) >= (int)sizeof(path))
+		return NULL;
 	for (tuner = bpftune_tuners(); tuner; tuner = tuner->next)
 		if (!strcmp(tuner->path, path))
 			return tuner;
@@ -410,7 +411,8 @@ static void plugin_created(const char *dir, const char *file)
 	char path[PATH_MAX];
 	struct stat st;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if (snprintf(path, sizeof(path), "%s/%s", dir, file) >= (int)sizeof(path))
+		return;
 	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
 		plugin_appeared(dir, file);
 }
