@@ -7,6 +7,10 @@ PKG_SRC := $(PKG_DIR)/bpftune-$(VERSION)
 DEB_VERSION := $(shell awk -F'[()]' 'NR == 1 {print $$2}' packaging/debian/changelog)
 RPM_VERSION := $(shell sed -n 's/^Version:[[:space:]]*//p' packaging/bpftune.spec)
 
+# On a Debian host the rpm database knows none of the BuildRequires (they
+# are installed as .debs), so rpmbuild is told not to check them there.
+RPMBUILD_FLAGS ?= $(if $(shell command -v dpkg-query 2>/dev/null),--nodeps)
+
 .PHONY: pkg deb rpm pkg-src pkg-check-version
 
 pkg: deb $(if $(shell command -v rpmbuild 2>/dev/null),rpm)

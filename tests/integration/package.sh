@@ -34,6 +34,22 @@ if ! [ -f "$deb" ] || ! [ -f "$dev" ]; then
 	fail "packages missing: $(ls "$BUILD/pkg")"
 fi
 
+# where rpmbuild exists, make pkg built the rpms too (not installed here)
+if command -v rpmbuild >/dev/null; then
+	rpms=$BUILD/pkg/rpm/RPMS/$(uname -m)
+	rpm_files=$(rpm -qlp "$rpms/bpftune-$VERSION-1.$(uname -m).rpm" 2>/dev/null)
+	for f in /usr/sbin/bpftune /usr/lib64/bpftune/tcp_buffer_tuner.so \
+		/usr/lib64/libbpftune.so.0 /etc/sysconfig/bpftune \
+		/usr/lib/systemd/system/bpftune.service /usr/share/man/man8/bpftune.8; do
+		echo "$rpm_files" | grep -qx "$f" || fail "bpftune rpm lacks $f"
+	done
+	rpm -qlp "$rpms/bpftune-devel-$VERSION-1.$(uname -m).rpm" 2>/dev/null |
+		grep -qx /usr/lib64/pkgconfig/libbpftune.pc || fail "bpftune-devel rpm lacks libbpftune.pc"
+	rpm -qp --scripts "$rpms/bpftune-$VERSION-1.$(uname -m).rpm" 2>/dev/null |
+		grep -q "useradd -r -g bpftune" || fail "rpm does not create the bpftune user"
+	log "rpms built and checked"
+fi
+
 # A state directory from someone's earlier run is put back afterwards.
 if [ -e /var/lib/bpftune ]; then
 	cp -a /var/lib/bpftune "$T_TMP/saved-state"
