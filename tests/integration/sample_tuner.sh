@@ -47,5 +47,10 @@ assert_eq "$(nsysctl "$NS_A" net.ipv4.tcp_max_tw_buckets)" "$(sysctl -n net.ipv4
 make -s -C "$SAMPLE" uninstall TUNERDIR="$WATCH" PKG_CONFIG_PATH="$pcdir" >/dev/null
 wait_log "tuner sample finalized" 5 || fail "uninstall did not finalize the sample"
 daemon_stop || fail "daemon exited with an error"
+# make uninstall takes back all that make install put in the staging tree
+# but the administrator's /etc/default/bpftune
+make -s -C "$TOP" BUILD="$BUILD" uninstall DESTDIR="$ROOT" >/dev/null 2>&1 || fail "make uninstall failed"
+left=$(cd "$ROOT" && find . ! -type d | sort | tr '\n' ' ')
+assert_eq "$left" "./etc/default/bpftune " "files left after make uninstall"
 log "own time: $(elapsed) s"
 pass "sample tuner built from installed files, loaded at run time, and tuning"

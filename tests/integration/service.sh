@@ -3,7 +3,7 @@
 # page it names), runs as the bpftune user with the capabilities listed,
 # and rolls back on stop only when the environment file asks for it.
 . "$(dirname "$0")/../lib.sh"
-require systemd-analyze
+require systemd-analyze pandoc
 UNIT=$T_TMP/bpftune.service
 
 make -s -C "$TOP" BUILD="$BUILD" man >/dev/null 2>&1 || fail "make man failed"
