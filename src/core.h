@@ -215,5 +215,7 @@ int bpftune_loop_run(void);
 void bpftune_loop_stop(void);
 int bpftune_loop_add_ringbuf(struct bpftune_tuner *tuner, int map_fd);
 void bpftune_loop_rebuild_ringbufs(void);
+/* Drop fds/timers whose callbacks are in the object mapped at base. */
+int bpftune_loop_del_module(const void *base);
 
 #endif /* BPFTUNE_CORE_H */

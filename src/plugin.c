@@ -369,11 +369,20 @@ static struct bpftune_tuner *tuner_by_path(const char *dir, const char *file)
  */
 void bpftune_plugin_unload(struct bpftune_tuner *tuner, const char *why)
 {
+	Dl_info info;
+	int n;
+
 	bpftune_info("tuner %s finalized: %s", tuner->name, why);
 	bpftune_tuner_print_summary(tuner);
 	bpftune_tuner_remove(tuner);
 	bpftune_loop_rebuild_ringbufs();
 	bpftune_tuner_stop(tuner);
+	if (tuner->handle && dladdr((void *)tuner->init, &info)) {
+		n = bpftune_loop_del_module(info.dli_fbase);
+		if (n)
+			bpftune_warn("tuner %s left %d timer(s)/fd(s) in the event loop after fini(); removed them before unloading it",
+				     tuner->name, n);
+	}
 	if (tuner->handle)
 		dlclose(tuner->handle);
 	bpftune_tuner_free(tuner);

@@ -109,6 +109,19 @@ wait_log "refusing plugin $WATCH/link_tuner.so: file is a symlink" 10 ||
 	fail "symlinked plugin not refused"
 assert_no_log "tuner (gw|link) started"
 
+# 7. a tuner whose fini() forgets its timer: the timer leaves the loop
+# before the code is unmapped, and the daemon lives on
+LEAKY=$BUILD/tests/plugins/leaky_tuner.so
+[ -f "$LEAKY" ] || fail "$LEAKY not built (make unit-bins)"
+cp "$LEAKY" "$WATCH/.leaky"
+mv "$WATCH/.leaky" "$WATCH/leaky_tuner.so"
+wait_log "leaky: first tick" 10 || fail "leaky test tuner did not start"
+rm "$WATCH/leaky_tuner.so"
+wait_log "tuner leaky left 1 timer\(s\)/fd\(s\) in the event loop after fini\(\); removed them" 10 ||
+	fail "the leaked timer was not reported"
+sleep 0.3 # fifteen ticks of the leaked timer
+kill -0 "$T_DAEMON" 2>/dev/null || fail "daemon died after unloading a tuner that leaked a timer"
+
 daemon_stop || fail "daemon exited with an error"
 assert_log "summary: tcp_buffer: no changes"
 echo "--- daemon log ---"; cat "$T_LOG"
