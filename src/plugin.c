@@ -209,6 +209,7 @@ static int tuner_bind(struct bpftune_tuner *tuner, void *handle)
 int bpftune_plugin_load(const char *dir, const char *file)
 {
 	char name[BPFTUNE_NAME_LEN], why[256] = "", fdpath[64];
+	char abs[PATH_MAX], path[PATH_MAX];
 	struct bpftune_tuner *tuner;
 	void *handle;
 	struct stat st;
@@ -216,6 +217,12 @@ int bpftune_plugin_load(const char *dir, const char *file)
 
 	if (!bpftune_plugin_name_ok(file))
 		return -EINVAL;
+	/* absolute, so that the path still names the file after -D's
+	 * chdir("/") and matches what the directory watch reports */
+	if (realpath(dir, abs))
+		dir = abs;
+	if (snprintf(path, sizeof(path), "%s/%s", dir, file) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
 	snprintf(name, sizeof(name), "%.*s",
 		 (int)(strlen(file) - strlen(PLUGIN_SUFFIX)), file);
 	if (bpftune_tuner_find(name)) {
@@ -255,7 +262,7 @@ int bpftune_plugin_load(const char *dir, const char *file)
 		dlclose(handle);
 		return -ENOMEM;
 	}
-	snprintf(tuner->path, sizeof(tuner->path), "%s/%s", dir, file);
+	snprintf(tuner->path, sizeof(tuner->path), "%s", path);
 	tuner->ino = st.st_ino;
 	if (tuner_bind(tuner, handle)) {
 		bpftune_warn("refusing plugin %s: it lacks init, fini or event_handler",
@@ -556,8 +563,9 @@ int bpftune_plugins_watch(const char *dir, char *const *allow, int nallow)
 		return -ENOSPC;
 	}
 	watches[nwatches].wd = wd;
-	snprintf(watches[nwatches].dir, sizeof(watches[nwatches].dir), "%s",
-		 dir);
+	if (!realpath(dir, watches[nwatches].dir))
+		snprintf(watches[nwatches].dir, sizeof(watches[nwatches].dir),
+			 "%s", dir);
 	nwatches++;
 	bpftune_debug("watching %s for tuners added or removed", dir);
 	return 0;

@@ -41,7 +41,10 @@ wait_count() {
 
 small_rmem_setup
 cp "$SRC" "$PLUGIN"
-TUNERDIR=$WATCH daemon_start
+# given as a relative path: the daemon reports (and keeps) absolute ones
+cd "$T_TMP" || fail "cd $T_TMP"
+TUNERDIR=tuners daemon_start
+cd - >/dev/null || fail "cd back"
 wait_started 1
 [ -n "$(daemon_progs)" ] || fail "no tcp_buffer program attached by the daemon"
 log "attached at start: $(daemon_progs | tr '\n' ' ')"
