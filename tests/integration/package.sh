@@ -34,6 +34,15 @@ if ! [ -f "$deb" ] || ! [ -f "$dev" ]; then
 	fail "packages missing: $(ls "$BUILD/pkg")"
 fi
 
+# Debian policy, where lintian is installed: no errors
+if command -v lintian >/dev/null; then
+	lintian --tag-display-limit 0 "$BUILD/pkg/bpftune_${VERSION}_$(dpkg --print-architecture).changes" \
+		>"$T_TMP/lintian.log" 2>&1
+	grep -v "root privileges" "$T_TMP/lintian.log"
+	grep -q "^E: " "$T_TMP/lintian.log" && fail "lintian errors: $(grep '^E: ' "$T_TMP/lintian.log")"
+	log "lintian: $(grep -c '^[EW]: ' "$T_TMP/lintian.log") errors/warnings"
+fi
+
 # where rpmbuild exists, make pkg built the rpms too (not installed here)
 if command -v rpmbuild >/dev/null; then
 	rpms=$BUILD/pkg/rpm/RPMS/$(uname -m)
@@ -70,7 +79,8 @@ getent group bpftune >/dev/null || fail "no group bpftune"
 
 # the installed daemon, with the tuners in the packaged directory
 assert_eq "$(/usr/sbin/bpftune --print-libdir)" "/usr/lib/$MA/bpftune" "--print-libdir"
-ldd /usr/sbin/bpftune | grep -q "libbpftune.so.0 => /usr/lib/$MA/libbpftune.so.0" ||
+# (/lib is /usr/lib on merged-/usr systems; ld.so may name either)
+ldd /usr/sbin/bpftune | grep -Eq "libbpftune.so.0 => (/usr)?/lib/$MA/libbpftune.so.0" ||
 	fail "installed bpftune does not use the installed library: $(ldd /usr/sbin/bpftune | grep bpftune)"
 out=$(/usr/sbin/bpftune -S 2>&1) || fail "installed bpftune -S exited $?: $out"
 echo "$out"
