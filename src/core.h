@@ -241,6 +241,12 @@ bool bpftune_plugin_name_ok(const char *name);
 int bpftune_plugins_load_dir(const char *dir, char *const *allow, int nallow);
 int bpftune_plugin_load(const char *dir, const char *file);
 void bpftune_plugins_unload_all(void);
+int bpftune_plugin_check_complete(int fd, char *why, size_t len);
+/* Run-time discovery: inotify on plugin directories (needs the loop). */
+int bpftune_plugins_watch(const char *dir, char *const *allow, int nallow);
+void bpftune_plugins_unwatch(void);
+/* Finalize one running tuner: summary, detach, ring buffers, dlclose. */
+void bpftune_plugin_unload(struct bpftune_tuner *tuner, const char *why);
 
 /* --- loop.c --- */
 int bpftune_loop_init(void);
@@ -249,6 +255,8 @@ int bpftune_loop_run(void);
 void bpftune_loop_stop(void);
 int bpftune_loop_add_ringbuf(struct bpftune_tuner *tuner, int map_fd);
 void bpftune_loop_rebuild_ringbufs(void);
+/* Drop fds/timers whose callbacks are in the object mapped at base. */
+int bpftune_loop_del_module(const void *base);
 
 /* --- query.c --- */
 /* Listen on the UNIX socket (and on 127.0.0.1:tcp_port when > 0). */

@@ -97,6 +97,17 @@ static int load_plugins(const struct bpftune_options *o)
 	return n;
 }
 
+/* Watch before the first scan, so that nothing added in between is lost. */
+static void watch_plugins(const struct bpftune_options *o)
+{
+	int i;
+
+	bpftune_plugins_watch(BPFTUNE_LIBDIR, o->allow, o->nallow);
+	bpftune_plugins_watch(BPFTUNE_LOCAL_LIBDIR, o->allow, o->nallow);
+	for (i = 0; i < o->nlibdirs; i++)
+		bpftune_plugins_watch(o->libdirs[i], o->allow, o->nallow);
+}
+
 static int do_support(const struct bpftune_options *o)
 {
 	struct bpftune_support support;
@@ -201,6 +212,7 @@ static int run(const struct bpftune_options *o)
 		err = 1;
 		goto out;
 	}
+	watch_plugins(o);
 	started = load_plugins(o);
 	if (!started) {
 		bpftune_err("no tuner started");
@@ -219,6 +231,7 @@ static int run(const struct bpftune_options *o)
 out:
 	bpftune_metrics_fini();
 	bpftune_query_fini();
+	bpftune_plugins_unwatch();
 	print_summaries();
 	bpftune_plugins_unload_all();
 	if (bpftune_cfg.rollback && !bpftune_cfg.dry_run &&
