@@ -34,7 +34,7 @@ EOT
 chmod 0755 "$T_TMP/bpftune-as-user"
 
 small_rmem_setup
-BPFTUNE=$T_TMP/bpftune-as-user daemon_start -a tcp_buffer_tuner.so
+BPFTUNE=$T_TMP/bpftune-as-user daemon_start -a tcp_buffer_tuner.so --socket "$T_STATE/bpftune.sock"
 pid=$(pgrep -P "$T_DAEMON" -x bpftune || echo "$T_DAEMON")
 uid=$(awk '/^Uid:/ {print $3}' /proc/"$pid"/status)
 assert_eq "$uid" "$USER_ID" "effective uid of the daemon"
@@ -43,9 +43,11 @@ rmem_max=$(nsysctl_field "$NS_B" net.ipv4.tcp_rmem 3)
 log "as uid $USER_ID: tcp_rmem max in B 262144 -> $rmem_max"
 assert_gt "$rmem_max" 262144 "tcp_rmem max in B, written by the unprivileged daemon"
 assert_no_log "cannot write"
-daemon_stop || fail "daemon exited with an error"
 # its journal is in the state directory the user owns
 grep -q "net.ipv4.tcp_rmem" "$T_STATE/journal" || fail "no journal entry written as the user"
+daemon_stop || fail "daemon exited with an error"
+# and -R, run as the user, put the original back
+assert_eq "$(nsysctl "$NS_B" net.ipv4.tcp_rmem)" "4096 131072 262144" "tcp_rmem restored by the user"
 
 # net.* in the initial namespace (global ones too) accept the user with
 # CAP_NET_ADMIN; kernel.* and vm.* refuse it, even with every capability
