@@ -174,7 +174,7 @@ static void watch_failures(struct bpftune_tuner *tuner,
 					 bpftune_learning_rate());
 	bpftune_sysctl_update(tuner, n->cookie, tunable, &next,
 			      IP_FRAG_FAILURES_RISE,
-			      "reassembly failures (%llu in the last second) rose with %s (r=%.2f over %us); not raising it again there",
+			      "fragments of failed reassemblies (%llu in the last second) rose with %s (r=%.2f over %us); not raising it again there",
 			      delta, tunables[tunable].name, r,
 			      n->fam[family].corr.count);
 }
