@@ -127,6 +127,16 @@ static int tuner_bind(struct bpftune_tuner *tuner, void *handle)
 	return 0;
 }
 
+/* dlclose, then close the fd it was opened through, then free. */
+static void plugin_close(struct bpftune_tuner *tuner)
+{
+	if (tuner->handle)
+		dlclose(tuner->handle);
+	if (tuner->plugin_fd > 0)
+		close(tuner->plugin_fd);
+	bpftune_tuner_free(tuner);
+}
+
 int bpftune_plugin_load(const char *dir, const char *file)
 {
 	char name[BPFTUNE_NAME_LEN], why[256] = "", fdpath[64];
@@ -156,31 +166,31 @@ int bpftune_plugin_load(const char *dir, const char *file)
 	fstat(fd, &st);
 	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
 	handle = dlopen(fdpath, RTLD_NOW | RTLD_LOCAL);
-	close(fd);
 	if (!handle) {
 		bpftune_warn("refusing plugin %s/%s: %s", dir, file, dlerror());
+		close(fd);
 		return -EINVAL;
 	}
 	tuner = bpftune_tuner_alloc(name);
 	if (!tuner) {
 		dlclose(handle);
+		close(fd);
 		return -ENOMEM;
 	}
+	tuner->plugin_fd = fd;
 	snprintf(tuner->path, sizeof(tuner->path), "%s/%s", dir, file);
 	tuner->ino = st.st_ino;
 	if (tuner_bind(tuner, handle)) {
 		bpftune_warn("refusing plugin %s: it lacks init, fini or event_handler",
 			     tuner->path);
-		dlclose(handle);
-		bpftune_tuner_free(tuner);
+		plugin_close(tuner);
 		return -EINVAL;
 	}
 	bpftune_tuner_add(tuner);
 	err = bpftune_tuner_start(tuner);
 	if (err) {
 		bpftune_tuner_remove(tuner);
-		dlclose(handle);
-		bpftune_tuner_free(tuner);
+		plugin_close(tuner);
 	}
 	return err;
 }
@@ -235,8 +245,6 @@ void bpftune_plugins_unload_all(void)
 	while ((tuner = bpftune_tuners())) {
 		bpftune_tuner_stop(tuner);
 		bpftune_tuner_remove(tuner);
-		if (tuner->handle)
-			dlclose(tuner->handle);
-		bpftune_tuner_free(tuner);
+		plugin_close(tuner);
 	}
 }
