@@ -8,9 +8,9 @@
  *  - on every dropped packet (kfree_skb): fragments refused at the limit
  *    are dropped there, so this sees the limit being hit;
  *  - on one received packet in 16 per CPU: sees the limit coming.
- * and count, per namespace, reassemblies that failed (timed out, too far
- * apart, overlapping): the user side watches whether raising the limit
- * only buys more of those.
+ * and count, per namespace and family, fragments dropped because their
+ * reassembly failed (timed out, too far apart, overlapping): the user side
+ * watches whether raising the limit only buys more of those.
  */
 #include <bpftune/bpftune.bpf.h>
 #include <bpf/bpf_endian.h>
