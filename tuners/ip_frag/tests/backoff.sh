@@ -4,6 +4,7 @@
 # time out; reassembly failures rise with it.  The daemon first raises the
 # threshold, then must notice the correlation, step back, and stop.
 . "$(dirname "$0")/../../../tests/lib.sh"
+log "start (test lock held)"
 require ping
 
 two_namespaces

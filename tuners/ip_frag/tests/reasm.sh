@@ -3,6 +3,7 @@
 # 8 KiB pings (6 fragments each) cannot be reassembled there; the daemon
 # must raise the threshold in that namespace only, until pings get through.
 . "$(dirname "$0")/../../../tests/lib.sh"
+log "start (test lock held)"
 require ping
 
 two_namespaces

@@ -4,6 +4,7 @@
 # daemon must raise netdev_max_backlog, within its cap, and set that CPU's
 # bit in flow_limit_cpu_bitmap, written as a hex cpumask.
 . "$(dirname "$0")/../../../tests/lib.sh"
+log "start (test lock held)"
 require tc iperf3 python3
 
 save_sysctl net.core.netdev_max_backlog net.core.flow_limit_cpu_bitmap \

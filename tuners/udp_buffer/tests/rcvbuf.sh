@@ -4,6 +4,7 @@
 # memory exhaustion (udp_mem lowered briefly) makes it raise udp_mem, within
 # its RAM-fraction caps.  All three are global: saved and restored.
 . "$(dirname "$0")/../../../tests/lib.sh"
+log "start (test lock held)"
 require python3
 
 save_sysctl net.core.rmem_default net.core.rmem_max net.ipv4.udp_mem
