@@ -22,9 +22,6 @@
 #include "ip_frag.h"
 #include "ip_frag.skel.h"
 
-/* per namespace and family: at most RAM / 256, never above 1 GiB */
-#define IP_FRAG_RAM_FRACTION 256
-#define IP_FRAG_CAP_MAX (1LL << 30)
 #define IP_FRAG_TIMER_MS 1000
 #define IP_FRAG_CORR_SAMPLES 5
 #define IP_FRAG_CORR_THRESHOLD 0.75
@@ -191,15 +188,6 @@ static void on_timer(void *ctx)
 		for (family = 0; family < IP_FRAG_FAMILIES; family++)
 			watch_failures(tuner, st, &st->ns[i], family);
 	}
-}
-
-static long long ip_frag_cap(unsigned long long ram)
-{
-	unsigned long long cap = ram / IP_FRAG_RAM_FRACTION;
-
-	if (!cap || cap > IP_FRAG_CAP_MAX)
-		return IP_FRAG_CAP_MAX;
-	return (long long)cap;
 }
 
 int init(struct bpftune_tuner *tuner)

@@ -33,4 +33,19 @@ struct ip_frag_fail_key {
 	__u32 pad;
 };
 
+#ifndef __VMLINUX_H__
+/* per namespace and family: at most RAM / 256, never above 1 GiB */
+#define IP_FRAG_RAM_FRACTION 256
+#define IP_FRAG_CAP_MAX (1LL << 30)
+
+static inline long long ip_frag_cap(unsigned long long ram)
+{
+	unsigned long long cap = ram / IP_FRAG_RAM_FRACTION;
+
+	if (!cap || cap > (unsigned long long)IP_FRAG_CAP_MAX)
+		return IP_FRAG_CAP_MAX;
+	return (long long)cap;
+}
+#endif /* !__VMLINUX_H__ */
+
 #endif

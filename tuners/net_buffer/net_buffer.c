@@ -31,26 +31,9 @@
 #define FLOW_LIMIT_PATH "/proc/sys/net/core/flow_limit_cpu_bitmap"
 #define NET_BUFFER_MAX_CPUS (NET_BUFFER_MASK_WORDS * 32)
 
-/* Worst case a full backlog holds this much per packet (an MTU packet). */
-#define BACKLOG_PKT_BYTES 2048ULL
-/* All CPUs' backlogs together may hold at most RAM / 16. */
-#define BACKLOG_RAM_FRACTION 16ULL
-#define BACKLOG_CAP_MAX (1LL << 20)
-/* Drops within a window, relative to the backlog, that justify a step. */
-#define BACKLOG_DROP_SHARE 32
 #define BACKLOG_WINDOW_S 60
 #define BACKLOG_MIN_INTERVAL_NS 1000000000ULL
-
-#define BUDGET_CAP 3000
-#define BUDGET_USECS_CAP 20000
-/* time_squeeze events per second that justify a budget step */
-#define SQUEEZE_MIN 10
 #define TIMER_MS 1000
-/* back off when r(budget, CPU pressure) > 0.75 over >= 6 seconds */
-#define SCHED_CORR_SAMPLES 6
-#define SCHED_CORR_THRESHOLD 0.75
-/* ... and tasks actually waited: > 5 % of the time (50 ms per second) */
-#define SCHED_STALL_MIN_US 50000
 
 static const struct bpftune_scenario_desc scenarios[] = {
 	{ NET_BUFFER_BACKLOG_DROPS, "backlog drops",
@@ -65,14 +48,14 @@ static const struct bpftune_scenario_desc scenarios[] = {
 
 static struct bpftune_tunable_desc tunables[] = {
 	{ NET_BUFFER_MAX_BACKLOG, "net.core.netdev_max_backlog", BPFTUNE_GLOBAL,
-	  1, .min = { 1 }, .max = { BACKLOG_CAP_MAX } },
+	  1, .min = { 1 }, .max = { NET_BUFFER_BACKLOG_CAP_MAX } },
 	{ NET_BUFFER_FLOW_LIMIT_CPUS, "net.core.flow_limit_cpu_bitmap",
 	  BPFTUNE_GLOBAL | BPFTUNE_STRING | BPFTUNE_OPTIONAL, 0, .min = { 0 } },
 	{ NET_BUFFER_BUDGET, "net.core.netdev_budget", BPFTUNE_GLOBAL, 1,
-	  .min = { 1 }, .max = { BUDGET_CAP } },
+	  .min = { 1 }, .max = { NET_BUFFER_BUDGET_CAP } },
 	{ NET_BUFFER_BUDGET_USECS, "net.core.netdev_budget_usecs",
 	  BPFTUNE_GLOBAL | BPFTUNE_OPTIONAL, 1, .min = { 1 },
-	  .max = { BUDGET_USECS_CAP } },
+	  .max = { NET_BUFFER_BUDGET_USECS_CAP } },
 };
 
 struct net_buffer_state {
@@ -162,18 +145,6 @@ static int psi_cpu_total(unsigned long long *total)
 	return err;
 }
 
-static long long backlog_cap(unsigned long long ram, unsigned int ncpus)
-{
-	unsigned long long cap;
-
-	if (!ncpus)
-		ncpus = 1;
-	cap = ram / BACKLOG_RAM_FRACTION / (ncpus * BACKLOG_PKT_BYTES);
-	if (!cap || cap > BACKLOG_CAP_MAX)
-		return BACKLOG_CAP_MAX;
-	return (long long)cap;
-}
-
 /* Set the CPUs' bits in flow_limit_cpu_bitmap, written back as hex. */
 static void flow_limit_add(struct bpftune_tuner *tuner, const unsigned int *cpus,
 			   unsigned int ncpus)
@@ -226,7 +197,8 @@ static void backlog_grow(struct bpftune_tuner *tuner,
 		if (!st->cap_noted)
 			bpftune_info("%s: net.core.netdev_max_backlog is at its safety cap (%lld packets: all CPUs' queues within RAM/%llu at %llu bytes a packet); can no longer grow",
 				     bpftune_tuner_name(tuner), st->backlog_cap,
-				     BACKLOG_RAM_FRACTION, BACKLOG_PKT_BYTES);
+				     NET_BUFFER_RAM_FRACTION,
+				     NET_BUFFER_PKT_BYTES);
 		st->cap_noted = true;
 		return;
 	}
@@ -269,9 +241,7 @@ static void backlog_check(struct bpftune_tuner *tuner,
 	if (!bpftune_tunable_usable(tuner, NET_BUFFER_MAX_BACKLOG, 0) ||
 	    bpftune_sysctl_get(tuner, 0, NET_BUFFER_MAX_BACKLOG, &backlog))
 		return;
-	threshold = backlog / BACKLOG_DROP_SHARE;
-	if (!threshold)
-		threshold = 1;
+	threshold = net_buffer_drop_threshold(backlog);
 	for (i = 0; i < n; i++) {
 		unsigned int cpu = rows[i].cpu;
 
@@ -310,7 +280,8 @@ static void budget_step(struct bpftune_tuner *tuner, struct net_buffer_state *st
 		if (!bpftune_tunable_usable(tuner, ids[i], 0) ||
 		    bpftune_sysctl_get(tuner, 0, ids[i], &cur))
 			continue;
-		cap = ids[i] == NET_BUFFER_BUDGET ? BUDGET_CAP : BUDGET_USECS_CAP;
+		cap = ids[i] == NET_BUFFER_BUDGET ? NET_BUFFER_BUDGET_CAP :
+						    NET_BUFFER_BUDGET_USECS_CAP;
 		floor = ids[i] == NET_BUFFER_BUDGET ? st->budget_floor :
 						      st->usecs_floor;
 		if (dir > 0)
@@ -346,10 +317,10 @@ static void budget_check(struct bpftune_tuner *tuner,
 		return;
 	if (st->budget_tuned)
 		bpftune_corr_add(&st->sched_corr, budget, stall_us);
-	if (st->budget_tuned && !st->budget_backed_off &&
-	    stall_us > SCHED_STALL_MIN_US &&
-	    bpftune_corr_strong(&st->sched_corr, SCHED_CORR_SAMPLES,
-				SCHED_CORR_THRESHOLD)) {
+	switch (net_buffer_budget_decide(squeezes * 1000 / TIMER_MS, stall_us,
+					 st->budget_tuned, st->budget_backed_off,
+					 &st->sched_corr)) {
+	case NET_BUFFER_BUDGET_BACK_OFF:
 		snprintf(why, sizeof(why),
 			 "CPU pressure (%llu us/s of waiting) rose with the budget (r=%.2f over %us)",
 			 stall_us, bpftune_corr_value(&st->sched_corr),
@@ -358,15 +329,17 @@ static void budget_check(struct bpftune_tuner *tuner,
 		st->budget_backed_off = true;
 		bpftune_info("%s: stops raising the network budget: it competes with tasks for CPU",
 			     bpftune_tuner_name(tuner));
-		return;
+		break;
+	case NET_BUFFER_BUDGET_GROW:
+		snprintf(why, sizeof(why),
+			 "packet processing ran out of budget %llu times in the last second (time_squeeze)",
+			 squeezes);
+		budget_step(tuner, st, 1, NET_BUFFER_TIME_SQUEEZE, why);
+		st->budget_tuned = true;
+		break;
+	default:
+		break;
 	}
-	if (squeezes < SQUEEZE_MIN * TIMER_MS / 1000 || st->budget_backed_off)
-		return;
-	snprintf(why, sizeof(why),
-		 "packet processing ran out of budget %llu times in the last second (time_squeeze)",
-		 squeezes);
-	budget_step(tuner, st, 1, NET_BUFFER_TIME_SQUEEZE, why);
-	st->budget_tuned = true;
 }
 
 static void on_timer(void *ctx)
@@ -418,7 +391,7 @@ int init(struct bpftune_tuner *tuner)
 	if (err)
 		return err;
 	baseline(tuner, st);
-	st->backlog_cap = backlog_cap(bpftune_ram_bytes(), st->ncpus);
+	st->backlog_cap = net_buffer_backlog_cap(bpftune_ram_bytes(), st->ncpus);
 	bpftune_tunable_set_max(tuner, NET_BUFFER_MAX_BACKLOG, 0,
 				st->backlog_cap);
 	st->skel = bpftune_bpf_open(tuner, net_buffer_bpf);

@@ -27,8 +27,76 @@ enum net_buffer_tunable {
 #define NET_BUFFER_EV_DROPS 1 /* backlog drops the hook has seen there */
 
 #ifndef __VMLINUX_H__
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <bpftune/correlate.h>
+
+/* Worst case a full backlog holds this much per packet (an MTU packet). */
+#define NET_BUFFER_PKT_BYTES 2048ULL
+/* All CPUs' backlogs together may hold at most RAM / 16. */
+#define NET_BUFFER_RAM_FRACTION 16ULL
+#define NET_BUFFER_BACKLOG_CAP_MAX (1LL << 20)
+/* Drops within a window, relative to the backlog, that justify a step. */
+#define NET_BUFFER_DROP_SHARE 32
+
+#define NET_BUFFER_BUDGET_CAP 3000
+#define NET_BUFFER_BUDGET_USECS_CAP 20000
+/* time_squeeze events per second that justify a budget step */
+#define NET_BUFFER_SQUEEZE_MIN 10
+/* back off when r(budget, CPU pressure) > 0.75 over >= 6 seconds ... */
+#define NET_BUFFER_SCHED_CORR_SAMPLES 6
+#define NET_BUFFER_SCHED_CORR_THRESHOLD 0.75
+/* ... and tasks actually waited: > 5 % of the time (50 ms per second) */
+#define NET_BUFFER_STALL_MIN_US 50000
+
+/* netdev_max_backlog bound: every CPU's full backlog within RAM / 16. */
+static inline long long net_buffer_backlog_cap(unsigned long long ram,
+					       unsigned int ncpus)
+{
+	unsigned long long cap;
+
+	if (!ncpus)
+		ncpus = 1;
+	cap = ram / NET_BUFFER_RAM_FRACTION / (ncpus * NET_BUFFER_PKT_BYTES);
+	if (!cap || cap > (unsigned long long)NET_BUFFER_BACKLOG_CAP_MAX)
+		return NET_BUFFER_BACKLOG_CAP_MAX;
+	return (long long)cap;
+}
+
+/* Drops a CPU must have in the window before the backlog grows. */
+static inline unsigned long long net_buffer_drop_threshold(long long backlog)
+{
+	unsigned long long t = backlog > 0 ? backlog / NET_BUFFER_DROP_SHARE : 0;
+
+	return t ? t : 1;
+}
+
+enum net_buffer_budget_action {
+	NET_BUFFER_BUDGET_KEEP,
+	NET_BUFFER_BUDGET_GROW,
+	NET_BUFFER_BUDGET_BACK_OFF,
+};
+
+/*
+ * One second of budget observations: squeezes (time_squeeze, all CPUs),
+ * stall_us (CPU pressure), corr (budget vs stall since the first change).
+ */
+static inline enum net_buffer_budget_action
+net_buffer_budget_decide(unsigned long long squeezes,
+			 unsigned long long stall_us, bool tuned,
+			 bool backed_off, const struct bpftune_corr *corr)
+{
+	if (backed_off)
+		return NET_BUFFER_BUDGET_KEEP;
+	if (tuned && stall_us > NET_BUFFER_STALL_MIN_US &&
+	    bpftune_corr_strong(corr, NET_BUFFER_SCHED_CORR_SAMPLES,
+				NET_BUFFER_SCHED_CORR_THRESHOLD))
+		return NET_BUFFER_BUDGET_BACK_OFF;
+	if (squeezes >= NET_BUFFER_SQUEEZE_MIN)
+		return NET_BUFFER_BUDGET_GROW;
+	return NET_BUFFER_BUDGET_KEEP;
+}
 
 /* Enough for 4096 CPUs; more than any cpumask this tuner will meet. */
 #define NET_BUFFER_MASK_WORDS 128

@@ -28,10 +28,8 @@
 #include "udp_buffer.h"
 #include "udp_buffer.skel.h"
 
-#define RMEM_CAP (256LL << 20)
-#define RMEM_FLOOR (8LL << 10)
-/* udp_mem (pages) bounds: RAM pages / 16, / 8, / 4 */
-static const unsigned int udp_mem_ram_div[3] = { 16, 8, 4 };
+#define RMEM_CAP UDP_BUFFER_RMEM_CAP
+#define RMEM_FLOOR UDP_BUFFER_RMEM_FLOOR
 
 static const struct bpftune_scenario_desc scenarios[] = {
 	{ UDP_BUFFER_RCVBUF_FULL, "UDP receive buffer full",
@@ -195,9 +193,7 @@ int init(struct bpftune_tuner *tuner)
 		return err;
 	pages = bpftune_ram_bytes() / (unsigned long long)sysconf(_SC_PAGESIZE);
 	for (i = 0; i < 3; i++) {
-		st->udp_mem_cap[i] = pages / udp_mem_ram_div[i];
-		if (st->udp_mem_cap[i] < 1)
-			st->udp_mem_cap[i] = 1;
+		st->udp_mem_cap[i] = udp_buffer_mem_cap(pages, i);
 		bpftune_tunable_set_max(tuner, UDP_BUFFER_UDP_MEM, i,
 					st->udp_mem_cap[i]);
 	}

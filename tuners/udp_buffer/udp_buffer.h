@@ -29,4 +29,23 @@ enum udp_buffer_tunable {
 #define UDP_BUFFER_EV_LOCKED 1 /* 1 when the owner set SO_RCVBUF */
 #define UDP_BUFFER_EV_RMEM 2   /* bytes queued on the socket then */
 
+#ifndef __VMLINUX_H__
+/* bounds of rmem_default and rmem_max */
+#define UDP_BUFFER_RMEM_CAP (256LL << 20)
+#define UDP_BUFFER_RMEM_FLOOR (8LL << 10)
+
+/* udp_mem[index] bound, in pages: RAM pages / 16, / 8, / 4 */
+static inline long long udp_buffer_mem_cap(unsigned long long ram_pages,
+					   unsigned int index)
+{
+	static const unsigned int ram_div[3] = { 16, 8, 4 };
+	unsigned long long cap;
+
+	if (index > 2)
+		return 1;
+	cap = ram_pages / ram_div[index];
+	return cap ? (long long)cap : 1;
+}
+#endif /* !__VMLINUX_H__ */
+
 #endif
