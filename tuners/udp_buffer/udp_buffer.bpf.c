@@ -67,3 +67,14 @@ BPFTUNE_KPROBE(udp_drop, sk_skb_reason_drop, struct sock *sk,
 {
 	return udp_reason_drop(sk, reason);
 }
+
+/*
+ * Before 6.11 kfree_skb has no rx_sk, so udp_drop__tp cannot load; the
+ * user side then loads this one instead: the tracepoint reports a failed
+ * queueing on a UDP socket with its error (-ENOMEM, -ENOBUFS).
+ */
+SEC("tp_btf/udp_fail_queue_rcv_skb")
+int BPF_PROG(udp_fail_legacy, int rc, struct sock *sk)
+{
+	return udp_drop(sk, rc);
+}

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <bpf/btf.h>
 #include <bpftune/libbpftune.h>
 
 #include "udp_buffer.h"
@@ -176,6 +177,49 @@ static void mem_grow(struct bpftune_tuner *tuner, const struct bpftune_event *ev
 			      used, cur[2]);
 }
 
+/* Does the kfree_skb tracepoint pass the receiving socket (6.11+)? */
+static bool kfree_skb_has_rx_sk(void)
+{
+	const struct btf_type *t;
+	struct btf *btf;
+	bool has = false;
+	int id;
+
+	btf = btf__load_vmlinux_btf();
+	if (libbpf_get_error(btf))
+		return false;
+	id = btf__find_by_name_kind(btf, "btf_trace_kfree_skb", BTF_KIND_TYPEDEF);
+	t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	/* typedef -> pointer -> prototype (void *ctx, skb, location, reason, rx_sk) */
+	if (t)
+		t = btf__type_by_id(btf, t->type);
+	if (t && btf_is_ptr(t))
+		t = btf__type_by_id(btf, t->type);
+	if (t && btf_is_func_proto(t))
+		has = btf_vlen(t) >= 5;
+	btf__free(btf);
+	return has;
+}
+
+/*
+ * Where the kfree_skb tracepoint carries no socket, trade it for
+ * udp_fail_queue_rcv_skb; otherwise that one stays off (it would report
+ * the same drops twice, and misses the udp_mem drops of 6.18).
+ */
+static void choose_legacy(struct bpftune_tuner *tuner, struct udp_buffer_bpf *skel)
+{
+	bool legacy = bpftune_hook_tier(tuner, "udp_drop") ==
+			      BPFTUNE_TIER_TRACEPOINT &&
+		      !kfree_skb_has_rx_sk();
+
+	bpf_program__set_autoload(skel->progs.udp_fail_legacy, legacy);
+	if (!legacy)
+		return;
+	bpf_program__set_autoload(skel->progs.udp_drop__tp, false);
+	bpftune_info("%s: kfree_skb has no receiving socket on this kernel; watching udp_fail_queue_rcv_skb instead",
+		     bpftune_tuner_name(tuner));
+}
+
 int init(struct bpftune_tuner *tuner)
 {
 	struct udp_buffer_state *st;
@@ -200,6 +244,7 @@ int init(struct bpftune_tuner *tuner)
 	st->skel = bpftune_bpf_open(tuner, udp_buffer_bpf);
 	if (!st->skel)
 		return errno ? -errno : -EINVAL;
+	choose_legacy(tuner, st->skel);
 	return bpftune_bpf_attach(tuner);
 }
 
