@@ -158,8 +158,11 @@ static void watch_failures(struct bpftune_tuner *tuner,
 	fails = fails_read(st, n->cookie, family);
 	delta = fails - n->fam[family].fails;
 	n->fam[family].fails = fails;
-	if (bpftune_sysctl_get(tuner, n->cookie, tunable, &cur))
+	if (bpftune_sysctl_get(tuner, n->cookie, tunable, &cur)) {
+		/* the namespace is gone: stop following it */
+		n->used = false;
 		return;
+	}
 	bpftune_corr_add(&n->fam[family].corr, cur, delta);
 	if (!delta || !bpftune_corr_strong(&n->fam[family].corr,
 					   IP_FRAG_CORR_SAMPLES,
