@@ -62,7 +62,10 @@ t_cleanup() {
 	for pid in "${T_PIDS[@]}"; do
 		wait "$pid" 2>/dev/null
 	done
-	for ns in "${T_NETNS[@]}"; do
+	# netns_create runs in $(...), so T_NETNS stays empty here: find this
+	# test's namespaces by their name prefix as well
+	for ns in "${T_NETNS[@]}" $(ip netns list 2>/dev/null |
+		awk -v p="${T_ID}-" 'index($1, p) == 1 {print $1}'); do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
 	done
