@@ -138,8 +138,11 @@ struct bpftune_tuner {
 	char name[BPFTUNE_NAME_LEN];
 	char path[PATH_MAX];
 	ino_t ino;
-	int plugin_fd; /* kept open: dlopen() knows the plugin by this fd's path */
 	void *handle;
+	/* fd the plugin was dlopen()ed through; open while it is loaded,
+	 * so that no other plugin gets the same /proc/self/fd/N name (the
+	 * dynamic loader would hand back the first library for it) */
+	int plugin_fd;
 	int (*init)(struct bpftune_tuner *tuner);
 	void (*fini)(struct bpftune_tuner *tuner);
 	void (*event_handler)(struct bpftune_tuner *tuner,
