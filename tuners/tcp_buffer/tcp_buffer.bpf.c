@@ -266,11 +266,14 @@ BPFTUNE_KPROBE(exceed_check, __sk_mem_raise_allocated, struct sock *sk)
 SEC("cgroup/setsockopt")
 int tcp_buffer_setsockopt(struct bpf_sockopt *ctx)
 {
+	struct bpf_sock *sk = ctx->sk;
 	int *optval = ctx->optval;
 	__u64 values[3], limit;
 	__u32 kind;
 
-	if (ctx->level != SOL_SOCKET || (void *)(optval + 1) > ctx->optval_end)
+	/* TCP sockets only: netlink and UDP buffers are other tuners' business */
+	if (!sk || sk->protocol != IPPROTO_TCP || ctx->level != SOL_SOCKET ||
+	    (void *)(optval + 1) > ctx->optval_end)
 		return 1;
 	if (ctx->optname == SO_RCVBUF) {
 		limit = core_rmem_max;
@@ -285,7 +288,7 @@ int tcp_buffer_setsockopt(struct bpf_sockopt *ctx)
 		return 1;
 	values[0] = *optval;
 	values[1] = kind;
-	values[2] = ctx->sk ? ctx->sk->src_port : 0;
+	values[2] = sk->src_port;
 	bpftune_send(bpf_get_netns_cookie(ctx), TCP_BUFFER_SOCKBUF_REQUEST,
 		     (bpf_get_current_pid_tgid() >> 32) << 1 | kind, values, 3);
 	return 1;
