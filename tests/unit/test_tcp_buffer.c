@@ -158,23 +158,48 @@ static void test_tcp_mem_cap(void)
 
 	CHECK_EQ(cap, 16 * GiB / 4096 / 4);
 	CHECK_EQ(tcp_buffer_tcp_mem_cap(16 * GiB, 0), 0);
-	/* 25 % growth */
-	CHECK(tcp_buffer_tcp_mem_grow(cur, next, cap, 4));
+	/* near max: all three grow by 25 % */
+	CHECK(tcp_buffer_tcp_mem_grow(cur, next, cap, 4, 1));
 	CHECK_EQ(next[0], 1250);
 	CHECK_EQ(next[1], 2500);
+	CHECK_EQ(next[2], 3750);
+	/* pressure only: max keeps its value while it is 3/2 of pressure */
+	cur[2] = 6000;
+	CHECK(tcp_buffer_tcp_mem_grow(cur, next, cap, 4, 0));
+	CHECK_EQ(next[1], 2500);
+	CHECK_EQ(next[2], 6000);
+	/* ... and follows pressure once it would be less */
+	cur[2] = 3000;
+	CHECK(tcp_buffer_tcp_mem_grow(cur, next, cap, 4, 0));
 	CHECK_EQ(next[2], 3750);
 	/* one step below the cap: stops exactly at it, order kept */
 	cur[0] = cap - 10;
 	cur[1] = cap - 5;
 	cur[2] = cap - 1;
-	CHECK(tcp_buffer_tcp_mem_grow(cur, next, cap, 4));
+	CHECK(tcp_buffer_tcp_mem_grow(cur, next, cap, 4, 1));
 	CHECK_EQ(next[2], cap);
 	CHECK(next[1] <= next[2] && next[0] <= next[1]);
-	/* at the cap: may not grow */
+	/* max at the cap: may not grow near max */
 	cur[2] = cap;
-	CHECK(!tcp_buffer_tcp_mem_grow(cur, next, cap, 4));
+	CHECK(!tcp_buffer_tcp_mem_grow(cur, next, cap, 4, 1));
+	/* ... but pressure may still rise up to max */
+	CHECK(tcp_buffer_tcp_mem_grow(cur, next, cap, 4, 0));
+	CHECK_EQ(next[1], cap);
+	CHECK_EQ(next[2], cap);
+	cur[1] = cap;
+	CHECK(!tcp_buffer_tcp_mem_grow(cur, next, cap, 4, 0));
 	cur[2] = cap + 1; /* an administrator went beyond it */
-	CHECK(!tcp_buffer_tcp_mem_grow(cur, next, cap, 4));
+	CHECK(!tcp_buffer_tcp_mem_grow(cur, next, cap, 4, 1));
+	cur[1] = -1; /* nonsense in: nothing out */
+	CHECK(!tcp_buffer_tcp_mem_grow(cur, next, cap, 4, 0));
+	/* a zero minimum is fine (nothing allocated when it was set) */
+	cur[0] = 0;
+	cur[1] = 512;
+	cur[2] = 65536;
+	CHECK(tcp_buffer_tcp_mem_grow(cur, next, cap, 4, 0));
+	CHECK_EQ(next[0], 1);
+	CHECK_EQ(next[1], 640);
+	CHECK_EQ(next[2], 65536);
 }
 
 static void test_cut_floor(void)

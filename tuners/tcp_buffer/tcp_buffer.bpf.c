@@ -223,8 +223,9 @@ static __always_inline int exceed_check(struct sock *sk, long allocated,
 	mem_ptr = BPF_CORE_READ(prot, sysctl_mem);
 	if (mem_ptr)
 		bpf_probe_read_kernel(mem, sizeof(mem), mem_ptr);
+	/* refusals start once allocation passes the pressure threshold */
 	values[0] = allocated;
-	values[1] = mem[2];
+	values[1] = mem[1];
 	values[2] = kind;
 	bpftune_send(bpftune_sk_netns_cookie(sk), TCP_BUFFER_MEM_EXHAUSTION,
 		     kind, values, 3);

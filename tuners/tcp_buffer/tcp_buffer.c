@@ -246,11 +246,57 @@ static void core_max_refresh(struct bpftune_tuner *tuner,
 		st->skel->bss->core_wmem_max = v;
 }
 
+/* TCP pages allocated, from /proc/net/sockstat (the count is global). */
+static int sockstat_tcp_pages(unsigned long long *pages)
+{
+	char line[256];
+	int found = -ENOENT;
+	FILE *f = fopen("/proc/net/sockstat", "re");
+
+	if (!f)
+		return -errno;
+	while (found && fgets(line, sizeof(line), f)) {
+		char *mem = strstr(line, " mem ");
+
+		if (!strncmp(line, "TCP:", 4) && mem &&
+		    sscanf(mem, " mem %llu", pages) == 1)
+			found = 0;
+	}
+	fclose(f);
+	return found;
+}
+
+static void pressure(struct bpftune_tuner *tuner, const struct bpftune_event *ev);
+
+/*
+ * The BPF hooks only see pressure while sockets make progress; when the
+ * hard limit starves them, the hooks go quiet.  The periodic look at
+ * sockstat catches that case (it acts on tcp_mem only: it knows no netns).
+ */
+static void sockstat_check(struct bpftune_tuner *tuner)
+{
+	struct bpftune_event ev = { .scenario = TCP_BUFFER_MEM_PRESSURE };
+	unsigned long long pages;
+	long long mem[3];
+
+	if (sockstat_tcp_pages(&pages) ||
+	    bpftune_sysctl_get(tuner, BPFTUNE_GLOBAL_NETNS, TCP_BUFFER_TCP_MEM, mem))
+		return;
+	if (mem[1] <= 0 || !bpftune_nearly_full(pages, mem[1], bpftune_learning_rate()))
+		return;
+	ev.values[0] = pages;
+	ev.values[1] = mem[0];
+	ev.values[2] = mem[1];
+	ev.values[3] = mem[2];
+	pressure(tuner, &ev);
+}
+
 static void tick(void *ctx)
 {
 	struct bpftune_tuner *tuner = ctx;
 	struct tcp_buffer_state *st = bpftune_tuner_priv(tuner);
 
+	sockstat_check(tuner);
 	strain_check(tuner, st);
 	core_max_refresh(tuner, st);
 }
@@ -325,6 +371,7 @@ static void grow_max(struct bpftune_tuner *tuner, const struct bpftune_event *ev
 static bool tcp_mem_grow(struct bpftune_tuner *tuner, struct tcp_buffer_state *st,
 			 unsigned int scenario, unsigned long long allocated)
 {
+	unsigned int rate = bpftune_learning_rate();
 	long long cur[3], next[3];
 	int ret;
 
@@ -332,8 +379,11 @@ static bool tcp_mem_grow(struct bpftune_tuner *tuner, struct tcp_buffer_state *s
 		return false;
 	if (bpftune_sysctl_get(tuner, BPFTUNE_GLOBAL_NETNS, TCP_BUFFER_TCP_MEM, cur))
 		return false;
-	if (!tcp_buffer_tcp_mem_grow(cur, next, st->tcp_mem_cap,
-				     bpftune_learning_rate()))
+	/* the event may describe limits we already raised since */
+	if (!bpftune_nearly_full(allocated, cur[1], rate))
+		return true;
+	if (!tcp_buffer_tcp_mem_grow(cur, next, st->tcp_mem_cap, rate,
+				     bpftune_nearly_full(allocated, cur[2], rate)))
 		return false;
 	ret = bpftune_sysctl_update(tuner, BPFTUNE_GLOBAL_NETNS, TCP_BUFFER_TCP_MEM,
 				    next, scenario,
@@ -387,11 +437,13 @@ static void exhaustion(struct bpftune_tuner *tuner, const struct bpftune_event *
 			 allocated);
 	} else {
 		snprintf(why, sizeof(why),
-			 "a socket was refused %s memory at %llu pages (tcp_mem max %llu): a memory cgroup limit, which tcp_mem cannot relieve",
+			 "a socket was refused %s memory at %llu pages, below tcp_mem (%llu): a memory cgroup limit, which tcp_mem cannot relieve",
 			 kind == TCP_BUFFER_KIND_SEND ? "send" : "receive",
 			 allocated, limit);
 	}
 	strain_seen(tuner, st, why);
+	if (ev->netns_cookie == BPFTUNE_GLOBAL_NETNS)
+		return; /* from sockstat: no socket, no namespace to cut in */
 	ns = ns_get(st, ev->netns_cookie);
 	if (kind != TCP_BUFFER_KIND_SEND)
 		cut_max(tuner, ns, TCP_BUFFER_RMEM, why);
@@ -403,8 +455,8 @@ static void pressure(struct bpftune_tuner *tuner, const struct bpftune_event *ev
 {
 	struct bpftune_event ex = *ev;
 
-	/* values: allocated, tcp_mem[0..2], flag -> allocated, max, kind */
-	ex.values[1] = ev->values[3];
+	/* values: allocated, tcp_mem[0..2], flag -> allocated, limit, kind */
+	ex.values[1] = ev->values[2];
 	ex.values[2] = TCP_BUFFER_KIND_GLOBAL;
 	exhaustion(tuner, &ex, true);
 }

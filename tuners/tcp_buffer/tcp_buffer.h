@@ -18,7 +18,7 @@ enum tcp_buffer_scenario {
 	TCP_BUFFER_RMEM_NEARLY_FULL,
 	TCP_BUFFER_WMEM_NEARLY_FULL,
 	TCP_BUFFER_MEM_PRESSURE,	/* values: allocated, tcp_mem[0..2], flag */
-	TCP_BUFFER_MEM_EXHAUSTION,	/* values: allocated, tcp_mem[2], kind */
+	TCP_BUFFER_MEM_EXHAUSTION,	/* values: allocated, tcp_mem limit, kind */
 	TCP_BUFFER_LATENCY,		/* values: sk_sndbuf, srtt_us */
 	TCP_BUFFER_SOCKBUF_REQUEST,	/* values: requested, kind, port */
 	TCP_BUFFER_SMALL_FLOW_CLAMP,	/* values: 1 clamped / 0 lifted, port */
@@ -64,7 +64,7 @@ enum tcp_buffer_tunable {
 #define TCP_BUFFER_LEARN_BYTES (1ULL << 20)
 /* Small-flow clamps during a memory crunch: cwnd and receive window. */
 #define TCP_BUFFER_CLAMP_CWND 10
-#define TCP_BUFFER_CLAMP_WINDOW 65536
+#define TCP_BUFFER_CLAMP_WINDOW 32768
 /* Latency correlation: this many samples, at least this correlation. */
 #define TCP_BUFFER_CORR_SAMPLES 10
 #define TCP_BUFFER_CORR_PERMILLE 700
@@ -92,19 +92,29 @@ static inline __u64 tcp_buffer_core_max_cap(__u64 ram)
 }
 
 /*
- * tcp_mem raised by the learning rate, each value capped, order kept
- * (min <= pressure <= max).  Returns 0 when nothing may grow.
+ * tcp_mem raised by the learning rate, capped, order kept.  Under pressure
+ * (near_max 0) the min and pressure thresholds grow and max grows only as
+ * far as needed to stay 3/2 of pressure (the kernel's own headroom);
+ * near max (near_max 1) all three grow.  Returns 0 when nothing may grow.
  */
 static inline int tcp_buffer_tcp_mem_grow(const long long *cur, long long *next,
-					  __u64 cap, __u32 rate)
+					  __u64 cap, __u32 rate, int near_max)
 {
-	int i;
+	__u64 headroom;
 
-	if (cur[2] < 0 || (__u64)cur[2] >= cap)
+	if (cur[0] < 0 || cur[1] <= 0 || cur[2] <= 0)
 		return 0;
-	for (i = 0; i < 3; i++)
-		next[i] = cur[i] < 0 ? cur[i] :
-			  (long long)bpftune_grow((__u64)cur[i], cap, rate);
+	if ((__u64)cur[2] >= cap && (near_max || cur[1] >= cur[2]))
+		return 0;
+	next[0] = (long long)bpftune_grow((__u64)cur[0], cap, rate);
+	next[1] = (long long)bpftune_grow((__u64)cur[1], cap, rate);
+	next[2] = near_max ? (long long)bpftune_grow((__u64)cur[2], cap, rate) :
+			     cur[2];
+	headroom = (__u64)next[1] / 2 * 3;
+	if (headroom > cap)
+		headroom = cap;
+	if ((__u64)next[2] < headroom)
+		next[2] = (long long)headroom;
 	if (next[1] > next[2])
 		next[1] = next[2];
 	if (next[0] > next[1])
