@@ -172,16 +172,23 @@ static __always_inline void latency_sample(struct sock *sk, __u64 cookie)
 static __always_inline int wmem_check(struct sock *sk)
 {
 	struct net *net = bpftune_sk_net(sk);
+	__u64 sndbuf, limit;
 
 	if (!net)
 		return 0;
 	mem_check(sk);
 	if (bpftune_sk_userlocks(sk) & TCP_BUFFER_SNDBUF_LOCK)
 		return 0;
-	latency_sample(sk, bpftune_net_cookie(net));
-	return report(sk, TCP_BUFFER_WMEM_NEARLY_FULL,
-		      BPF_CORE_READ(sk, sk_sndbuf),
-		      BPF_CORE_READ(net, ipv4.sysctl_tcp_wmem[2]));
+	sndbuf = BPF_CORE_READ(sk, sk_sndbuf);
+	limit = BPF_CORE_READ(net, ipv4.sysctl_tcp_wmem[2]);
+	/*
+	 * Only flows whose buffer has grown to at least half the namespace's
+	 * limit feed the latency correlation: they are the ones growth
+	 * affects; small flows (other srtt, other buffer) would fake one.
+	 */
+	if (sndbuf * 2 >= limit)
+		latency_sample(sk, bpftune_net_cookie(net));
+	return report(sk, TCP_BUFFER_WMEM_NEARLY_FULL, sndbuf, limit);
 }
 
 /* Receive side: the kernel considers growing sk_rcvbuf here. */

@@ -495,6 +495,10 @@ static void latency_sample(struct bpftune_tuner *tuner,
 
 	tcp_buffer_corr_add(&ns->corr, ev->values[0], ev->values[1]);
 	r = tcp_buffer_corr_value(&ns->corr);
+	bpftune_debug("%s: latency sample in %s: buffer %llu bytes, srtt %llu us; correlation %.2f over %u",
+		      bpftune_tuner_name(tuner), ns_str(ns->cookie, nsb, sizeof(nsb)),
+		      (unsigned long long)ev->values[0],
+		      (unsigned long long)ev->values[1], r, ns->corr.n);
 	if (!ns->latency_blocked) {
 		if (!tcp_buffer_corr_strong(&ns->corr, TCP_BUFFER_CORR_SAMPLES,
 					    TCP_BUFFER_CORR_PERMILLE))
