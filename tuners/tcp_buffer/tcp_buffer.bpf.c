@@ -22,6 +22,8 @@
 #define TCP_WINDOW_CLAMP 10
 #define TCP_ESTABLISHED_STATE 1
 
+/* Dry run: learn and report, but set no socket option. */
+const volatile __u32 dry_run;
 /* Written by user space (skeleton .bss) while running. */
 __u64 core_rmem_max;
 __u64 core_wmem_max;
@@ -385,6 +387,8 @@ static __always_inline void established(struct bpf_sock_ops *ops, __u32 active)
 	/* state changes: learn from the flow when it ends */
 	bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags |
 				  BPF_SOCK_OPS_STATE_CB_FLAG);
+	if (dry_run)
+		return;
 	if (crunch) {
 		clamp_flow(ops, fs);
 		return;
@@ -450,9 +454,15 @@ int tcp_buffer_sockops(struct bpf_sock_ops *ops)
 
 	switch (ops->op) {
 	case BPF_SOCK_OPS_RWND_INIT:
-		/* a full socket here is connecting; a request sock accepting */
-		sw = service_lookup(ops, ops->is_fullsock);
-		if (sw && sw->rwnd > TCP_BUFFER_IW_DEFAULT)
+		/*
+		 * A full socket here is connecting; a request sock accepting.
+		 * The kernel takes min(its window, reply * mss): newer kernels
+		 * already start at 64 KiB, so only answer when the learned
+		 * window is at least that big, or it would shrink the start.
+		 */
+		sw = dry_run ? NULL : service_lookup(ops, ops->is_fullsock);
+		if (sw && sw->rwnd > TCP_BUFFER_IW_DEFAULT &&
+		    (__u64)sw->rwnd * ops->mss_cache >= 65535)
 			ops->reply = sw->rwnd > TCP_BUFFER_IW_MAX ?
 					     TCP_BUFFER_IW_MAX : sw->rwnd;
 		break;

@@ -246,61 +246,6 @@ static void core_max_refresh(struct bpftune_tuner *tuner,
 		st->skel->bss->core_wmem_max = v;
 }
 
-/* TCP pages allocated, from /proc/net/sockstat (the count is global). */
-static int sockstat_tcp_pages(unsigned long long *pages)
-{
-	char line[256];
-	int found = -ENOENT;
-	FILE *f = fopen("/proc/net/sockstat", "re");
-
-	if (!f)
-		return -errno;
-	while (found && fgets(line, sizeof(line), f)) {
-		char *mem = strstr(line, " mem ");
-
-		if (!strncmp(line, "TCP:", 4) && mem &&
-		    sscanf(mem, " mem %llu", pages) == 1)
-			found = 0;
-	}
-	fclose(f);
-	return found;
-}
-
-static void pressure(struct bpftune_tuner *tuner, const struct bpftune_event *ev);
-
-/*
- * The BPF hooks only see pressure while sockets make progress; when the
- * hard limit starves them, the hooks go quiet.  The periodic look at
- * sockstat catches that case (it acts on tcp_mem only: it knows no netns).
- */
-static void sockstat_check(struct bpftune_tuner *tuner)
-{
-	struct bpftune_event ev = { .scenario = TCP_BUFFER_MEM_PRESSURE };
-	unsigned long long pages;
-	long long mem[3];
-
-	if (sockstat_tcp_pages(&pages) ||
-	    bpftune_sysctl_read(tuner, BPFTUNE_GLOBAL_NETNS, TCP_BUFFER_TCP_MEM, mem))
-		return;
-	if (mem[1] <= 0 || !bpftune_nearly_full(pages, mem[1], bpftune_learning_rate()))
-		return;
-	ev.values[0] = pages;
-	ev.values[1] = mem[0];
-	ev.values[2] = mem[1];
-	ev.values[3] = mem[2];
-	pressure(tuner, &ev);
-}
-
-static void tick(void *ctx)
-{
-	struct bpftune_tuner *tuner = ctx;
-	struct tcp_buffer_state *st = bpftune_tuner_priv(tuner);
-
-	sockstat_check(tuner);
-	strain_check(tuner, st);
-	core_max_refresh(tuner, st);
-}
-
 /* --- growth --- */
 
 static void note_capped(struct bpftune_tuner *tuner, struct tcp_buffer_state *st,
@@ -459,6 +404,61 @@ static void pressure(struct bpftune_tuner *tuner, const struct bpftune_event *ev
 	ex.values[1] = ev->values[2];
 	ex.values[2] = TCP_BUFFER_KIND_GLOBAL;
 	exhaustion(tuner, &ex, true);
+}
+
+/* --- periodic look: sockstat, end of strain, core max --- */
+
+/* TCP pages allocated, from /proc/net/sockstat (the count is global). */
+static int sockstat_tcp_pages(unsigned long long *pages)
+{
+	char line[256];
+	int found = -ENOENT;
+	FILE *f = fopen("/proc/net/sockstat", "re");
+
+	if (!f)
+		return -errno;
+	while (found && fgets(line, sizeof(line), f)) {
+		char *mem = strstr(line, " mem ");
+
+		if (!strncmp(line, "TCP:", 4) && mem &&
+		    sscanf(mem, " mem %llu", pages) == 1)
+			found = 0;
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * The BPF hooks only see pressure while sockets make progress; when the
+ * hard limit starves them, the hooks go quiet.  The periodic look at
+ * sockstat catches that case (it acts on tcp_mem only: it knows no netns).
+ */
+static void sockstat_check(struct bpftune_tuner *tuner)
+{
+	struct bpftune_event ev = { .scenario = TCP_BUFFER_MEM_PRESSURE };
+	unsigned long long pages;
+	long long mem[3];
+
+	if (sockstat_tcp_pages(&pages) ||
+	    bpftune_sysctl_read(tuner, BPFTUNE_GLOBAL_NETNS, TCP_BUFFER_TCP_MEM, mem))
+		return;
+	if (mem[1] <= 0 || !bpftune_nearly_full(pages, mem[1], bpftune_learning_rate()))
+		return;
+	ev.values[0] = pages;
+	ev.values[1] = mem[0];
+	ev.values[2] = mem[1];
+	ev.values[3] = mem[2];
+	pressure(tuner, &ev);
+}
+
+static void tick(void *ctx)
+{
+	struct bpftune_tuner *tuner = ctx;
+	struct tcp_buffer_state *st = bpftune_tuner_priv(tuner);
+
+	sockstat_check(tuner);
+	strain_check(tuner, st);
+	core_max_refresh(tuner, st);
 }
 
 /* --- latency correlation --- */
@@ -702,6 +702,10 @@ int init(struct bpftune_tuner *tuner)
 	st->skel = bpftune_bpf_open(tuner, tcp_buffer_bpf);
 	if (!st->skel)
 		return -errno ? -errno : -EINVAL;
+	st->skel->rodata->dry_run = bpftune_dry_run();
+	if (bpftune_dry_run())
+		bpftune_info("%s: dry run: small-flow clamps and learned initial windows are not applied",
+			     bpftune_tuner_name(tuner));
 	err = bpftune_bpf_attach(tuner);
 	if (err || bpftune_support_only())
 		return err;
