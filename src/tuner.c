@@ -423,6 +423,21 @@ int bpftune_sysctl_get(struct bpftune_tuner *tuner, unsigned long long cookie,
 	return bpftune_sysctl_parse(buf, values, t->desc.nvalues);
 }
 
+int bpftune_sysctl_read(struct bpftune_tuner *tuner, unsigned long long cookie,
+			unsigned int id, long long *values)
+{
+	struct bpftune_tunable *t = tunable_get(tuner, id);
+	int err;
+
+	if (!t)
+		return -EINVAL;
+	err = bpftune_sysctl_get(tuner, cookie, id, values);
+	cookie = effective_cookie(t, cookie);
+	if (err && !t->absent && !t->disabled_global && !failed_in(t, cookie))
+		mark_failed(tuner, t, cookie, "read", err);
+	return err;
+}
+
 static struct bpftune_change *change_get(struct bpftune_tuner *tuner,
 					 struct bpftune_tunable *t,
 					 unsigned long long cookie,
