@@ -32,16 +32,6 @@ __u64 clamped_flows;	/* counters, read by user space */
 __u64 lifted_clamps;
 __u64 iw_applied;
 
-/* Latency samples: at most one per netns per interval. */
-#define LATENCY_SAMPLE_NS 50000000ULL
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 256);
-	__type(key, __u64);
-	__type(value, __u64);
-} latency_last SEC(".maps");
-
 /* Learned initial windows, per (netns, service port); bounded LRU. */
 struct service_key {
 	__u64 netns_cookie;
@@ -133,69 +123,84 @@ static __always_inline void mem_check(struct sock *sk)
 		     values, 5);
 }
 
-static __always_inline int rmem_check(struct sock *sk)
+/*
+ * The receive and send checks run on every rcv_space_adjust / sendmsg:
+ * "direct" is 1 in fentry/tp_btf programs (plain loads) and 0 in kprobe
+ * programs (probe reads); see bpftune_read().  The rarely needed reads
+ * (user locks) come after the cheap "nearly full" test.
+ */
+static __always_inline int rmem_check(int direct, struct sock *sk)
 {
-	struct net *net = bpftune_sk_net(sk);
+	struct net *net = bpftune_read(direct, sk, __sk_common.skc_net.net);
+	__u64 rcvbuf, limit;
 
 	if (!net)
 		return 0;
 	mem_check(sk);
 	/* autotuning off: no receive buffer will ever grow here */
-	if (!BPF_CORE_READ(net, ipv4.sysctl_tcp_moderate_rcvbuf)) {
+	if (!bpftune_read(direct, net, ipv4.sysctl_tcp_moderate_rcvbuf)) {
 		bpftune_send(bpftune_net_cookie(net), TCP_BUFFER_MODERATE_RCVBUF,
 			     0, NULL, 0);
 		return 0;
 	}
-	if (bpftune_sk_userlocks(sk) & TCP_BUFFER_RCVBUF_LOCK)
+	rcvbuf = bpftune_read(direct, sk, sk_rcvbuf);
+	limit = bpftune_read(direct, net, ipv4.sysctl_tcp_rmem[2]);
+	if (!bpftune_nearly_full(rcvbuf, limit, bpftune_learning_rate))
 		return 0;
-	return report(sk, TCP_BUFFER_RMEM_NEARLY_FULL,
-		      BPF_CORE_READ(sk, sk_rcvbuf),
-		      BPF_CORE_READ(net, ipv4.sysctl_tcp_rmem[2]));
+	if (bpftune_read_bitfield(direct, sk, sk_userlocks) &
+	    TCP_BUFFER_RCVBUF_LOCK)
+		return 0;
+	return report(sk, TCP_BUFFER_RMEM_NEARLY_FULL, rcvbuf, limit);
 }
 
-/* One (send buffer, srtt) sample per netns per LATENCY_SAMPLE_NS. */
-static __always_inline void latency_sample(struct sock *sk, __u64 cookie)
+/*
+ * One (send buffer, srtt) sample per netns and CPU per event interval;
+ * the gate is the per-CPU rate limit (key 1), cheaper than a hash map on
+ * every send.
+ */
+static __always_inline void latency_sample(struct sock *sk, __u64 cookie,
+					   __u64 sndbuf)
 {
 	struct tcp_sock *tp = (struct tcp_sock *)sk;
-	__u64 now = bpf_ktime_get_ns(), *last;
 	__u64 values[2];
 
-	last = bpf_map_lookup_elem(&latency_last, &cookie);
-	if (last && now - *last < LATENCY_SAMPLE_NS)
+	if (bpftune_ratelimited(cookie, TCP_BUFFER_LATENCY, 1))
 		return;
-	bpf_map_update_elem(&latency_last, &cookie, &now, BPF_ANY);
-	values[0] = BPF_CORE_READ(sk, sk_sndbuf);
+	values[0] = sndbuf;
+	/* a probe read: to the verifier sk is a struct sock, not tcp_sock */
 	values[1] = BPF_CORE_READ(tp, srtt_us) >> 3;
 	if (!values[1])
 		return;
 	bpftune_send(cookie, TCP_BUFFER_LATENCY, 0, values, 2);
 }
 
-static __always_inline int wmem_check(struct sock *sk)
+static __always_inline int wmem_check(int direct, struct sock *sk)
 {
-	struct net *net = bpftune_sk_net(sk);
+	struct net *net = bpftune_read(direct, sk, __sk_common.skc_net.net);
 	__u64 sndbuf, limit;
 
 	if (!net)
 		return 0;
 	mem_check(sk);
-	if (bpftune_sk_userlocks(sk) & TCP_BUFFER_SNDBUF_LOCK)
-		return 0;
-	sndbuf = BPF_CORE_READ(sk, sk_sndbuf);
-	limit = BPF_CORE_READ(net, ipv4.sysctl_tcp_wmem[2]);
+	sndbuf = bpftune_read(direct, sk, sk_sndbuf);
+	limit = bpftune_read(direct, net, ipv4.sysctl_tcp_wmem[2]);
 	/*
 	 * Only flows whose buffer has grown to at least half the namespace's
 	 * limit feed the latency correlation: they are the ones growth
 	 * affects; small flows (other srtt, other buffer) would fake one.
 	 */
-	if (sndbuf * 2 >= limit)
-		latency_sample(sk, bpftune_net_cookie(net));
+	if (sndbuf * 2 < limit)
+		return 0;
+	if (bpftune_read_bitfield(direct, sk, sk_userlocks) &
+	    TCP_BUFFER_SNDBUF_LOCK)
+		return 0;
+	latency_sample(sk, bpftune_net_cookie(net), sndbuf);
 	return report(sk, TCP_BUFFER_WMEM_NEARLY_FULL, sndbuf, limit);
 }
 
 /* Receive side: the kernel considers growing sk_rcvbuf here. */
-BPFTUNE_HOOK1(rmem_check, tcp_rcv_space_adjust, tcp_rcv_space_adjust,
-	      struct sock *, sk)
+BPFTUNE_HOOK1_DIRECT(rmem_check, tcp_rcv_space_adjust, tcp_rcv_space_adjust,
+		     struct sock *, sk)
 
 /*
  * Send side: tcp_sndbuf_expand() grows sk_sndbuf; it has no tracepoint
@@ -204,18 +209,18 @@ BPFTUNE_HOOK1(rmem_check, tcp_rcv_space_adjust, tcp_rcv_space_adjust,
  */
 BPFTUNE_FENTRY(wmem_check, tcp_sndbuf_expand, struct sock *sk)
 {
-	return wmem_check(sk);
+	return wmem_check(1, sk);
 }
 
 BPFTUNE_TP_BTF(wmem_check, tcp_sendmsg_locked, struct sock *sk, void *msg,
 	       void *skb, int size_goal)
 {
-	return wmem_check(sk);
+	return wmem_check(1, sk);
 }
 
 BPFTUNE_KPROBE(wmem_check, tcp_sndbuf_expand, struct sock *sk)
 {
-	return wmem_check(sk);
+	return wmem_check(0, sk);
 }
 
 /* A socket was refused memory: the protocol or its memory cgroup is full. */
