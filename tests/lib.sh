@@ -156,11 +156,13 @@ in_cgroup() {
 
 # --- the daemon ---
 # daemon_start [ARGS...]: starts bpftune on the test cgroup and state dir,
-# waits until its tuners run.
+# waits until its tuners run.  $BPFTUNE_TEST_ARGS (e.g. "--tier kprobe",
+# set by the VM suite) is added to every daemon's options.
 daemon_start() {
 	[ -n "$T_CGROUP" ] || cgroup_create
-	"$BPFTUNE" -s -c "$T_CGROUP" --state-dir "$T_STATE" -l "$TUNERDIR" "$@" \
-		>"$T_LOG" 2>&1 &
+	# shellcheck disable=SC2086 # BPFTUNE_TEST_ARGS is a list of words
+	"$BPFTUNE" -s -c "$T_CGROUP" --state-dir "$T_STATE" -l "$TUNERDIR" \
+		${BPFTUNE_TEST_ARGS:-} "$@" >"$T_LOG" 2>&1 &
 	T_DAEMON=$!
 	wait_log "tuner\(s\) running|no tuner started" 30 ||
 		fail "daemon did not start"

@@ -1,0 +1,46 @@
+#!/bin/bash
+# Inside the VM (see suite.sh): for each attach tier, show what -S says
+# about every hook, then run the given tests with the daemon capped at that
+# tier.  Prints a pass count per tier; exits 1 when anything failed.
+# usage: tests/vm/guest-suite.sh TEST[@TIER[,TIER]]...
+set -u
+cd "$(dirname "$0")/../.."
+export BUILD=${BUILD:-$PWD/build}
+export TEST_TIMEOUT=${TEST_TIMEOUT:-300}
+tiers=${VM_TIERS:-fentry tracepoint kprobe}
+summary=()
+bad=0
+
+echo "guest: kernel $(uname -r), $(nproc) CPUs, $(awk '/MemTotal/ {print $2 / 1024}' /proc/meminfo) MiB"
+for tier in $tiers; do
+	echo "=== tier $tier: bpftune -S --tier $tier"
+	if ! "$BUILD/bpftune" -S --tier "$tier" -l "$BUILD/tuners"; then
+		echo "FAIL bpftune -S --tier $tier"
+		bad=1
+	fi
+	tests=()
+	for t in "$@"; do
+		case "$t" in
+		*@*) case ",${t#*@}," in *",$tier,"*) tests+=("${t%@*}") ;; esac ;;
+		*) tests+=("$t") ;;
+		esac
+	done
+	[ ${#tests[@]} -gt 0 ] || continue
+	echo "=== tier $tier: ${#tests[@]} tests (daemon started with --tier $tier)"
+	start=$(date +%s)
+	out=$(BPFTUNE_TEST_ARGS="--tier $tier" tests/run.sh "${tests[@]}" 2>&1)
+	rc=$?
+	echo "$out"
+	# what the daemon really attached, from the hook_tiers test's log
+	log=$BUILD/test-logs/tests_integration_hook_tiers.sh.log
+	[ -f "$log" ] && sed -n 's/^\[[0-9:]*\] /daemon attached: /p' "$log" | grep ': hook '
+	rm -f "$log"
+	counts=$(echo "$out" | tail -1)
+	echo "$counts" | grep -Eq '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' ||
+		counts="no summary from tests/run.sh"
+	[ "$rc" -ne 0 ] && bad=1
+	summary+=("tier $tier: $counts ($(($(date +%s) - start))s)")
+done
+echo "=== VM suite summary (kernel $(uname -r))"
+printf '%s\n' "${summary[@]}"
+exit $bad
