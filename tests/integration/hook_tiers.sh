@@ -46,11 +46,12 @@ while read -r tuner hook tier section; do
 	[ "$i" -ge "$cap_i" ] || fail "$tuner hook $hook at $tier, above the cap $cap"
 	echo "$support" | grep -Fq "  $tuner: hook $hook: $tier ($section)" ||
 		fail "$tuner hook $hook: -S predicted another tier: $(echo "$support" | grep -F "hook $hook:")"
-	# kernel program names are cut to 15 characters
+	# the kernel cuts program names to 15 characters; newer bpftool
+	# prints the full name from BTF
 	name=$hook${suffix[$i]}
-	name=${name:0:15}
 	echo "$kprogs" | jq -e --arg n "$name" --arg t "${ptype[$i]}" --argjson own "$owned" \
-		'[.[] | select(.name == $n and .type == $t and (.id as $id | $own | index($id) != null))]
+		'[.[] | select((.name == $n or .name == $n[0:15]) and .type == $t and
+			(.id as $id | $own | index($id) != null))]
 		| length > 0' >/dev/null ||
 		fail "no loaded ${ptype[$i]} program '$name' owned by the daemon"
 done < <(sed -nE 's/^bpftune: info: ([a-z0-9_]+): hook ([a-z0-9_]+) attached at tier ([a-z]+) \(([^)]*)\).*/\1 \2 \3 \4/p' "$T_LOG")
