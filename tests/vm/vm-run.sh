@@ -10,6 +10,8 @@
 # usage: tests/vm/vm-run.sh [-t SECONDS] [-C DIR] COMMAND [ARG...]
 #	-t SECONDS	kill the guest after this long (default 900; exit 124)
 #	-C DIR		working directory inside the guest (default: current)
+# The guest sees the host's files as they are at boot, except /tmp, /run
+# and /dev/shm, which are its own empty tmpfs.
 #	tests/vm/vm-run.sh --fetch	only fetch and unpack (for CI caches)
 # environment:
 #	VM_KERNEL_PKG	kernel package (default: newest linux-image-6.1.0-N-amd64)
@@ -221,7 +223,7 @@ workdir=$PWD
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-t) timeout_s=$2; shift 2 ;;
-	-C) workdir=$(cd "$2" && pwd) || die "no directory $2"; shift 2 ;;
+	-C) workdir=$(cd "$2" 2>/dev/null && pwd) || die "no directory $2"; shift 2 ;;
 	--fetch) fetch; exit 0 ;;
 	--) shift; break ;;
 	-*) die "unknown option '$1'" ;;
@@ -241,8 +243,11 @@ build_initramfs "$TMP/initramfs.cpio" "$workdir" "$@"
 
 # In the foreground, under timeout: QEMU exits when the guest powers off
 # (-no-reboot also turns a guest panic into an exit).  stdin is not the
-# terminal, so QEMU never puts it in raw mode.
-timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 \
+# terminal, so QEMU never puts it in raw mode.  If this script is killed,
+# the parent-death signals stop timeout and QEMU too: a QEMU left behind
+# would keep our stdout open and stall whoever reads it.
+setpriv --pdeathsig TERM timeout --foreground -k 10 "$timeout_s" \
+	setpriv --pdeathsig KILL qemu-system-x86_64 \
 	-machine q35,accel=tcg -cpu max -smp "${VM_CPUS:-2}" -m "${VM_MEM_MB:-2048}" \
 	-nodefaults -no-reboot -nic none -display none -serial stdio \
 	-kernel "$KERNEL" -initrd "$TMP/initramfs.cpio" \
