@@ -19,8 +19,8 @@
 #	VM_MODULES	extra modules to load before COMMAND (default below)
 #	VM_CPUS, VM_MEM_MB	guest size (default 2, 2048)
 #
-# Exit status: COMMAND's, or 124 when the guest timed out, or 125 when the
-# guest could not boot or did not report a status.
+# Exit status: COMMAND's, or 124 when the guest timed out, 125 when the
+# guest could not boot or did not report a status, 2 on bad usage.
 set -u
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -37,6 +37,10 @@ VM_MODULES=${VM_MODULES:-veth tun sch_htb sch_tbf sch_ingress cls_bpf act_mirred
 die() {
 	echo "vm-run: $*" >&2
 	exit 125
+}
+usage_error() {
+	echo "vm-run: $*" >&2
+	exit 2
 }
 
 # --- fetching (cached) ---
@@ -222,15 +226,23 @@ timeout_s=900
 workdir=$PWD
 while [ $# -gt 0 ]; do
 	case "$1" in
-	-t) timeout_s=$2; shift 2 ;;
-	-C) workdir=$(cd "$2" 2>/dev/null && pwd) || die "no directory $2"; shift 2 ;;
+	-t)
+		[[ ${2:-} =~ ^[1-9][0-9]*$ ]] || usage_error "-t takes seconds, not '${2:-}'"
+		timeout_s=$2
+		shift 2
+		;;
+	-C)
+		[ -n "${2:-}" ] && workdir=$(cd "$2" 2>/dev/null && pwd) ||
+			usage_error "-C takes a directory, not '${2:-}'"
+		shift 2
+		;;
 	--fetch) fetch; exit 0 ;;
 	--) shift; break ;;
-	-*) die "unknown option '$1'" ;;
+	-*) usage_error "unknown option '$1'" ;;
 	*) break ;;
 	esac
 done
-[ $# -gt 0 ] || die "usage: vm-run.sh [-t SECONDS] [-C DIR] COMMAND [ARG...]"
+[ $# -gt 0 ] || usage_error "usage: vm-run.sh [-t SECONDS] [-C DIR] COMMAND [ARG...]"
 [ "$(id -u)" -eq 0 ] || die "must run as root (the guest shares / as root)"
 command -v qemu-system-x86_64 >/dev/null ||
 	die "qemu-system-x86_64 missing (scripts/deps.sh vm)"
