@@ -31,10 +31,14 @@ for tier in $tiers; do
 	out=$(BPFTUNE_TEST_ARGS="--tier $tier" tests/run.sh "${tests[@]}" 2>&1)
 	rc=$?
 	echo "$out"
-	# what the daemon really attached, from the hook_tiers test's log
-	log=$BUILD/test-logs/tests_integration_hook_tiers.sh.log
-	[ -f "$log" ] && sed -n 's/^\[[0-9:]*\] /daemon attached: /p' "$log" | grep ': hook '
-	rm -f "$log"
+	# what each test logged: the hook tiers the daemon really used (from
+	# hook_tiers.sh), the values tuners changed, the rates measured
+	for t in "${tests[@]}"; do
+		log=$BUILD/test-logs/$(echo "$t" | tr / _).log
+		[ -f "$log" ] || continue
+		sed -n "s|^\[[0-9:]*\] |  $tier: $(basename "$t" .sh): |p" "$log"
+		rm -f "$log"
+	done
 	counts=$(echo "$out" | tail -1)
 	echo "$counts" | grep -Eq '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' ||
 		counts="no summary from tests/run.sh"

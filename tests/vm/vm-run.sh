@@ -84,6 +84,10 @@ fetch_pkg() {
 
 fetch() {
 	local pkg
+	# one fetcher at a time per cache (several worktrees may share one)
+	mkdir -p "$CACHE"
+	exec 8>"$CACHE/.fetch.lock"
+	flock -w 600 8 || die "cache $CACHE is locked by another fetch"
 	pkg=${VM_KERNEL_PKG:-$(newest_kernel_pkg)}
 	if [ -z "$pkg" ]; then
 		# offline: use what an earlier run left
@@ -106,6 +110,7 @@ fetch() {
 	if [ ! -s "$MODDIR/modules.dep" ]; then
 		"$BUSYBOX" depmod -b "$KDIR" "$KVER" || die "depmod failed"
 	fi
+	exec 8>&-
 }
 
 # --- initramfs ---
@@ -177,9 +182,8 @@ $bb mkdir -p "/lib/modules/$KVER"
 $bb mount --bind "$MODDIR" "/lib/modules/$KVER" || fatal "module tree"
 $bb ln -s busybox /run/vm/modprobe
 echo /run/vm/modprobe >/proc/sys/kernel/modprobe
-for m in $VM_MODULES; do
-	/run/vm/modprobe "$m" || echo "vm-init: modprobe $m failed"
-done
+# one call: each busybox modprobe parses all of modules.dep
+[ -n "$VM_MODULES" ] && { /run/vm/modprobe -a $VM_MODULES || echo "vm-init: modprobe -a $VM_MODULES failed"; }
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root TERM=dumb LANG=C.UTF-8
 cd "$WORKDIR" || fatal "no directory $WORKDIR in the guest"
@@ -272,7 +276,8 @@ if [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ]; then
 	echo "vm-run: guest timed out after ${timeout_s}s; QEMU killed" >&2
 	exit 124
 fi
-status=$(grep -a "^$MARKER exit=" "$TMP/console.log" | tail -1 | sed 's/.*exit=//')
+# anywhere in a line: the command's last line may lack a newline
+status=$(grep -ao "$MARKER exit=[0-9]*" "$TMP/console.log" | tail -1 | sed 's/.*exit=//')
 if [ -z "$status" ]; then
 	echo "vm-run: the guest reported no exit status (QEMU exit $qrc)" >&2
 	sed 's/^/vm-run: qemu: /' "$TMP/qemu.err" >&2
