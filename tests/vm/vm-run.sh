@@ -10,12 +10,15 @@
 # usage: tests/vm/vm-run.sh [-t SECONDS] [-C DIR] COMMAND [ARG...]
 #	-t SECONDS	kill the guest after this long (default 900; exit 124)
 #	-C DIR		working directory inside the guest (default: current)
+#        tests/vm/vm-run.sh --fetch	only fetch and unpack (for CI caches)
 # The guest sees the host's files as they are at boot, except /tmp, /run
-# and /dev/shm, which are its own empty tmpfs.
-#	tests/vm/vm-run.sh --fetch	only fetch and unpack (for CI caches)
+# and /dev/shm, which are its own empty tmpfs.  Its network is loopback
+# only (-nic none).
+#
 # environment:
 #	VM_KERNEL_PKG	kernel package (default: newest linux-image-6.1.0-N-amd64)
-#	VM_CACHE	cache directory (default: tests/vm/cache)
+#	VM_CACHE	cache directory (default: tests/vm/cache; not under /tmp,
+#			which the guest does not see)
 #	VM_MODULES	extra modules to load before COMMAND (default below)
 #	VM_CPUS, VM_MEM_MB	guest size (default 2, 2048)
 #
@@ -67,14 +70,14 @@ fetch_pkg() {
 	deb=$(ls -t "$CACHE/debs/${name}_"*.deb 2>/dev/null | head -1)
 	if [ -z "$deb" ]; then
 		echo "vm-run: downloading $name" >&2
-		# apt's sandbox user cannot write here; download as root into a
-		# private directory, then move.
+		# as root: apt warns that its sandbox user cannot write here
 		(cd "$CACHE/debs" && apt-get download -q "$name" >/dev/null 2>&1) ||
 			die "apt-get download $name failed"
 		deb=$(ls -t "$CACHE/debs/${name}_"*.deb 2>/dev/null | head -1)
 		[ -n "$deb" ] || die "apt-get download $name left no .deb"
 	fi
 	if [ "$(cat "$dir/.unpacked" 2>/dev/null)" != "$(basename "$deb")" ]; then
+		echo "vm-run: unpacking $(basename "$deb")" >&2
 		rm -rf "$dir"
 		mkdir -p "$dir"
 		dpkg -x "$deb" "$dir" || die "dpkg -x $deb failed"
@@ -83,7 +86,7 @@ fetch_pkg() {
 }
 
 fetch() {
-	local pkg
+	local pkg old
 	# one fetcher at a time per cache (several worktrees may share one)
 	mkdir -p "$CACHE"
 	exec 8>"$CACHE/.fetch.lock"
@@ -107,9 +110,17 @@ fetch() {
 	[ -x "$BUSYBOX" ] || die "busybox-static has no bin/busybox"
 	# The package ships no modules.dep; busybox's depmod makes one so the
 	# guest can modprobe with dependencies.
-	if [ ! -s "$MODDIR/modules.dep" ]; then
+	if [ ! -e "$KDIR/.depmod" ]; then
 		"$BUSYBOX" depmod -b "$KDIR" "$KVER" || die "depmod failed"
+		touch "$KDIR/.depmod"
 	fi
+	# a newer kernel replaces older ones (400 MB each unpacked)
+	for old in "$CACHE"/linux-image-6.1.0-*-amd64 "$CACHE"/debs/linux-image-6.1.0-*-amd64_*.deb; do
+		case "$old" in
+		"$KDIR" | "$CACHE/debs/${pkg}_"*) ;;
+		*) [ -e "$old" ] && rm -rf "$old" ;;
+		esac
+	done
 	exec 8>&-
 }
 
@@ -248,6 +259,7 @@ while [ $# -gt 0 ]; do
 done
 [ $# -gt 0 ] || usage_error "usage: vm-run.sh [-t SECONDS] [-C DIR] COMMAND [ARG...]"
 [ "$(id -u)" -eq 0 ] || die "must run as root (the guest shares / as root)"
+case "$CACHE/" in /tmp/*) usage_error "VM_CACHE $CACHE is under /tmp, which the guest cannot see" ;; esac
 command -v qemu-system-x86_64 >/dev/null ||
 	die "qemu-system-x86_64 missing (scripts/deps.sh vm)"
 
