@@ -14,8 +14,10 @@ bad=0
 echo "guest: kernel $(uname -r), $(nproc) CPUs, $(awk '/MemTotal/ {print $2 / 1024}' /proc/meminfo) MiB"
 for tier in $tiers; do
 	echo "=== tier $tier: bpftune -S --tier $tier"
+	support=""
 	if ! "$BUILD/bpftune" -S --tier "$tier" -l "$BUILD/tuners"; then
 		echo "FAIL bpftune -S --tier $tier"
+		support=", bpftune -S FAILED"
 		bad=1
 	fi
 	tests=()
@@ -28,9 +30,9 @@ for tier in $tiers; do
 	[ ${#tests[@]} -gt 0 ] || continue
 	echo "=== tier $tier: ${#tests[@]} tests (daemon started with --tier $tier)"
 	start=$(date +%s)
-	out=$(BPFTUNE_TEST_ARGS="--tier $tier" tests/run.sh "${tests[@]}" 2>&1)
-	rc=$?
-	echo "$out"
+	BPFTUNE_TEST_ARGS="--tier $tier" tests/run.sh "${tests[@]}" 2>&1 |
+		tee /tmp/guest-suite.out
+	rc=${PIPESTATUS[0]}
 	# what each test logged: the hook tiers the daemon really used (from
 	# hook_tiers.sh), the values tuners changed, the rates measured
 	for t in "${tests[@]}"; do
@@ -39,11 +41,11 @@ for tier in $tiers; do
 		sed -n "s|^\[[0-9:]*\] |  $tier: $(basename "$t" .sh): |p" "$log"
 		rm -f "$log"
 	done
-	counts=$(echo "$out" | tail -1)
+	counts=$(tail -1 /tmp/guest-suite.out)
 	echo "$counts" | grep -Eq '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' ||
 		counts="no summary from tests/run.sh"
 	[ "$rc" -ne 0 ] && bad=1
-	summary+=("tier $tier: $counts ($(($(date +%s) - start))s)")
+	summary+=("tier $tier: $counts ($(($(date +%s) - start))s)$support")
 done
 echo "=== VM suite summary (kernel $(uname -r))"
 printf '%s\n' "${summary[@]}"
