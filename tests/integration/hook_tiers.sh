@@ -22,7 +22,8 @@ cap=fentry
 read -r -a extra <<<"${BPFTUNE_TEST_ARGS:-}"
 for ((i = 0; i < ${#extra[@]}; i++)); do
 	case "${extra[$i]}" in
-	--tier) cap=${extra[$((i + 1))]} ;;
+	--tier) cap=${extra[$((i + 1))]:-} ;;
+	--tier=*) cap=${extra[$i]#--tier=} ;;
 	-L | --legacy) cap=kprobe ;;
 	esac
 done
