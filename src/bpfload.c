@@ -202,6 +202,22 @@ enum bpftune_tier bpftune_hook_tier(struct bpftune_tuner *tuner,
 	return BPFTUNE_TIER_NONE;
 }
 
+/* The daemon log says which tier each hook really runs at. */
+static void log_hook_tiers(struct bpftune_tuner *tuner)
+{
+	const struct bpftune_hook *hook;
+	unsigned int i;
+
+	for (i = 0; i < tuner->nhooks; i++) {
+		hook = &tuner->hooks[i];
+		if (hook->tier == BPFTUNE_TIER_NONE)
+			continue;
+		bpftune_info("%s: hook %s attached at tier %s (%s)",
+			     tuner->name, hook->name, tier_names[hook->tier],
+			     bpf_program__section_name(hook->progs[hook->tier]));
+	}
+}
+
 int bpftune_bpf_attach(struct bpftune_tuner *tuner)
 {
 	struct bpf_map *events;
@@ -226,6 +242,7 @@ int bpftune_bpf_attach(struct bpftune_tuner *tuner)
 		return err;
 	}
 	tuner->attached = true;
+	log_hook_tiers(tuner);
 	events = bpf_object__find_map_by_name(tuner->obj, "bpftune_events");
 	if (!events)
 		return 0;
