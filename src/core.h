@@ -173,6 +173,8 @@ void bpftune_tuner_enable_all(void);
 /* Find which tuner owns a sysctl name. */
 struct bpftune_tunable *bpftune_tunable_by_name(const char *name,
 						struct bpftune_tuner **owner);
+/* A namespace is gone: forget per-netns disable entries for its cookie. */
+void bpftune_tuners_netns_gone(unsigned long long cookie);
 
 /* --- bpfload.c --- */
 void bpftune_bpf_detach(struct bpftune_tuner *tuner);
