@@ -230,8 +230,7 @@ static void step_aside(struct sysctl_state *st, struct sysctl_write *w,
 	}
 	st->disables++;
 	snprintf(why + strlen(why), sizeof(why) - strlen(why),
-		 " there; %s stops tuning it there (SIGHUP re-enables)",
-		 bpftune_tuner_name(owner));
+		 " there (SIGHUP re-enables)");
 	bpftune_netns_disable(owner, cookie, why);
 }
 
