@@ -39,6 +39,14 @@
 #define SYSCTL_MAX_NETNS 4096
 #define SYSCTL_READS_PER_WAKEUP 64
 #define SYSCTL_LOST_LOG_S 10
+#define SYSCTL_RESCAN_MS 100
+#define SYSCTL_INO_HINTS 64
+
+/* which namespace a written file's inode was last found in */
+struct sysctl_ino_hint {
+	ino_t ino;
+	unsigned long long cookie;
+};
 
 struct sysctl_state {
 	struct sysctl_bpf *skel;
@@ -54,6 +62,8 @@ struct sysctl_state {
 	unsigned long long lost;       /* events whose file was gone */
 	unsigned int lost_unlogged;
 	time_t lost_logged_at;
+	long long last_rescan_ms;
+	struct sysctl_ino_hint hints[SYSCTL_INO_HINTS];
 };
 
 /* What one event is about, gathered before deciding. */
@@ -105,23 +115,66 @@ static int find_in_known(struct sysctl_state *st, const struct sysctl_write *w,
 	return -ESRCH;
 }
 
-static int writer_netns(struct sysctl_state *st, const struct sysctl_write *w,
-			unsigned long long *cookie)
+static bool rescan_allowed(struct sysctl_state *st)
 {
+	struct timespec now;
+	long long now_ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	now_ms = now.tv_sec * 1000LL + now.tv_nsec / 1000000;
+	if (st->last_rescan_ms && now_ms - st->last_rescan_ms < SYSCTL_RESCAN_MS)
+		return false;
+	st->last_rescan_ms = now_ms;
+	return true;
+}
+
+/* The cache is only a hint: every answer is checked by netns_has(). */
+static struct sysctl_ino_hint *hint_slot(struct sysctl_state *st, ino_t ino)
+{
+	return &st->hints[ino % SYSCTL_INO_HINTS];
+}
+
+static int search(struct sysctl_state *st, const struct sysctl_write *w,
+		  unsigned long long *cookie)
+{
+	struct sysctl_ino_hint *hint = hint_slot(st, w->ino);
 	unsigned long long guess = 0;
 
-	/* fast path: the writer still lives and is still in that netns */
+	if (hint->ino == w->ino && netns_has(hint->cookie, w)) {
+		*cookie = hint->cookie;
+		return 0;
+	}
+	/* the writer still lives and is still in that netns */
 	if (w->pid > 0 && !bpftune_netns_pid_cookie(w->pid, &guess) &&
 	    netns_has(guess, w)) {
 		*cookie = guess;
 		return 0;
 	}
-	if (!find_in_known(st, w, guess, cookie))
-		return 0;
-	/* created since the last scan? one rescan, no retry loop */
-	if (bpftune_netns_rescan() < 0)
-		return -ESRCH;
+	/*
+	 * Try every known namespace, once.  Rescan first: a namespace
+	 * created since the last scan is the likely one (an administrator
+	 * sets up a new container), and a rescan costs less than a pass over
+	 * hundreds of namespaces; new ones come first in the list.  Not more
+	 * than one rescan per SYSCTL_RESCAN_MS, so a stream of writes in a
+	 * namespace no scan can find does not become a stream of scans.
+	 */
+	if (rescan_allowed(st))
+		bpftune_netns_rescan();
 	return find_in_known(st, w, guess, cookie);
+}
+
+static int writer_netns(struct sysctl_state *st, const struct sysctl_write *w,
+			unsigned long long *cookie)
+{
+	struct sysctl_ino_hint *hint;
+	int err = search(st, w, cookie);
+
+	if (err)
+		return err;
+	hint = hint_slot(st, w->ino);
+	hint->ino = w->ino;
+	hint->cookie = *cookie;
+	return 0;
 }
 
 static void writer_comm(struct sysctl_state *st, struct sysctl_write *w)
@@ -393,7 +446,7 @@ void summary(struct bpftune_tuner *tuner)
 
 	if (!st)
 		return;
-	bpftune_info("summary: sysctl: %llu writes by others to tuned sysctls (%llu stopped a tuner, %llu in namespaces not found); %llu events lost; %llu own writes ignored",
+	bpftune_info("summary: sysctl: %llu writes by others to tuned sysctls (%llu stopped a tuner, %llu in namespaces not found); %llu events lost (at least); %llu own writes ignored",
 		     st->writes, st->disables, st->unmatched, st->lost,
 		     st->own_writes);
 }
