@@ -157,6 +157,7 @@ struct bpftune_tuner {
 	unsigned long long events;
 	unsigned long long changes;
 	void *priv;
+	int plugin_fd; /* the .so, open while loaded (plugin.c) */
 };
 
 struct bpftune_tuner *bpftune_tuner_alloc(const char *name);

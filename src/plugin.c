@@ -155,23 +155,31 @@ int bpftune_plugin_load(const char *dir, const char *file)
 	}
 	fstat(fd, &st);
 	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+	/*
+	 * The fd stays open while the plugin is loaded: the dynamic linker
+	 * knows a loaded object by its name, "/proc/self/fd/N", and would
+	 * hand the previous plugin back for the next one if N were reused.
+	 */
 	handle = dlopen(fdpath, RTLD_NOW | RTLD_LOCAL);
-	close(fd);
 	if (!handle) {
 		bpftune_warn("refusing plugin %s/%s: %s", dir, file, dlerror());
+		close(fd);
 		return -EINVAL;
 	}
 	tuner = bpftune_tuner_alloc(name);
 	if (!tuner) {
 		dlclose(handle);
+		close(fd);
 		return -ENOMEM;
 	}
+	tuner->plugin_fd = fd;
 	snprintf(tuner->path, sizeof(tuner->path), "%s/%s", dir, file);
 	tuner->ino = st.st_ino;
 	if (tuner_bind(tuner, handle)) {
 		bpftune_warn("refusing plugin %s: it lacks init, fini or event_handler",
 			     tuner->path);
 		dlclose(handle);
+		close(fd);
 		bpftune_tuner_free(tuner);
 		return -EINVAL;
 	}
@@ -180,6 +188,7 @@ int bpftune_plugin_load(const char *dir, const char *file)
 	if (err) {
 		bpftune_tuner_remove(tuner);
 		dlclose(handle);
+		close(fd);
 		bpftune_tuner_free(tuner);
 	}
 	return err;
@@ -235,8 +244,10 @@ void bpftune_plugins_unload_all(void)
 	while ((tuner = bpftune_tuners())) {
 		bpftune_tuner_stop(tuner);
 		bpftune_tuner_remove(tuner);
-		if (tuner->handle)
+		if (tuner->handle) {
 			dlclose(tuner->handle);
+			close(tuner->plugin_fd);
+		}
 		bpftune_tuner_free(tuner);
 	}
 }
