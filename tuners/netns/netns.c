@@ -211,6 +211,22 @@ void fini(struct bpftune_tuner *tuner)
 	bpftune_tuner_set_priv(tuner, NULL);
 }
 
+static const char *syscall_name(unsigned long long syscall)
+{
+	switch (syscall) {
+	case NETNS_SYS_UNSHARE:
+		return "unshare";
+	case NETNS_SYS_CLONE:
+		return "clone";
+	case NETNS_SYS_CLONE3:
+		return "clone3";
+	case NETNS_SYS_SETNS:
+		return "setns";
+	default:
+		return "?";
+	}
+}
+
 void event_handler(struct bpftune_tuner *tuner, const struct bpftune_event *ev)
 {
 	struct netns_state *st = bpftune_tuner_priv(tuner);
@@ -218,6 +234,9 @@ void event_handler(struct bpftune_tuner *tuner, const struct bpftune_event *ev)
 	if (ev->scenario != NETNS_MAYBE_NEW)
 		return;
 	st->syscall_events++;
+	bpftune_debug("netns: pid %u called %s (flags 0x%llx); rescanning soon",
+		      ev->pid, syscall_name(ev->values[NETNS_EV_SYSCALL]),
+		      (unsigned long long)ev->values[NETNS_EV_FLAGS]);
 	rescan_soon(st);
 }
 

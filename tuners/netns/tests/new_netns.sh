@@ -1,7 +1,8 @@
 #!/bin/bash
 # netns: a namespace created after the daemon started is followed and
 # tuned: its tcp_rmem max grows under bulk traffic, and the daemon got to
-# know it before the traffic (no event from an unknown namespace lost).
+# know it before the traffic.  Namespaces made by unshare(), clone() and
+# clone3() without a /run/netns name are found through the syscall events.
 . "$(dirname "$0")/../../../tests/lib.sh"
 require iperf3
 
@@ -29,6 +30,41 @@ sleep 0.1
 anon_ino=$(stat -L -c %i /proc/$!/ns/net)
 wait_log "netns [0-9]+ \(inode $anon_ino\) found at /proc/" 2 ||
 	fail "daemon did not notice the unshare()d namespace (inode $anon_ino)"
+# clone() and clone3() with CLONE_NEWNET (python's raw syscalls act as
+# fork here; the child sleeps in its new namespace)
+for sys in clone clone3; do
+	python3 - "$sys" >"$T_TMP/$sys.pid" <<'PY' &
+import ctypes, os, struct, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+CLONE_NEWNET, SIGCHLD = 0x40000000, 17
+if sys.argv[1] == "clone":
+    pid = libc.syscall(56, CLONE_NEWNET | SIGCHLD, 0, 0, 0, 0)
+else:
+    args = ctypes.create_string_buffer(struct.pack("8Q", CLONE_NEWNET, 0, 0, 0, SIGCHLD, 0, 0, 0), 64)
+    pid = libc.syscall(435, args, ctypes.c_size_t(64))
+if pid == 0:
+    time.sleep(2)
+    os._exit(0)
+if pid < 0:
+    sys.exit("%s: %s" % (sys.argv[1], os.strerror(ctypes.get_errno())))
+print(pid, flush=True)
+os.waitpid(pid, 0)
+PY
+	T_PIDS+=($!)
+done
+for sys in clone clone3; do
+	for ((i = 0; i < 30; i++)); do
+		[ -s "$T_TMP/$sys.pid" ] && break
+		sleep 0.1
+	done
+	child=$(cat "$T_TMP/$sys.pid")
+	[ -n "$child" ] || fail "$sys with CLONE_NEWNET failed"
+	wait_log "netns: pid [0-9]+ called $sys \(flags 0x4[0-9a-f]{7}\)" 2 ||
+		fail "no event for $sys with CLONE_NEWNET"
+	ino=$(stat -L -c %i "/proc/$child/ns/net")
+	wait_log "netns [0-9]+ \(inode $ino\) found at /proc/" 2 ||
+		fail "daemon did not notice the namespace made by $sys (inode $ino)"
+done
 daemon_stop || fail "daemon exited with an error"
 assert_log "summary: netns: [0-9]+ rescans \([1-9][0-9]* namespace syscalls"
 pass "namespaces created after start are found and tuned"
