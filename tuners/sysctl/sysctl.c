@@ -38,14 +38,25 @@
 
 #define SYSCTL_MAX_NETNS 4096
 #define SYSCTL_READS_PER_WAKEUP 64
-#define SYSCTL_LOST_LOG_S 10
+#define SYSCTL_NOTE_S 10
 #define SYSCTL_RESCAN_MS 100
+#define SYSCTL_PASSES_PER_S 5
 #define SYSCTL_INO_HINTS 64
 
 /* which namespace a written file's inode was last found in */
 struct sysctl_ino_hint {
 	ino_t ino;
 	unsigned long long cookie;
+};
+
+/*
+ * Lines about writes the tuner cannot act on are printed at most once per
+ * SYSCTL_NOTE_S each, with the number seen since the last one: anyone,
+ * even unprivileged users in namespaces of their own, can cause them.
+ */
+struct sysctl_note {
+	time_t logged_at;
+	unsigned int unlogged;
 };
 
 struct sysctl_state {
@@ -60,9 +71,13 @@ struct sysctl_state {
 	unsigned long long disables;
 	unsigned long long unmatched;  /* namespace not found */
 	unsigned long long lost;       /* events whose file was gone */
-	unsigned int lost_unlogged;
-	time_t lost_logged_at;
+	struct sysctl_note lost_note;
+	struct sysctl_note unmatched_note;
+	struct sysctl_note skipped_note;
 	long long last_rescan_ms;
+	time_t pass_second;
+	unsigned int passes;
+	unsigned long long skipped;    /* too many passes: not identified */
 	struct sysctl_ino_hint hints[SYSCTL_INO_HINTS];
 };
 
@@ -128,6 +143,23 @@ static bool rescan_allowed(struct sysctl_state *st)
 	return true;
 }
 
+/*
+ * A pass over every namespace costs setns() pairs; unprivileged users can
+ * write sysctls of namespaces they create themselves, so bound the passes
+ * (SYSCTL_PASSES_PER_S) rather than let a stream of such writes keep the
+ * daemon busy.
+ */
+static bool pass_allowed(struct sysctl_state *st)
+{
+	time_t now = time(NULL);
+
+	if (now != st->pass_second) {
+		st->pass_second = now;
+		st->passes = 0;
+	}
+	return ++st->passes <= SYSCTL_PASSES_PER_S;
+}
+
 /* The cache is only a hint: every answer is checked by netns_has(). */
 static struct sysctl_ino_hint *hint_slot(struct sysctl_state *st, ino_t ino)
 {
@@ -160,6 +192,8 @@ static int search(struct sysctl_state *st, const struct sysctl_write *w,
 	 */
 	if (rescan_allowed(st))
 		bpftune_netns_rescan();
+	if (!pass_allowed(st))
+		return -EBUSY;
 	return find_in_known(st, w, guess, cookie);
 }
 
@@ -255,11 +289,46 @@ static struct bpftune_tuner *owner_of(const struct sysctl_write *w,
 	return bpftune_sysctl_owner(w->path + strlen("/proc/sys/"), tunable);
 }
 
+/* Count one; true when a line is due, with *count the number to report. */
+static bool note_due(struct sysctl_note *note, unsigned int *count)
+{
+	time_t now = time(NULL);
+
+	note->unlogged++;
+	if (note->logged_at && now - note->logged_at < SYSCTL_NOTE_S)
+		return false;
+	*count = note->unlogged;
+	note->logged_at = now;
+	note->unlogged = 0;
+	return true;
+}
+
+static void note_skipped(struct sysctl_state *st, const char *why)
+{
+	unsigned int n;
+
+	st->skipped++;
+	if (note_due(&st->skipped_note, &n))
+		bpftune_warn("sysctl: more than %d writes a second need a search for their namespace; %u not examined, the latest: %s",
+			     SYSCTL_PASSES_PER_S, n, why);
+}
+
+static void note_unmatched(struct sysctl_state *st, const char *why)
+{
+	unsigned int n;
+
+	st->unmatched++;
+	if (note_due(&st->unmatched_note, &n))
+		bpftune_info("sysctl: %s in a network namespace the daemon cannot find or enter (gone already?); nothing to do%s",
+			     why, n > 1 ? " [and similar writes before]" : "");
+}
+
 static void step_aside(struct sysctl_state *st, struct sysctl_write *w,
 		       struct bpftune_tuner *owner, unsigned int tunable)
 {
 	unsigned long long cookie;
 	char why[PATH_MAX + 128], ns[64];
+	int err;
 
 	snprintf(why, sizeof(why), "pid %d (%s) set %s", w->pid, w->comm,
 		 w->name);
@@ -269,10 +338,13 @@ static void step_aside(struct sysctl_state *st, struct sysctl_write *w,
 		bpftune_tunable_disable(owner, tunable, why);
 		return;
 	}
-	if (writer_netns(st, w, &cookie)) {
-		st->unmatched++;
-		bpftune_info("sysctl: %s in a network namespace the daemon cannot find or enter (gone already?); nothing to do",
-			     why);
+	err = writer_netns(st, w, &cookie);
+	if (err == -EBUSY) {
+		note_skipped(st, why);
+		return;
+	}
+	if (err) {
+		note_unmatched(st, why);
 		return;
 	}
 	if (!bpftune_netns_enabled(owner, cookie)) {
@@ -313,21 +385,16 @@ static void handle(struct sysctl_state *st,
  * read() fails (and the event is dropped) when the kernel cannot open the
  * written file any more: a sysctl of a namespace that died since the
  * write, or a /proc/<pid> file of a process that exited.  Say so, at most
- * once per SYSCTL_LOST_LOG_S, with the count.
+ * once per SYSCTL_NOTE_S, with the count.
  */
 static void note_lost(struct sysctl_state *st, int err)
 {
-	time_t now = time(NULL);
+	unsigned int n;
 
 	st->lost++;
-	st->lost_unlogged++;
-	if (st->lost_logged_at && now - st->lost_logged_at < SYSCTL_LOST_LOG_S)
-		return;
-	bpftune_info("sysctl: %u write event%s under /proc could not be examined (%s): the file went away with its namespace or process",
-		     st->lost_unlogged, st->lost_unlogged == 1 ? "" : "s",
-		     strerror(err));
-	st->lost_logged_at = now;
-	st->lost_unlogged = 0;
+	if (note_due(&st->lost_note, &n))
+		bpftune_info("sysctl: %u write event%s under /proc could not be examined (%s): the file went away with its namespace or process",
+			     n, n == 1 ? "" : "s", strerror(err));
 }
 
 static void on_fanotify(int fd, unsigned int events, void *ctx)
@@ -446,7 +513,7 @@ void summary(struct bpftune_tuner *tuner)
 
 	if (!st)
 		return;
-	bpftune_info("summary: sysctl: %llu writes by others to tuned sysctls (%llu stopped a tuner, %llu in namespaces not found); %llu events lost (at least); %llu own writes ignored",
+	bpftune_info("summary: sysctl: %llu writes by others to tuned sysctls (%llu stopped a tuner, %llu in namespaces not found); %llu events lost (at least); %llu not examined (rate limit); %llu own writes ignored",
 		     st->writes, st->disables, st->unmatched, st->lost,
-		     st->own_writes);
+		     st->skipped, st->own_writes);
 }
