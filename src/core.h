@@ -192,6 +192,8 @@ const char *bpftune_tuner_state_name(enum bpftune_tuner_state state);
 /* Find which tuner owns a sysctl name. */
 struct bpftune_tunable *bpftune_tunable_by_name(const char *name,
 						struct bpftune_tuner **owner);
+/* A namespace is gone: forget per-netns disable entries for its cookie. */
+void bpftune_tuners_netns_gone(unsigned long long cookie);
 
 /* Scenario id used for reverts made by the assessment. */
 #define BPFTUNE_SCENARIO_REVERT 0xffffU

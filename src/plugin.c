@@ -266,6 +266,11 @@ int bpftune_plugin_load(const char *dir, const char *file)
 	 * second plugin resolve to the first one.
 	 */
 	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+	/*
+	 * The fd stays open while the plugin is loaded: the dynamic linker
+	 * knows a loaded object by its name, "/proc/self/fd/N", and would
+	 * hand the previous plugin back for the next one if N were reused.
+	 */
 	handle = dlopen(fdpath, RTLD_NOW | RTLD_LOCAL);
 	if (!handle) {
 		bpftune_warn("refusing plugin %s/%s: %s", dir, file, dlerror());

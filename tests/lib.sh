@@ -133,6 +133,8 @@ veth_connect() {
 two_namespaces() {
 	NS_A=$(netns_create a)
 	NS_B=$(netns_create b)
+	# netns_create ran in a subshell: register them here for removal
+	T_NETNS+=("$NS_A" "$NS_B")
 	IP_A=10.$((RANDOM % 200 + 20)).$((RANDOM % 250)).1
 	IP_B=${IP_A%.1}.2
 	veth_connect "$NS_A" "$NS_B" "$IP_A" "$IP_B"

@@ -133,6 +133,31 @@ void bpftune_netns_disable(struct bpftune_tuner *tuner,
 const char *bpftune_netns_str(unsigned long long netns_cookie, char *buf,
 			      size_t len);
 
+/* --- namespaces (used by the netns and sysctl tuners) --- */
+/* Rescan /proc and /run/netns; returns the number of known namespaces. */
+int bpftune_netns_rescan(void);
+/* Fill up to max cookies of known namespaces; returns how many are known. */
+unsigned int bpftune_netns_cookies(unsigned long long *cookies,
+				   unsigned int max);
+/* Run fn(ctx) inside a known namespace; -ESRCH when it is not known,
+ * -errno when setns fails, else fn's result. */
+int bpftune_netns_call(unsigned long long cookie, int (*fn)(void *ctx),
+		       void *ctx);
+/* Cookie of the namespace process pid is in now. */
+int bpftune_netns_pid_cookie(int pid, unsigned long long *cookie);
+
+/* --- who owns a sysctl (used by the sysctl tuner) --- */
+/* The loaded tuner that declared sysctl name (dotted, e.g.
+ * "net.ipv4.tcp_rmem"), and its tunable id; NULL when none does. */
+struct bpftune_tuner *bpftune_sysctl_owner(const char *name,
+					   unsigned int *tunable);
+/* BPFTUNE_NETNS / BPFTUNE_GLOBAL / ... of a tunable; 0 if unknown. */
+unsigned int bpftune_tunable_flags(struct bpftune_tuner *tuner,
+				   unsigned int tunable);
+/* Stop changing a tunable in every namespace (until SIGHUP). */
+void bpftune_tunable_disable(struct bpftune_tuner *tuner, unsigned int tunable,
+			     const char *why);
+
 /* --- global settings --- */
 unsigned int bpftune_learning_rate(void);
 bool bpftune_dry_run(void);
