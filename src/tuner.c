@@ -817,7 +817,7 @@ void bpftune_tuner_print_summary(struct bpftune_tuner *tuner)
 	struct bpftune_change *c;
 	unsigned int i;
 
-	if (!tuner->changes)
+	if (!tuner->changes && tuner->ntunables)
 		bpftune_info("summary: %s: no changes (%llu events)", tuner->name,
 			     tuner->events);
 	for (i = 0; i < tuner->ntunables; i++)
