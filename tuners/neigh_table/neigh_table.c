@@ -321,11 +321,13 @@ static void raise_table(struct bpftune_tuner *tuner, unsigned int table,
 	unsigned long long hosts;
 	long long cur[3], next[3], bound;
 
-	if (!table_usable(tuner, table) || thresholds_get(tuner, table, cur))
+	if (!st->watch[table].usable || !table_usable(tuner, table) ||
+	    thresholds_get(tuner, table, cur))
 		return;
 	hosts = subnet_hosts(st, table);
 	bound = neigh_table_bound(hosts, st->hard_cap);
-	if (!neigh_table_grow(cur, bound, bpftune_learning_rate(), next)) {
+	if (!neigh_table_grow(cur, st->watch[table].orig, bound,
+			      bpftune_learning_rate(), next)) {
 		note_capped(tuner, st, table, cur[2], bound, hosts);
 		return;
 	}

@@ -131,23 +131,24 @@ static inline long long neigh_table_bound(__u64 subnet_hosts,
 }
 
 /*
- * New thresholds when thresh3 moves from cur[2] to new3: thresh1 and
- * thresh2 keep their proportion to thresh3, never above it and never
- * below floor[] (the original values, when shrinking).
+ * New thresholds when thresh3 becomes new3: thresh1 and thresh2 keep the
+ * proportion to thresh3 they had originally (orig[]; computed from the
+ * original each time, so rounding does not drift), never above thresh3
+ * and never below their original values.
  */
-static inline void neigh_table_scale(const long long *cur, long long new3,
-				     const long long *floor, long long *next)
+static inline void neigh_table_scale(const long long *orig, long long new3,
+				     long long *next)
 {
 	int i;
 
 	next[2] = new3;
 	for (i = 0; i < 2; i++) {
-		if (cur[2] > 0)
-			next[i] = (long long)((__int128)cur[i] * new3 / cur[2]);
+		if (orig[2] > 0)
+			next[i] = (long long)((__int128)orig[i] * new3 / orig[2]);
 		else
-			next[i] = cur[i];
-		if (floor && next[i] < floor[i])
-			next[i] = floor[i];
+			next[i] = orig[i];
+		if (next[i] < orig[i])
+			next[i] = orig[i];
 		if (next[i] > new3)
 			next[i] = new3;
 	}
@@ -159,15 +160,16 @@ static inline void neigh_table_scale(const long long *cur, long long new3,
  * Growth rule: thresh3 grows by the learning rate, up to bound.  Returns
  * 1 with next[] filled when it moves, 0 when it is already at the bound.
  */
-static inline int neigh_table_grow(const long long *cur, long long bound,
-				   unsigned int rate, long long *next)
+static inline int neigh_table_grow(const long long *cur, const long long *orig,
+				   long long bound, unsigned int rate,
+				   long long *next)
 {
 	long long new3;
 
 	if (cur[2] >= bound)
 		return 0;
 	new3 = (long long)bpftune_grow((__u64)cur[2], (__u64)bound, rate);
-	neigh_table_scale(cur, new3, NULL, next);
+	neigh_table_scale(orig, new3, next);
 	return 1;
 }
 
@@ -181,7 +183,7 @@ static inline int neigh_table_shrink(const long long *cur,
 	if (cur[2] <= orig[2])
 		return 0;
 	new3 = (long long)bpftune_shrink((__u64)cur[2], (__u64)orig[2], rate);
-	neigh_table_scale(cur, new3, orig, next);
+	neigh_table_scale(orig, new3, next);
 	return 1;
 }
 
