@@ -96,8 +96,37 @@ static void test_shrink_idle(void)
 	CHECK(!neigh_table_idle(10, orig, orig, 4)); /* never raised */
 }
 
+static void test_stats(void)
+{
+	const char *header =
+		"entries  allocs   destroys hash_grows lookups  hits     res_failed rcv_probes_mcast rcv_probes_ucast periodic_gc_runs forced_gc_runs unresolved_discards table_fulls\n";
+	const char *cpu0 =
+		"0000001e 0000000d 00000002 00000002   00000040 00000006 00000000   00000000         00000000         0000002a         00000003       00000000            0000000a\n";
+	const char *cpu1 =
+		"0000001e 00000013 00000000 00000000   0000003f 0000000c 00000000   00000000         00000000         00000000         00000001       00000000            00000005\n";
+	struct neigh_stats s = { 0 };
+	int cols[NEIGH_STAT_COLUMNS];
+
+	CHECK_EQ(neigh_table_stat_columns(header, cols), 0);
+	CHECK_EQ(cols[NEIGH_STAT_ENTRIES], 0);
+	CHECK_EQ(cols[NEIGH_STAT_FORCED_GC], 10);
+	CHECK_EQ(cols[NEIGH_STAT_TABLE_FULLS], 12);
+	neigh_table_stat_line(cpu0, cols, &s, 1);
+	neigh_table_stat_line(cpu1, cols, &s, 0);
+	CHECK_EQ(s.entries, 30);	/* the total, not summed */
+	CHECK_EQ(s.forced_gc, 4);
+	CHECK_EQ(s.table_fulls, 15);
+	/* a truncated line adds what it has */
+	neigh_table_stat_line("00000001 00000002", cols, &s, 0);
+	CHECK_EQ(s.table_fulls, 15);
+	/* a header without table_fulls (or garbage) is refused */
+	CHECK(neigh_table_stat_columns("entries allocs forced_gc_runs\n", cols) < 0);
+	CHECK(neigh_table_stat_columns("", cols) < 0);
+}
+
 int main(void)
 {
+	test_stats();
 	test_subnet_hosts();
 	test_bound();
 	test_grow();

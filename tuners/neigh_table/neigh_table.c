@@ -334,72 +334,25 @@ static void raise_table(struct bpftune_tuner *tuner, unsigned int table,
 	thresholds_set(tuner, table, next, true, scenario, why);
 }
 
-/*
- * Read a /proc/net/stat/<table> file: one header line naming the columns,
- * then one line of hex counters per CPU.  entries is the table total (the
- * same on every line); the other counters are summed over CPUs.
- */
-struct neigh_stats {
-	unsigned long long entries;
-	unsigned long long forced_gc;
-	unsigned long long table_fulls;
-};
-
-static int column_of(const char *header, const char *name)
-{
-	char buf[512], *tok, *save = NULL;
-	int col = 0;
-
-	snprintf(buf, sizeof(buf), "%s", header);
-	for (tok = strtok_r(buf, " \t\n", &save); tok;
-	     tok = strtok_r(NULL, " \t\n", &save), col++)
-		if (!strcmp(tok, name))
-			return col;
-	return -1;
-}
-
-static unsigned long long column_value(const char *line, int col)
-{
-	const char *p = line;
-	char *end;
-	int i;
-
-	for (i = 0; i < col; i++) {
-		strtoull(p, &end, 16);
-		if (end == p)
-			return 0;
-		p = end;
-	}
-	return strtoull(p, NULL, 16);
-}
-
+/* Read a /proc/net/stat/<table> file (format: neigh_table_stat_*()). */
 static int stats_read(const char *path, struct neigh_stats *s)
 {
-	int c_entries, c_gc, c_fulls, lines = 0;
 	char header[512], line[512];
+	int cols[NEIGH_STAT_COLUMNS];
+	unsigned int lines = 0;
 	FILE *f;
 
 	memset(s, 0, sizeof(*s));
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;
-	if (!fgets(header, sizeof(header), f)) {
-		fclose(f);
-		return -EIO;
-	}
-	c_entries = column_of(header, "entries");
-	c_gc = column_of(header, "forced_gc_runs");
-	c_fulls = column_of(header, "table_fulls");
-	if (c_entries < 0 || c_gc < 0 || c_fulls < 0) {
+	if (!fgets(header, sizeof(header), f) ||
+	    neigh_table_stat_columns(header, cols)) {
 		fclose(f);
 		return -EPROTO;
 	}
-	while (fgets(line, sizeof(line), f)) {
-		if (!lines++)
-			s->entries = column_value(line, c_entries);
-		s->forced_gc += column_value(line, c_gc);
-		s->table_fulls += column_value(line, c_fulls);
-	}
+	while (fgets(line, sizeof(line), f))
+		neigh_table_stat_line(line, cols, s, lines++ == 0);
 	fclose(f);
 	return lines ? 0 : -EIO;
 }
@@ -463,6 +416,10 @@ static void table_tick(struct bpftune_tuner *tuner, unsigned int table)
 	w->table_fulls = s.table_fulls;
 	w->forced_gc = s.forced_gc;
 	w->churn_ticks = gcs ? w->churn_ticks + 1 : 0;
+	if (fulls || gcs)
+		bpftune_debug("%s: %s: %llu entries, +%llu table_fulls, +%llu forced gc runs in the last second",
+			      bpftune_tuner_name(tuner), table_info[table].id,
+			      s.entries, fulls, gcs);
 	if (fulls) {
 		snprintf(why, sizeof(why),
 			 "%s refused %llu new entries in the last second (table_fulls), at %llu entries, gc_thresh3 %lld",

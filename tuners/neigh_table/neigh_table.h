@@ -89,6 +89,9 @@ static inline __u64 neigh_table_add_hosts(__u64 a, __u64 b)
 }
 
 #ifndef __VMLINUX_H__
+#include <stdlib.h>
+#include <string.h>
+
 /*
  * User-side rules, kept free of I/O so the unit test can check them.
  */
@@ -103,6 +106,76 @@ static inline __u64 neigh_table_add_hosts(__u64 a, __u64 b)
 #define NEIGH_TABLE_CHURN_TICKS 3
 /* Far below raised thresholds for this many ticks: shrink one step. */
 #define NEIGH_TABLE_IDLE_TICKS 600
+
+/*
+ * /proc/net/stat/<table>: a header line naming the columns, then one line
+ * of hex counters per CPU.  entries is the table's total (the same on
+ * every line); the other counters are per CPU and summed.
+ */
+struct neigh_stats {
+	unsigned long long entries;
+	unsigned long long forced_gc;
+	unsigned long long table_fulls;
+};
+
+enum { NEIGH_STAT_ENTRIES, NEIGH_STAT_FORCED_GC, NEIGH_STAT_TABLE_FULLS,
+       NEIGH_STAT_COLUMNS };
+
+/* Find the columns we need in the header; -1 when one is missing. */
+static inline int neigh_table_stat_columns(const char *header, int *cols)
+{
+	static const char *const names[NEIGH_STAT_COLUMNS] = {
+		"entries", "forced_gc_runs", "table_fulls"
+	};
+	const char *p = header, *start;
+	size_t len;
+	int col = 0, i, found = 0;
+
+	for (i = 0; i < NEIGH_STAT_COLUMNS; i++)
+		cols[i] = -1;
+	while (*p) {
+		while (*p == ' ' || *p == '\t' || *p == '\n')
+			p++;
+		if (!*p)
+			break;
+		start = p;
+		while (*p && *p != ' ' && *p != '\t' && *p != '\n')
+			p++;
+		len = (size_t)(p - start);
+		for (i = 0; i < NEIGH_STAT_COLUMNS; i++) {
+			if (cols[i] < 0 && strlen(names[i]) == len &&
+			    !strncmp(start, names[i], len)) {
+				cols[i] = col;
+				found++;
+			}
+		}
+		col++;
+	}
+	return found == NEIGH_STAT_COLUMNS ? 0 : -1;
+}
+
+/* Add one per-CPU line to s; first says it is the first line. */
+static inline void neigh_table_stat_line(const char *line, const int *cols,
+					 struct neigh_stats *s, int first)
+{
+	unsigned long long v;
+	const char *p = line;
+	char *end;
+	int col;
+
+	for (col = 0;; col++) {
+		v = strtoull(p, &end, 16);
+		if (end == p)
+			return;
+		p = end;
+		if (col == cols[NEIGH_STAT_ENTRIES] && first)
+			s->entries = v;
+		if (col == cols[NEIGH_STAT_FORCED_GC])
+			s->forced_gc += v;
+		if (col == cols[NEIGH_STAT_TABLE_FULLS])
+			s->table_fulls += v;
+	}
+}
 
 /* The hard cap from RAM: at most 1/64 of memory in neighbour entries. */
 static inline long long neigh_table_hard_cap(unsigned long long ram)

@@ -14,7 +14,7 @@ ip ntable change name arp_cache thresh1 32 thresh2 64 thresh3 128 ||
 NS=$(netns_create n)
 neigh_veth "$NS" 10.67.0.1/22 10.68.0.1/23
 
-daemon_start -a neigh_table_tuner.so
+daemon_start -a neigh_table_tuner.so -d
 fulls0=$(neigh_stat arp_cache table_fulls)
 refusals=$(neigh_fill "$NS" v0 10.67 0 1700 50)
 fulls=$(($(neigh_stat arp_cache table_fulls) - fulls0))
@@ -27,5 +27,8 @@ assert_eq "$t3" 1532 "arp_cache gc_thresh3 at the subnet bound"
 assert_eq "$(sysctl -n net.ipv4.neigh.default.gc_thresh2)" 766 "gc_thresh2 (half of thresh3, as 64/128)"
 assert_gt "$fulls" 0 "table_fulls beyond the bound"
 assert_no_log "gc_thresh3 [0-9]+ -> (153[3-9]|15[4-9][0-9]|1[6-9][0-9][0-9]|[2-9][0-9]{3}|[0-9]{5,})"
+# the 1 s timer saw the refusals in /proc/net/stat/arp_cache too
+wait_log "neigh_table: arp_cache: [0-9]+ entries, \\+[1-9][0-9]* table_fulls" 3 ||
+	fail "the timer did not see table_fulls rise"
 daemon_stop || fail "daemon exited with an error"
 pass "arp_cache growth bounded by the local subnets (1532 hosts)"

@@ -41,4 +41,12 @@ grep -E "neigh_table: " "$T_LOG" | head -6
 
 daemon_stop || fail "daemon exited with an error"
 assert_log "summary: neigh_table: [0-9]+ changes? to net.ipv4.neigh.default.gc_thresh3 in global netns: 128 -> $t3"
-pass "arp_cache thresholds raised ahead of 400 neighbours, no table overflow after the tuner acted"
+# the journal holds the original values under the sysctl names, so
+# --restore puts them back without the tuner (it writes the sysctls)
+"$BPFTUNE" --restore --state-dir "$T_STATE" >"$T_TMP/restore.log" 2>&1 ||
+	fail "bpftune --restore failed: $(cat "$T_TMP/restore.log")"
+grep -q "restored net.ipv4.neigh.default.gc_thresh3 = '128'" "$T_TMP/restore.log" ||
+	fail "restore did not report gc_thresh3: $(cat "$T_TMP/restore.log")"
+read -r r1 r2 r3 < <(ip ntable show name arp_cache | awk '/thresh1/ {print $2, $4, $6; exit}')
+assert_eq "$r1/$r2/$r3" "32/64/128" "arp_cache thresholds after --restore"
+pass "arp_cache thresholds raised ahead of 400 neighbours, no table overflow after the tuner acted; --restore put back 32/64/128"
