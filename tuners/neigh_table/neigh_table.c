@@ -483,8 +483,16 @@ int init(struct bpftune_tuner *tuner)
 	for (table = 0; table < NEIGH_TABLE_NTABLES; table++) {
 		struct neigh_table_watch *w = &st->watch[table];
 
+		struct neigh_stats s;
+
 		w->usable = table_usable(tuner, table) &&
 			    !thresholds_get(tuner, table, w->orig);
+		/* counters from now on: the first tick already compares */
+		if (w->usable && !stats_read(table_info[table].stat, &s)) {
+			w->table_fulls = s.table_fulls;
+			w->forced_gc = s.forced_gc;
+			w->have_stats = true;
+		}
 	}
 	err = bpftune_bpf_attach(tuner);
 	if (err)
