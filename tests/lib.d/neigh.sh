@@ -28,16 +28,21 @@ neigh_veth() {
 }
 
 # neigh_fill NS DEV PREFIX FIRST COUNT [BATCH]: add COUNT stale (gc-able)
-# neighbours PREFIX.<hi>.<lo>, numbered from FIRST, on DEV in NS, BATCH at
-# a time with a short pause between batches; prints how many additions
-# the kernel refused.
+# neighbours, numbered from FIRST, on DEV in NS, BATCH at a time with a
+# short pause between batches; prints how many additions the kernel
+# refused.  PREFIX "10.66" gives 10.66.<hi>.<lo>; an IPv6 PREFIX (with a
+# colon, e.g. "2001:db8:5") gives PREFIX::<n>.
 neigh_fill() {
 	local ns=$1 dev=$2 prefix=$3 first=$4 count=$5 batch=${6:-10} i n f
 	f=$T_TMP/neigh.batch
 	: >"$T_TMP/neigh.err"
 	for ((i = first; i < first + count; i++)); do
-		printf 'neigh add %s.%d.%d lladdr 02:00:00:00:%02x:%02x dev %s nud stale\n' \
-			"$prefix" $((i / 250)) $((i % 250 + 2)) $((i / 250)) $((i % 250)) "$dev"
+		case $prefix in
+		*:*) printf 'neigh add %s::%x' "$prefix" $((i + 2)) ;;
+		*) printf 'neigh add %s.%d.%d' "$prefix" $((i / 250)) $((i % 250 + 2)) ;;
+		esac
+		printf ' lladdr 02:00:00:00:%02x:%02x dev %s nud stale\n' \
+			$((i / 250)) $((i % 250)) "$dev"
 	done >"$f.all"
 	for ((i = 0; i < count; i += batch)); do
 		sed -n "$((i + 1)),$((i + batch))p" "$f.all" >"$f"
@@ -46,4 +51,9 @@ neigh_fill() {
 	done
 	n=$(grep -c "No buffer space" "$T_TMP/neigh.err")
 	echo "${n:-0}"
+}
+
+# neigh_thresholds TABLE: "thresh1/thresh2/thresh3" of arp_cache or ndisc_cache
+neigh_thresholds() {
+	ip ntable show name "$1" | awk '/thresh1/ {print $2 "/" $4 "/" $6; exit}'
 }

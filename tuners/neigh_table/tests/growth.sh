@@ -22,7 +22,7 @@ fulls1=$(neigh_stat arp_cache table_fulls)
 # after it acted
 refused2=$(neigh_fill "$NS" v0 10.66 100 300 10)
 fulls2=$(neigh_stat arp_cache table_fulls)
-read -r t1 t2 t3 < <(ip ntable show name arp_cache | awk '/thresh1/ {print $2, $4, $6; exit}')
+IFS=/ read -r t1 t2 t3 < <(neigh_thresholds arp_cache)
 log "first 100 neighbours: $refused1 refused, table_fulls +$((fulls1 - fulls0)); next 300: $refused2 refused, table_fulls +$((fulls2 - fulls1))"
 log "arp_cache thresholds 32/64/128 -> $t1/$t2/$t3"
 
@@ -47,6 +47,6 @@ assert_log "summary: neigh_table: [0-9]+ changes? to net.ipv4.neigh.default.gc_t
 	fail "bpftune --restore failed: $(cat "$T_TMP/restore.log")"
 grep -q "restored net.ipv4.neigh.default.gc_thresh3 = '128'" "$T_TMP/restore.log" ||
 	fail "restore did not report gc_thresh3: $(cat "$T_TMP/restore.log")"
-read -r r1 r2 r3 < <(ip ntable show name arp_cache | awk '/thresh1/ {print $2, $4, $6; exit}')
+IFS=/ read -r r1 r2 r3 < <(neigh_thresholds arp_cache)
 assert_eq "$r1/$r2/$r3" "32/64/128" "arp_cache thresholds after --restore"
 pass "arp_cache thresholds raised ahead of 400 neighbours, no table overflow after the tuner acted; --restore put back 32/64/128"
