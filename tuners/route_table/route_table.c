@@ -5,8 +5,9 @@
  * the safety cap min(INT_MAX, RAM / 4096): at ~256 bytes per cached route,
  * at most 1/16 of memory.
  *
- * Since Linux 6.3 the kernel no longer enforces max_size (its garbage
- * collector alone bounds the cache).  There is then nothing to tune: the
+ * Since Linux 6.3 (and in stable kernels that took the change, such as
+ * Debian's 6.1.0-56) the kernel no longer enforces max_size: its garbage
+ * collector alone bounds the cache.  There is then nothing to tune: the
  * tuner finds this in the kernel's BTF (ip6_dst_gc, the dst_ops gc
  * callback, returns void instead of "cache full") and turns its hook off,
  * which -S reports.
@@ -23,7 +24,7 @@
 
 #define ROUTE_TABLE_RAM_PER_ENTRY 4096
 #define ROUTE_TABLE_NOT_ENFORCED                                               \
-	"this kernel does not enforce net.ipv6.route.max_size (ip6_dst_gc returns void: deprecated since Linux 6.3); nothing to tune"
+	"this kernel does not enforce net.ipv6.route.max_size (ip6_dst_gc returns void, as since Linux 6.3 and in stable kernels with that change); nothing to tune"
 
 static const struct bpftune_scenario_desc scenarios[] = {
 	{ ROUTE_TABLE_NEARLY_FULL, "IPv6 route cache nearly full",

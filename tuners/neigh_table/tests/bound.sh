@@ -16,7 +16,7 @@ neigh_veth "$NS" 10.67.0.1/22 10.68.0.1/23
 
 daemon_start -a neigh_table_tuner.so -d
 fulls0=$(neigh_stat arp_cache table_fulls)
-refusals=$(neigh_fill "$NS" v0 10.67 0 1700 50)
+refusals=$(neigh_fill "$NS" v0 10.67 0 1700 100)
 fulls=$(($(neigh_stat arp_cache table_fulls) - fulls0))
 t3=$(sysctl -n net.ipv4.neigh.default.gc_thresh3)
 log "1700 neighbours: gc_thresh3 128 -> $t3, table_fulls +$fulls, $refusals refusals"
