@@ -27,10 +27,11 @@ log "first 100 neighbours: $refused1 refused, table_fulls +$((fulls1 - fulls0));
 log "arp_cache thresholds 32/64/128 -> $t1/$t2/$t3"
 
 # forced gc may have evicted entries older than 5 s (slow machines): the
-# thresholds must cover what the table holds, not what was added
+# thresholds must cover what the table holds, not what was added.  More
+# than the original 128 held shows the raise was needed.
 held=$(ip -n "$NS" neigh show dev v0 | grep -c .)
 log "$held of those neighbours still in the table"
-assert_gt "$held" 300 "neighbours held"
+assert_gt "$held" 128 "neighbours held (original gc_thresh3 128)"
 assert_gt "$t3" "$held" "arp_cache gc_thresh3 (above the $held neighbours held)"
 assert_gt "$t2" 64 "arp_cache gc_thresh2"
 assert_gt "$t1" 32 "arp_cache gc_thresh1"
