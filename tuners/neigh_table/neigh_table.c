@@ -331,7 +331,9 @@ static void raise_table(struct bpftune_tuner *tuner, unsigned int table,
 		note_capped(tuner, st, table, cur[2], bound, hosts);
 		return;
 	}
-	thresholds_set(tuner, table, next, true, scenario, why);
+	/* a later bound (more subnets seen) is worth a new "at bound" line */
+	if (thresholds_set(tuner, table, next, true, scenario, why) > 0)
+		st->watch[table].capped = false;
 }
 
 /* Read a /proc/net/stat/<table> file (format: neigh_table_stat_*()). */
