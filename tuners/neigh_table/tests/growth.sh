@@ -11,6 +11,7 @@ ip ntable change name arp_cache thresh1 32 thresh2 64 thresh3 128 ||
 	fail "cannot lower arp_cache thresholds"
 
 NS=$(netns_create n)
+on_exit "ip netns del $NS" # netns_create ran in a subshell: T_NETNS lacks it
 neigh_veth "$NS" 10.66.0.1/22
 
 daemon_start -a neigh_table_tuner.so

@@ -13,6 +13,7 @@ ip ntable change name ndisc_cache thresh1 32 thresh2 64 thresh3 128 ||
 arp_before=$(neigh_thresholds arp_cache)
 
 NS=$(netns_create n)
+on_exit "ip netns del $NS" # netns_create ran in a subshell: T_NETNS lacks it
 neigh_veth "$NS" 2001:db8:5::1/64
 
 daemon_start -a neigh_table_tuner.so

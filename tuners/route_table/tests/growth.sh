@@ -13,6 +13,7 @@ ip6_dst_gc_void && skip "kernel $(uname -r) does not enforce net.ipv6.route.max_
 
 NS_A=$(netns_create a)
 NS_B=$(netns_create b)
+on_exit "ip netns del $NS_A; ip netns del $NS_B" # created in subshells: T_NETNS lacks them
 ip link add "ra$$" type veth peer name "rb$$" || fail "cannot create veth"
 ip link set "ra$$" netns "$NS_A"
 ip link set "rb$$" netns "$NS_B"
