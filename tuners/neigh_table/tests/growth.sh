@@ -14,7 +14,8 @@ NS=$(netns_create n)
 on_exit "ip netns del $NS" # netns_create ran in a subshell: T_NETNS lacks it
 neigh_veth "$NS" 10.66.0.1/22
 
-daemon_start -a neigh_table_tuner.so
+# no rollback on exit: the journal must remain for --restore below
+NO_ROLLBACK=1 daemon_start -a neigh_table_tuner.so
 fulls0=$(neigh_stat arp_cache table_fulls)
 # until the tuner acts (it acts at 96 entries, 75 % of 128)
 refused1=$(neigh_fill "$NS" v0 10.66 0 100 10)
