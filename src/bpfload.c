@@ -261,6 +261,27 @@ static void log_hook_tiers(struct bpftune_tuner *tuner)
 	}
 }
 
+void bpftune_hook_disable(struct bpftune_tuner *tuner, const char *name,
+			  const char *why)
+{
+	struct bpftune_hook *hook = NULL;
+	unsigned int i;
+	int tier;
+
+	for (i = 0; i < tuner->nhooks; i++)
+		if (!strcmp(tuner->hooks[i].name, name))
+			hook = &tuner->hooks[i];
+	if (!hook)
+		return;
+	for (tier = 0; tier < BPFTUNE_TIER_COUNT; tier++)
+		if (hook->progs[tier])
+			bpf_program__set_autoload(hook->progs[tier], false);
+	hook->tier = BPFTUNE_TIER_NONE;
+	hook->why = why;
+	if (!bpftune_cfg.support_only)
+		bpftune_warn("%s: hook %s is off: %s", tuner->name, name, why);
+}
+
 int bpftune_bpf_attach(struct bpftune_tuner *tuner)
 {
 	struct bpf_map *events;

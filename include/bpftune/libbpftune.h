@@ -191,6 +191,14 @@ int bpftune_cgroup_attach(struct bpftune_tuner *tuner,
 enum bpftune_tier bpftune_hook_tier(struct bpftune_tuner *tuner,
 				    const char *hook);
 const char *bpftune_tier_name(enum bpftune_tier tier);
+/*
+ * Turn a hook off between bpftune_bpf_open() and bpftune_bpf_attach(),
+ * for a reason only the tuner can know (e.g. the kernel no longer
+ * enforces the limit the hook watches).  -S then reports the hook as not
+ * available with that reason.  why must stay valid (a string literal).
+ */
+void bpftune_hook_disable(struct bpftune_tuner *tuner, const char *hook,
+			  const char *why);
 /* True in -S mode: init only reports, nothing is loaded or written. */
 bool bpftune_support_only(void);
 
