@@ -50,11 +50,14 @@ while read -r tuner hook tier section; do
 	# the kernel cuts program names to 15 characters; newer bpftool
 	# prints the full name from BTF
 	name=$hook${suffix[$i]}
-	echo "$kprogs" | jq -e --arg n "$name" --arg t "${ptype[$i]}" --argjson own "$owned" \
+	# a classic tracepoint (tracepoint/...) is its own program type
+	type=${ptype[$i]}
+	case "$section" in tracepoint/*) type=tracepoint ;; esac
+	echo "$kprogs" | jq -e --arg n "$name" --arg t "$type" --argjson own "$owned" \
 		'[.[] | select((.name == $n or .name == $n[0:15]) and .type == $t and
 			(.id as $id | $own | index($id) != null))]
 		| length > 0' >/dev/null ||
-		fail "no loaded ${ptype[$i]} program '$name' owned by the daemon"
+		fail "no loaded $type program '$name' owned by the daemon"
 done < <(sed -nE 's/^bpftune: info: ([a-z0-9_]+): hook ([a-z0-9_]+) attached at tier ([a-z]+) \(([^)]*)\).*/\1 \2 \3 \4/p' "$T_LOG")
 [ "$n" -gt 0 ] || fail "the daemon log names no hook tier"
 # a variant the verifier rejects degrades to the next tier at run time,

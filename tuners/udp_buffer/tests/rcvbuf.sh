@@ -3,6 +3,10 @@
 # daemon raise rmem_default; one that set SO_RCVBUF (locked) must not; UDP
 # memory exhaustion (udp_mem lowered briefly) makes it raise udp_mem, within
 # its RAM-fraction caps.  All three are global: saved and restored.
+# values are checked after the daemon stops: no rollback on exit (the
+# global sysctls are saved and restored by save_sysctl, the rest dies with
+# the test's namespaces)
+NO_ROLLBACK=1
 . "$(dirname "$0")/../../../tests/lib.sh"
 log "start (test lock held)"
 require python3
