@@ -6,7 +6,7 @@ set -e
 build="clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libcap-dev
 libnl-3-dev libnl-route-3-dev pkg-config make gcc"
 run="iproute2"
-test="iproute2 iperf3 python3 jq procps util-linux libclang-rt-14-dev"
+test="iproute2 iperf3 python3 jq procps util-linux libclang-rt-14-dev iputils-ping"
 vm="qemu-system-x86"
 
 want=""

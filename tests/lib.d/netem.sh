@@ -1,0 +1,73 @@
+# shellcheck shell=bash
+# Loss and delay for tests and benchmarks, built on tests/tools (this
+# kernel has no netem).  Sourced by tests/lib.sh; everything started here
+# is stopped by lib.sh's exit trap (on_exit).
+TOOLDIR=${TOOLDIR:-$BUILD/tools}
+
+# netem_wait_ready LOGFILE PID WHAT: wait until a tool prints "ready"
+netem_wait_ready() {
+	local logf=$1 pid=$2 what=$3 i
+	for ((i = 0; i < 50; i++)); do
+		grep -q ": ready" "$logf" 2>/dev/null && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	fail "$what did not start: $(cat "$logf" 2>/dev/null | tail -3)"
+}
+
+# netem_stop PID: stop a tool and wait for it to clean up
+netem_stop() {
+	kill -TERM "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
+# loss_start NS DEV PCT: drop PCT % of the packets arriving at DEV in NS
+# (put it on the receiver).  Sets LOSS_PID; its report is in LOSS_LOG.
+loss_start() {
+	local ns=$1 dev=$2 pct=$3
+	[ -x "$TOOLDIR/loss" ] || fail "$TOOLDIR/loss is not built (make tools)"
+	LOSS_LOG=$T_TMP/loss-$ns-$dev.log
+	"$TOOLDIR/loss" -n "$ns" "$dev" "$pct" >"$LOSS_LOG" 2>&1 &
+	LOSS_PID=$!
+	on_exit netem_stop "$LOSS_PID"
+	netem_wait_ready "$LOSS_LOG" "$LOSS_PID" "loss tool on $ns/$dev"
+}
+
+# loss_stop: stop the last loss_start, print its report
+loss_stop() {
+	netem_stop "$LOSS_PID"
+	cat "$LOSS_LOG"
+}
+
+# delay_path MS [MBIT]: two namespaces joined through the delay relay,
+# MS milliseconds each way (RTT about 2*MS), optionally rate-limited.
+# Sets NS_A NS_B IP_A IP_B (as two_namespaces does) and NETEM_DEV, the
+# device name on both sides (put loss on "$NS_A" "$NETEM_DEV" to drop
+# what A receives).  DELAY_PID and DELAY_LOG describe the relay.
+delay_path() {
+	local ms=$1 rate=${2:-} args=()
+	[ -x "$TOOLDIR/delay" ] || fail "$TOOLDIR/delay is not built (make tools)"
+	NS_A=$(netns_create a)
+	NS_B=$(netns_create b)
+	IP_A=10.$((RANDOM % 200 + 20)).$((RANDOM % 250)).1
+	IP_B=${IP_A%.1}.2
+	NETEM_DEV=tdelay0
+	[ -n "$rate" ] && args=(-r "$rate")
+	DELAY_LOG=$T_TMP/delay-$$.log
+	"$TOOLDIR/delay" -a "$NS_A" -b "$NS_B" -d "$ms" "${args[@]}" \
+		>"$DELAY_LOG" 2>&1 &
+	DELAY_PID=$!
+	on_exit netem_stop "$DELAY_PID"
+	netem_wait_ready "$DELAY_LOG" "$DELAY_PID" "delay relay"
+	ip -n "$NS_A" addr add "$IP_A" peer "$IP_B" dev "$NETEM_DEV" &&
+		ip -n "$NS_B" addr add "$IP_B" peer "$IP_A" dev "$NETEM_DEV" &&
+		ip -n "$NS_A" link set "$NETEM_DEV" up &&
+		ip -n "$NS_B" link set "$NETEM_DEV" up ||
+		fail "cannot configure the delay path devices"
+}
+
+# ping_rtt_ms NS IP [COUNT]: average ping RTT in ms (empty on failure)
+ping_rtt_ms() {
+	ip netns exec "$1" ping -q -n -c "${3:-5}" -i 0.05 -W 2 "$2" 2>/dev/null |
+		awk -F/ '/^rtt|^round-trip/ {print $5}'
+}
