@@ -1,6 +1,6 @@
 # Test and benchmark tools: tests/tools/<name>.c -> build/tools/<name>.
 # A tool with a tests/tools/<name>.bpf.c gets its skeleton built first.
-TOOLS := loss delay
+TOOLS := loss delay bulk
 TOOL_BINS := $(addprefix $(BUILD)/tools/,$(TOOLS))
 
 .PHONY: tools
@@ -18,5 +18,9 @@ $(BUILD)/tools/loss: tests/tools/loss.c $(BUILD)/tools/loss.skel.h
 	$(CC) $(CFLAGS) -I$(BUILD)/tools -o $@ $< $(LDFLAGS) $(PKG_LIBS)
 
 $(BUILD)/tools/delay: tests/tools/delay.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
+
+$(BUILD)/tools/bulk: tests/tools/bulk.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)

@@ -71,3 +71,22 @@ ping_rtt_ms() {
 	ip netns exec "$1" ping -q -n -c "${3:-5}" -i 0.05 -W 2 "$2" 2>/dev/null |
 		awk -F/ '/^rtt|^round-trip/ {print $5}'
 }
+
+# bulk_server NS [PORT]: a discarding receiver in NS (stopped at exit)
+bulk_server() {
+	[ -x "$TOOLDIR/bulk" ] || fail "$TOOLDIR/bulk is not built (make tools)"
+	ip netns exec "$1" "$TOOLDIR/bulk" -s -p "${2:-5301}" >/dev/null 2>&1 &
+	T_PIDS+=($!)
+	sleep 0.2
+}
+
+# bulk_run NS IP ARGS...: transfers from NS to IP (see bulk -h); prints
+# one line per connection ("... Mbit/s, cc ALG") and the mean
+bulk_run() {
+	local ns=$1 ip=$2
+	shift 2
+	ip netns exec "$ns" "$TOOLDIR/bulk" -c "$ip" "$@"
+}
+
+# bulk_mean OUTPUT: the mean Mbit/s of a bulk_run output
+bulk_mean() { awk '/^bulk: mean/ {print $3}' <<<"$1"; }
