@@ -15,10 +15,17 @@ netem_wait_ready() {
 	fail "$what did not start: $(cat "$logf" 2>/dev/null | tail -3)"
 }
 
-# netem_stop PID: stop a tool and wait for it to clean up
+# netem_stop PID: stop a tool and wait (up to 5 s) until it has cleaned
+# up and exited; works from a subshell too, where wait cannot
 netem_stop() {
-	kill -TERM "$1" 2>/dev/null
+	local i
+	kill -TERM "$1" 2>/dev/null || return 0
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.05
+	done
 	wait "$1" 2>/dev/null
+	return 0
 }
 
 # loss_start NS DEV PCT: drop PCT % of the packets arriving at DEV in NS
@@ -90,3 +97,12 @@ bulk_run() {
 
 # bulk_mean OUTPUT: the mean Mbit/s of a bulk_run output
 bulk_mean() { awk '/^bulk: mean/ {print $3}' <<<"$1"; }
+
+# bulk_ccs OUTPUT: the congestion control of each connection, one a line
+bulk_ccs() { awk '/^bulk: conn/ {print $NF}' <<<"$1"; }
+
+# ss_cc NS IP: congestion controls of NS's TCP connections to IP (ss -ti)
+ss_cc() {
+	ip netns exec "$1" ss -tin dst "$2" |
+		grep -oE '^[[:space:]]+[a-z0-9_]+ ' | tr -d ' \t' | sort -u
+}

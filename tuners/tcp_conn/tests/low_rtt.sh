@@ -1,0 +1,51 @@
+#!/bin/bash
+# tcp_conn on a lossless veth (RTT of microseconds) whose namespace
+# default is bbr: bbr's pacing costs most of the throughput here, so after
+# 30 warm-up transfers the daemon must have learned a loss-based algorithm
+# (cubic or reno), use it for new connections, and the last transfers
+# must be at least twice as fast as bbr measured in this same test.
+. "$(dirname "$0")/../../../tests/lib.sh"
+. "$(dirname "$0")/helpers.bash"
+
+two_namespaces
+nsysctl_set "$NS_B" net.ipv4.tcp_congestion_control bbr
+bulk_server "$NS_A"
+
+# baseline, without the daemon: the namespace default (bbr)
+base=$(bulk_run "$NS_B" "$IP_A" -t 200 -n 5)
+[ "$(bulk_ccs "$base" | sort -u)" = bbr ] || fail "baseline did not run on bbr"
+base_mbit=$(bulk_mean "$base")
+log "baseline (bbr, no daemon): $base_mbit Mbit/s"
+
+daemon_start -a tcp_conn_tuner.so
+assert_log "tcp_conn: choosing congestion control per remote host among: "
+warm=$(in_cgroup ip netns exec "$NS_B" "$TOOLDIR/bulk" -c "$IP_A" -t 150 -n 30)
+log "warm-up: $(bulk_ccs "$warm" | sort | uniq -c | tr -s ' \n' ' ')"
+wait_log "tcp_conn: host $IP_A in .*: congestion control " 5 ||
+	fail "no choice logged for $IP_A after 30 transfers"
+choice=$(learned_choice "$IP_A")
+log "learned: $choice ($(grep -c "tcp_conn: host $IP_A in" "$T_LOG") choice line(s) in the log)"
+case $choice in
+cubic | reno) ;;
+*) fail "learned '$choice' on a lossless low-RTT path; expected cubic or reno" ;;
+esac
+
+check_new_connections "$NS_B" "$IP_A" "$choice"
+
+last=$(in_cgroup ip netns exec "$NS_B" "$TOOLDIR/bulk" -c "$IP_A" -t 200 -n 5)
+last_mbit=$(bulk_mean "$last")
+log "last 5 transfers: $last_mbit Mbit/s on $(bulk_ccs "$last" | tr '\n' ' ')"
+[ "$(bulk_ccs "$last" | grep -cx "$choice")" -ge 4 ] ||
+	fail "fewer than 4 of the last 5 connections used $choice"
+awk -v l="$last_mbit" -v b="$base_mbit" 'BEGIN { exit !(l >= 2 * b) }' ||
+	fail "last transfers $last_mbit Mbit/s < 2 x bbr baseline $base_mbit"
+
+daemon_stop || fail "daemon exited with an error"
+assert_log "summary: tcp_conn: host $IP_A in netns [0-9]+: chose $choice "
+n=$(costs_recorded "$IP_A")
+[ "$n" -ge 2 ] || fail "costs recorded for $n algorithm(s); exploration should give more"
+assert_log "summary: tcp_conn: host $IP_A .*bbr [0-9.]+ \([0-9]+ conns"
+# changes are logged, not connections: far fewer lines than connections
+[ "$(grep -c "tcp_conn: host $IP_A in" "$T_LOG")" -le 5 ] ||
+	fail "choice for $IP_A logged too often"
+pass "learned $choice on a low-RTT path: $last_mbit vs bbr $base_mbit Mbit/s"
