@@ -46,16 +46,29 @@ loss_stop() {
 	cat "$LOSS_LOG"
 }
 
+# netem_netns VAR NAME: create namespace ${T_ID}-NAME, store its name in
+# VAR.  Not through $(netns_create): in a command substitution the
+# namespace would not be recorded for deletion at exit.
+netem_netns() {
+	local ns=${T_ID}-$2
+	ip netns add "$ns" || fail "cannot create netns $ns"
+	T_NETNS+=("$ns")
+	ip -n "$ns" link set lo up
+	printf -v "$1" '%s' "$ns"
+}
+
 # delay_path MS [MBIT]: two namespaces joined through the delay relay,
 # MS milliseconds each way (RTT about 2*MS), optionally rate-limited.
+# May be called again for another, independent path.
 # Sets NS_A NS_B IP_A IP_B (as two_namespaces does) and NETEM_DEV, the
 # device name on both sides (put loss on "$NS_A" "$NETEM_DEV" to drop
 # what A receives).  DELAY_PID and DELAY_LOG describe the relay.
 delay_path() {
 	local ms=$1 rate=${2:-} args=()
 	[ -x "$TOOLDIR/delay" ] || fail "$TOOLDIR/delay is not built (make tools)"
-	NS_A=$(netns_create a)
-	NS_B=$(netns_create b)
+	NETEM_SEQ=$((${NETEM_SEQ:-0} + 1))
+	netem_netns NS_A "da$NETEM_SEQ"
+	netem_netns NS_B "db$NETEM_SEQ"
 	IP_A=10.$((RANDOM % 200 + 20)).$((RANDOM % 250)).1
 	IP_B=${IP_A%.1}.2
 	NETEM_DEV=tdelay0

@@ -100,6 +100,39 @@ static const char *alg_name(const struct tcp_conn_state *st, unsigned int alg)
 	return st->names[alg];
 }
 
+/*
+ * Outside the initial namespace an application may only pick algorithms
+ * in tcp_allowed_congestion_control, but the kernel lets BPF set any
+ * available one (a BPF context counts as CAP_NET_ADMIN for this): say so
+ * once, so nobody is surprised to see e.g. cubic in a namespace that
+ * could not choose it itself.  Should the kernel refuse one after all,
+ * that is logged once per namespace (on_refused) and the host chooses
+ * among the others.
+ */
+static void note_restricted(struct bpftune_tuner *tuner,
+			    const struct tcp_conn_state *st)
+{
+	char missing[TCP_CONN_MAX_ALGS * TCP_CONN_NAME_LEN] = "", padded[272];
+	unsigned int i;
+
+	if (!st->allowed[0])
+		return;
+	snprintf(padded, sizeof(padded), " %s ", st->allowed);
+	for (i = 0; i < st->nalgs; i++) {
+		char word[TCP_CONN_NAME_LEN + 2];
+
+		snprintf(word, sizeof(word), " %s ", st->names[i]);
+		if (strstr(padded, word))
+			continue;
+		snprintf(missing + strlen(missing),
+			 sizeof(missing) - strlen(missing), "%s%s",
+			 missing[0] ? " " : "", st->names[i]);
+	}
+	if (missing[0])
+		bpftune_info("%s: not in net.ipv4.tcp_allowed_congestion_control: %s; applications in other namespaces cannot choose them, this tuner's BPF program may (the kernel allows it)",
+			     bpftune_tuner_name(tuner), missing);
+}
+
 int init(struct bpftune_tuner *tuner)
 {
 	struct tcp_conn_state *st;
@@ -141,10 +174,10 @@ int init(struct bpftune_tuner *tuner)
 	err = bpftune_cgroup_attach(tuner, st->skel->progs.tcp_conn_sockops);
 	if (err)
 		return err;
-	bpftune_info("%s: choosing congestion control per remote host among: %s (allowed in namespaces other than the initial one: %s); %d%% of connections explore",
+	bpftune_info("%s: choosing congestion control per remote host among: %s; %d%% of connections explore",
 		     bpftune_tuner_name(tuner), list,
-		     st->allowed[0] ? st->allowed : "unknown",
 		     TCP_CONN_EPSILON_PERMILLE / 10);
+	note_restricted(tuner, st);
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 . "$(dirname "$0")/helpers.bash"
 
 two_namespaces
+T_NETNS+=("$NS_A" "$NS_B") # two_namespaces runs netns_create in a subshell
 nsysctl_set "$NS_B" net.ipv4.tcp_congestion_control bbr
 bulk_server "$NS_A"
 
@@ -19,6 +20,10 @@ log "baseline (bbr, no daemon): $base_mbit Mbit/s"
 
 daemon_start -a tcp_conn_tuner.so
 assert_log "tcp_conn: choosing congestion control per remote host among: "
+# where cubic is not in the allowed list, the tuner says it may still set it
+allowed=" $(sysctl -n net.ipv4.tcp_allowed_congestion_control) "
+[[ $allowed == *" cubic "* ]] ||
+	assert_log "tcp_conn: not in net.ipv4.tcp_allowed_congestion_control: .*cubic"
 warm=$(in_cgroup ip netns exec "$NS_B" "$TOOLDIR/bulk" -c "$IP_A" -t 150 -n 30)
 log "warm-up: $(bulk_ccs "$warm" | sort | uniq -c | tr -s ' \n' ' ')"
 wait_log "tcp_conn: host $IP_A in .*: congestion control " 5 ||
