@@ -22,7 +22,7 @@ lossy-wan)
 	save_sysctl net.ipv4.tcp_allowed_congestion_control
 	sysctl -q -w net.ipv4.tcp_allowed_congestion_control="$(sysctl -n net.ipv4.tcp_available_congestion_control)"
 	delay_path 10
-	log "ping RTT: $(ping_rtt_ms "$NS_B" "$IP_A" 5) ms"
+	log "ping RTT: min $(ping_rtt_ms "$NS_B" "$IP_A" 10 min) ms, avg $(ping_rtt_ms "$NS_B" "$IP_A" 10) ms"
 	loss_start "$NS_A" "$NETEM_DEV" 2
 	;;
 *)

@@ -86,10 +86,18 @@ delay_path() {
 		fail "cannot configure the delay path devices"
 }
 
-# ping_rtt_ms NS IP [COUNT]: average ping RTT in ms (empty on failure)
+# ping_rtt_ms NS IP [COUNT] [min|avg|max]: ping RTT in ms (default the
+# average; the minimum is what the path is made of, the average also holds
+# scheduling delays of a busy machine); empty on failure
 ping_rtt_ms() {
+	local field
+	case ${4:-avg} in
+	min) field=4 ;;
+	max) field=6 ;;
+	*) field=5 ;;
+	esac
 	ip netns exec "$1" ping -q -n -c "${3:-5}" -i 0.05 -W 2 "$2" 2>/dev/null |
-		awk -F/ '/^rtt|^round-trip/ {print $5}'
+		awk -F'[/ ]' -v f="$field" '/^rtt|^round-trip/ {print $(f + 3)}'
 }
 
 # bulk_server NS [PORT]: a discarding receiver in NS (stopped at exit)
