@@ -218,6 +218,29 @@ static void test_epsilon(void)
 	CHECK(tcp_conn_rand(&b.rng) != tcp_conn_rand(&b.rng));
 }
 
+/* Warm-up costs compared with incomplete bests are recomputed once. */
+static void test_rebase(void)
+{
+	struct tcp_conn_host h;
+
+	host_init(&h, 5);
+	/* measured first, so its cost was 0 though it is 4x slower */
+	give(&h, 0, 3, 0, 1000);
+	h.alg[0].rtt_us = 20000;
+	give(&h, 1, 3, ONE / 10, 4000);
+	h.alg[1].rtt_us = 25000;	/* 5 ms queueing over 20: 0.25 */
+	give(&h, 2, 0, 0, 0);		/* never measured: untouched */
+	h.min_rtt_us = 20000;
+	h.max_rate = tcp_conn_host_rate(&h, 3);
+	CHECK_EQ(h.max_rate, 4000);
+	tcp_conn_rebase(&h, 3);
+	CHECK_EQ(h.alg[0].value, 3 * ONE / 4);
+	CHECK_EQ(h.alg[1].value, ONE / 4);
+	CHECK_EQ(h.alg[2].value, 0);
+	h.refused = 1U << 2;
+	CHECK_EQ(tcp_conn_next_choice(&h, 3), 1);
+}
+
 /* A host whose loss-based algorithms deliver 4x bbr learns one of them,
  * whatever the order of warm-up. */
 static void test_learning(void)
@@ -233,10 +256,14 @@ static void test_learning(void)
 		n = h.alg[alg].samples;
 		h.alg[alg].tries++;
 		h.alg[alg].rate = tcp_conn_update(h.alg[alg].rate, n, rates[alg], 4);
+		h.alg[alg].rtt_us = tcp_conn_update(h.alg[alg].rtt_us, n, 30, 4);
 		h.alg[alg].samples = n + 1;
 		h.max_rate = tcp_conn_host_rate(&h, 3);
 		cost = tcp_conn_cost(30, rates[alg], 3, h.max_rate);
 		h.alg[alg].value = tcp_conn_update(h.alg[alg].value, n, cost, 4);
+		if (h.choice == TCP_CONN_NONE &&
+		    tcp_conn_warming(&h, 3) == TCP_CONN_NONE)
+			tcp_conn_rebase(&h, 3);
 		h.choice = tcp_conn_next_choice(&h, 3);
 	}
 	CHECK(h.choice == 0 || h.choice == 2);
@@ -252,6 +279,7 @@ int main(void)
 	test_best_and_refused();
 	test_hysteresis();
 	test_epsilon();
+	test_rebase();
 	test_learning();
 	return unit_report();
 }

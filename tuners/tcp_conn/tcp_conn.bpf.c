@@ -33,6 +33,14 @@ struct {
 	__type(value, struct tcp_conn_host);
 } tcp_conn_hosts SEC(".maps");
 
+/* Scratch space for a new host record: too big for the BPF stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tcp_conn_host);
+} tcp_conn_scratch SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -62,15 +70,20 @@ static __always_inline int host_key(struct bpf_sock_ops *ops,
 static __always_inline struct tcp_conn_host *
 host_get(struct tcp_conn_host_key *key)
 {
-	struct tcp_conn_host *h, fresh = {};
+	struct tcp_conn_host *h, *fresh;
+	__u32 zero = 0;
 
 	h = bpf_map_lookup_elem(&tcp_conn_hosts, key);
 	if (h)
 		return h;
-	fresh.min_rtt_us = ~0ULL;
-	fresh.choice = TCP_CONN_NONE;
-	fresh.rng = ((__u64)bpf_get_prandom_u32() << 32) | bpf_get_prandom_u32();
-	bpf_map_update_elem(&tcp_conn_hosts, key, &fresh, BPF_NOEXIST);
+	fresh = bpf_map_lookup_elem(&tcp_conn_scratch, &zero);
+	if (!fresh)
+		return NULL;
+	__builtin_memset(fresh, 0, sizeof(*fresh));
+	fresh->min_rtt_us = ~0ULL;
+	fresh->choice = TCP_CONN_NONE;
+	fresh->rng = ((__u64)bpf_get_prandom_u32() << 32) | bpf_get_prandom_u32();
+	bpf_map_update_elem(&tcp_conn_hosts, key, fresh, BPF_NOEXIST);
 	return bpf_map_lookup_elem(&tcp_conn_hosts, key);
 }
 
@@ -219,6 +232,7 @@ static __always_inline int on_finished(struct bpf_sock_ops *ops)
 	a = &h->alg[alg];
 	n = a->samples;
 	a->rate = tcp_conn_update(a->rate, n, rate, bpftune_learning_rate);
+	a->rtt_us = tcp_conn_update(a->rtt_us, n, rtt, bpftune_learning_rate);
 	a->samples = n + 1;
 	h->max_rate = tcp_conn_host_rate(h, tcp_conn_nalgs);
 	cost = tcp_conn_cost(rtt, rate, h->min_rtt_us, h->max_rate);
@@ -226,6 +240,9 @@ static __always_inline int on_finished(struct bpf_sock_ops *ops)
 	a->last_cost = cost;
 	a->retrans += ops->total_retrans;
 	h->measured++;
+	if (h->choice == TCP_CONN_NONE &&
+	    tcp_conn_warming(h, tcp_conn_nalgs) == TCP_CONN_NONE)
+		tcp_conn_rebase(h, tcp_conn_nalgs);
 	next = tcp_conn_next_choice(h, tcp_conn_nalgs);
 	if (next != h->choice) {
 		send_choice(&key, h, h->choice, next);

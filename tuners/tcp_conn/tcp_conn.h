@@ -28,7 +28,10 @@
  * Learning: v += alpha * (cost - v); alpha is the daemon's learning rate
  * (1/3/6/12/25 %), except for the first TCP_CONN_WARMUP samples of an
  * algorithm, which are averaged (alpha = 1/n) so the first, most
- * uncertain sample does not dominate.
+ * uncertain sample does not dominate.  Costs computed during warm-up
+ * compare with incomplete bests (the first algorithm measured is "best"
+ * by definition), so when warm-up ends every value is recomputed once
+ * from the algorithm's smoothed rate and RTT against the host's bests.
  *
  * Choice (epsilon-greedy): until every usable algorithm has
  * TCP_CONN_WARMUP measured connections, a new connection gets the one
@@ -84,6 +87,7 @@ struct tcp_conn_alg {
 	__u64 value;		/* smoothed cost, TCP_CONN_COST_ONE = 1.0 */
 	__u64 last_cost;
 	__u64 rate;		/* smoothed connection rate, bytes/s */
+	__u64 rtt_us;		/* smoothed connection RTT */
 	__u64 retrans;		/* segments retransmitted, measured conns */
 	__u32 samples;		/* measured connections */
 	__u32 tries;		/* connections given this algorithm */
@@ -199,6 +203,21 @@ static inline int tcp_conn_usable(const struct tcp_conn_host *h, __u32 i,
 				  __u32 nalgs)
 {
 	return i < nalgs && !(h->refused & (1U << i));
+}
+
+/* End of warm-up: every value from the smoothed measurements, against
+ * the host's bests as they are now. */
+static inline void tcp_conn_rebase(struct tcp_conn_host *h, __u32 nalgs)
+{
+	__u32 i;
+
+	for (i = 0; i < TCP_CONN_MAX_ALGS && i < nalgs; i++) {
+		struct tcp_conn_alg *a = &h->alg[i];
+
+		if (a->samples)
+			a->value = tcp_conn_cost(a->rtt_us, a->rate,
+						 h->min_rtt_us, h->max_rate);
+	}
 }
 
 /* The usable algorithm with the lowest value, TCP_CONN_NONE if none. */
