@@ -23,6 +23,8 @@
 #define AVAILABLE_PATH "/proc/sys/net/ipv4/tcp_available_congestion_control"
 #define ALLOWED_PATH "/proc/sys/net/ipv4/tcp_allowed_congestion_control"
 #define MAX_REFUSALS 64
+/* Debug log of the per-host state, when something was learned since. */
+#define DEBUG_DUMP_MS 5000
 
 static const struct bpftune_scenario_desc scenarios[] = {
 	{ TCP_CONN_CHOICE, "congestion control chosen",
@@ -43,6 +45,8 @@ struct tcp_conn_state {
 	char allowed[256];
 	struct refusal refusals[MAX_REFUSALS];
 	unsigned int nrefusals;
+	int dump_timer;
+	unsigned long long dumped_measured;
 };
 
 static int read_line(const char *path, char *buf, size_t len)
@@ -99,6 +103,8 @@ static const char *alg_name(const struct tcp_conn_state *st, unsigned int alg)
 		return "none";
 	return st->names[alg];
 }
+
+static void debug_dump(void *ctx);
 
 /*
  * Outside the initial namespace an application may only pick algorithms
@@ -178,6 +184,7 @@ int init(struct bpftune_tuner *tuner)
 		     bpftune_tuner_name(tuner), list,
 		     TCP_CONN_EPSILON_PERMILLE / 10);
 	note_restricted(tuner, st);
+	st->dump_timer = bpftune_timer_add(DEBUG_DUMP_MS, debug_dump, tuner);
 	return 0;
 }
 
@@ -187,6 +194,8 @@ void fini(struct bpftune_tuner *tuner)
 
 	if (!st)
 		return;
+	if (st->dump_timer > 0)
+		bpftune_timer_del(st->dump_timer);
 	tcp_conn_bpf__destroy(st->skel);
 	free(st);
 	bpftune_tuner_set_priv(tuner, NULL);
@@ -304,9 +313,11 @@ void event_handler(struct bpftune_tuner *tuner, const struct bpftune_event *ev)
 	}
 }
 
-void summary(struct bpftune_tuner *tuner)
+/* Log every host's state at level, prefixed; returns hosts, sets total. */
+static unsigned int log_hosts(struct bpftune_tuner *tuner,
+			      struct tcp_conn_state *st, int level,
+			      const char *prefix, unsigned long long *measured)
 {
-	struct tcp_conn_state *st = bpftune_tuner_priv(tuner);
 	struct tcp_conn_host_key key, next;
 	struct tcp_conn_host h;
 	char host[64], ns[64], costs[512];
@@ -314,29 +325,56 @@ void summary(struct bpftune_tuner *tuner)
 	void *prev = NULL;
 	int fd;
 
-	if (!st || !st->skel)
-		return;
+	*measured = 0;
 	fd = bpf_map__fd(st->skel->maps.tcp_conn_hosts);
 	if (fd < 0)
-		return;
+		return 0;
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
 		prev = &key;
 		if (bpf_map_lookup_elem(fd, &key, &h))
 			continue;
 		hosts++;
+		*measured += h.measured;
+		if (level < 0)
+			continue;
 		host_str(&key, host, sizeof(host));
 		costs_str(st, &h, costs, sizeof(costs));
-		bpftune_info("summary: %s: host %s in %s: %s%s (since measured connection %u of %u); best RTT %llu us, best rate %.1f Mbit/s; costs: %s",
-			     bpftune_tuner_name(tuner), host,
-			     bpftune_netns_str(key.netns_cookie, ns, sizeof(ns)),
-			     h.choice < st->nalgs ? "chose " : "still warming up, no choice",
-			     h.choice < st->nalgs ? alg_name(st, h.choice) : "",
-			     h.choice_since, h.measured,
-			     (unsigned long long)h.min_rtt_us,
-			     h.max_rate * 8 / 1e6, costs);
+		bpftune_log(level, "%s%s: host %s in %s: %s%s (since measured connection %u of %u); best RTT %llu us, best rate %.1f Mbit/s; costs: %s",
+			    prefix, bpftune_tuner_name(tuner), host,
+			    bpftune_netns_str(key.netns_cookie, ns, sizeof(ns)),
+			    h.choice < st->nalgs ? "chose " : "still warming up, no choice",
+			    h.choice < st->nalgs ? alg_name(st, h.choice) : "",
+			    h.choice_since, h.measured,
+			    h.min_rtt_us == ~0ULL ? 0ULL :
+						    (unsigned long long)h.min_rtt_us,
+			    h.max_rate * 8 / 1e6, costs);
 	}
-	if (!hosts)
+	return hosts;
+}
+
+/* Debug: the model, each time connections have taught it something. */
+static void debug_dump(void *ctx)
+{
+	struct bpftune_tuner *tuner = ctx;
+	struct tcp_conn_state *st = bpftune_tuner_priv(tuner);
+	unsigned long long measured;
+
+	log_hosts(tuner, st, -1, "", &measured);
+	if (measured == st->dumped_measured)
+		return;
+	st->dumped_measured = measured;
+	log_hosts(tuner, st, LOG_DEBUG, "model: ", &measured);
+}
+
+void summary(struct bpftune_tuner *tuner)
+{
+	struct tcp_conn_state *st = bpftune_tuner_priv(tuner);
+	unsigned long long measured;
+
+	if (!st || !st->skel)
+		return;
+	if (!log_hosts(tuner, st, LOG_INFO, "summary: ", &measured))
 		bpftune_info("summary: %s: no remote hosts seen",
 			     bpftune_tuner_name(tuner));
 }

@@ -19,7 +19,7 @@ nsysctl_set "$NS_B" net.ipv4.tcp_congestion_control cubic
 loss_start "$NS_A" "$NETEM_DEV" 2
 bulk_server "$NS_A"
 
-daemon_start -a tcp_conn_tuner.so
+daemon_start -a tcp_conn_tuner.so -d
 warm=$(in_cgroup ip netns exec "$NS_B" "$TOOLDIR/bulk" -c "$IP_A" -t 400 -n 12)
 log "warm-up: $(grep '^bulk: conn' <<<"$warm" | awk '{printf "%s %s, ", $NF, $(NF-3)}')"
 wait_log "tcp_conn: host $IP_A in .*: congestion control " 5 ||
@@ -29,6 +29,9 @@ log "learned: $choice"
 [ "$choice" = bbr ] || fail "learned '$choice' on a long lossy path; expected bbr"
 
 check_new_connections "$NS_B" "$IP_A" bbr
+# with -d the model is in the debug log as it learns
+wait_log "debug: model: tcp_conn: host $IP_A in .*: chose bbr" 7 ||
+	fail "no debug line with the model"
 
 daemon_stop || fail "daemon exited with an error"
 assert_log "summary: tcp_conn: host $IP_A in netns [0-9]+: chose bbr "
