@@ -55,6 +55,11 @@ log "last 5 transfers: $last_mbit Mbit/s on$last_ccs; bbr baseline $base_mbit Mb
 awk -v l="$last_mbit" -v b="$base_mbit" 'BEGIN { exit !(l >= 2 * b) }' ||
 	fail "last transfers $last_mbit Mbit/s < 2 x bbr baseline $base_mbit"
 
+# the per-host state is bounded: an LRU map of 1024 hosts
+maxent=$(bpftool map show name tcp_conn_hosts | grep -oE 'max_entries [0-9]+' |
+	head -1 | cut -d' ' -f2)
+assert_eq "$maxent" 1024 "tcp_conn_hosts max_entries"
+
 daemon_stop || fail "daemon exited with an error"
 assert_log "summary: tcp_conn: host $IP_A in netns [0-9]+: chose $choice "
 n=$(costs_recorded "$IP_A")
