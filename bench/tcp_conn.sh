@@ -4,9 +4,9 @@
 #   low-rtt    veth between two namespaces, no loss, RTT of microseconds
 #   lossy-wan  delay relay 10 ms each way (RTT 20 ms) + 2 % loss at the
 #              receiver's ingress
-# For the path: throughput of each fixed congestion control (no daemon),
-# then the tuner: warm-up until it has chosen, then TRANSFERS (default 5)
-# transfers; prints the means side by side and the connections it needed.
+# For the path: the tuner's warm-up, then TRANSFERS (default 5) rounds of
+# one transfer with each fixed congestion control and one with the tuner;
+# prints the means side by side and the connections the tuner needed.
 . "$(dirname "$0")/../tests/lib.sh"
 
 path=${1:-}
@@ -32,28 +32,36 @@ lossy-wan)
 esac
 bulk_server "$NS_A"
 
-declare -A mean
-for cc in $(sysctl -n net.ipv4.tcp_available_congestion_control); do
-	out=$(bulk_run "$NS_B" "$IP_A" -t "$ms" -n "$n" -C "$cc")
-	mean[$cc]=$(bulk_mean "$out")
-	log "fixed $cc: ${mean[$cc]} Mbit/s ($(grep '^bulk: conn' <<<"$out" | awk '{printf "%s ", $(NF-3)}'))"
-done
-
+# warm-up first, then rounds of one transfer per fixed algorithm (outside
+# the test cgroup: the tuner leaves those alone) and one with the tuner,
+# so that whatever else loads the machine hits all of them alike
 daemon_start -a tcp_conn_tuner.so
 out=$(in_cgroup ip netns exec "$NS_B" "$TOOLDIR/bulk" -c "$IP_A" -t "$ms" -n "$warm")
 log "warm-up ($warm transfers): $(bulk_ccs "$out" | tr '\n' ' ')"
-out=$(in_cgroup ip netns exec "$NS_B" "$TOOLDIR/bulk" -c "$IP_A" -t "$ms" -n "$n")
-tuned=$(bulk_mean "$out")
-log "tuner after warm-up: $tuned Mbit/s on $(bulk_ccs "$out" | tr '\n' ' ')"
+algs=$(sysctl -n net.ipv4.tcp_available_congestion_control)
+declare -A sum runs
+tuned_ccs=
+for ((i = 0; i < n; i++)); do
+	for cc in $algs tuner; do
+		if [ "$cc" = tuner ]; then
+			out=$(in_cgroup ip netns exec "$NS_B" "$TOOLDIR/bulk" -c "$IP_A" -t "$ms")
+			tuned_ccs="$tuned_ccs $(bulk_ccs "$out")"
+		else
+			out=$(bulk_run "$NS_B" "$IP_A" -t "$ms" -C "$cc")
+		fi
+		sum[$cc]=$(awk -v a="${sum[$cc]:-0}" -v b="$(bulk_mean "$out")" 'BEGIN { print a + b }')
+		runs[$cc]="${runs[$cc]:-} $(bulk_mean "$out")"
+	done
+done
 daemon_stop
 grep -E "tcp_conn: host $IP_A in" "$T_LOG" | sed 's/^/  /'
 first=$(grep -E "tcp_conn: host $IP_A in .*congestion control" "$T_LOG" | head -1 |
 	sed -nE 's/.* after ([0-9]+) measured connections.*/\1/p')
 last=$(grep -E "tcp_conn: host $IP_A in .*congestion control" "$T_LOG" | tail -1 |
 	sed -nE 's/.* after ([0-9]+) measured connections.*/\1/p')
-printf '\n%s, mean of %s transfers of %s ms each (Mbit/s):\n' "$path" "$n" "$ms"
-for cc in "${!mean[@]}"; do
-	printf '  %-8s %10s\n' "$cc" "${mean[$cc]}"
+printf '\n%s, mean of %s transfers of %s ms each, interleaved (Mbit/s):\n' "$path" "$n" "$ms"
+for cc in $algs tuner; do
+	printf '  %-8s %10.1f   (%s )\n' "$cc" "$(awk -v s="${sum[$cc]}" -v n="$n" 'BEGIN { print s / n }')" "${runs[$cc]}"
 done
-printf '  %-8s %10s  (first choice after %s measured connections, last change after %s)\n' \
-	tuner "$tuned" "$first" "$last"
+printf '  tuner used:%s\n' "$tuned_ccs"
+printf '  first choice after %s measured connections, last change after %s\n' "$first" "$last"
