@@ -103,9 +103,14 @@ ping_rtt_ms() {
 # bulk_server NS [PORT]: a discarding receiver in NS (stopped at exit)
 bulk_server() {
 	[ -x "$TOOLDIR/bulk" ] || fail "$TOOLDIR/bulk is not built (make tools)"
-	ip netns exec "$1" "$TOOLDIR/bulk" -s -p "${2:-5301}" >/dev/null 2>&1 &
+	local port=${2:-5301} i
+	ip netns exec "$1" "$TOOLDIR/bulk" -s -p "$port" >/dev/null 2>&1 &
 	T_PIDS+=($!)
-	sleep 0.2
+	for ((i = 0; i < 40; i++)); do
+		ip netns exec "$1" ss -Htln "sport = :$port" | grep -q . && return 0
+		sleep 0.05
+	done
+	fail "bulk server in $1 is not listening on port $port"
 }
 
 # bulk_run NS IP ARGS...: transfers from NS to IP (see bulk -h); prints

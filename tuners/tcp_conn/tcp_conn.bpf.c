@@ -113,7 +113,7 @@ static __always_inline int on_established(struct bpf_sock_ops *ops)
 	struct tcp_conn_sk *cs;
 	struct bpf_sock *sk;
 	__u32 alg, reason;
-	int err, tries;
+	int err = -1, tries;
 
 	if (host_key(ops, &key))
 		return 0;
