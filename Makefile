@@ -16,10 +16,10 @@ BPFTUNE_LIBDIR ?= $(libdir)/bpftune
 
 PKGS := libbpf libcap libnl-3.0 libnl-route-3.0
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
 CFLAGS ?= -g -O2
-CFLAGS += -Wall -Wextra -Werror -fPIC -Iinclude -I$(BUILD) $(PKG_CFLAGS) \
+CFLAGS += -Wall -Wextra -Werror -Wno-format-truncation -fPIC -Iinclude -I$(BUILD) $(PKG_CFLAGS) \
 	  -DBPFTUNE_LIBDIR='"$(BPFTUNE_LIBDIR)"'
 LDFLAGS ?=
 ifeq ($(SANITIZE),1)
@@ -31,7 +31,7 @@ RPATH := -Wl,-rpath,'$$ORIGIN:$$ORIGIN/..:$(libdir)'
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Iinclude -I$(BUILD) \
 	      -Wall -Werror -Wno-unused-function
 
-LIB_SRCS := log.c caps.c netns.c sysctl.c journal.c tuner.c bpfload.c \
+LIB_SRCS := log.c caps.c netns.c sysctl.c journal.c tuner.c assess.c bpfload.c \
 	    support.c plugin.c loop.c
 LIB_OBJS := $(addprefix $(BUILD)/src/,$(LIB_SRCS:.c=.o))
 BIN_OBJS := $(BUILD)/src/main.o $(BUILD)/src/options.o

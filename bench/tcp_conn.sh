@@ -14,8 +14,8 @@ n=${2:-5}
 case $path in
 low-rtt)
 	ms=200 warm=30
+	BULK_CPU=0	# sender and receiver on one CPU: comparable runs
 	two_namespaces
-	T_NETNS+=("$NS_A" "$NS_B") # two_namespaces runs netns_create in a subshell
 	;;
 lossy-wan)
 	ms=600 warm=15
@@ -36,7 +36,7 @@ bulk_server "$NS_A"
 # the test cgroup: the tuner leaves those alone) and one with the tuner,
 # so that whatever else loads the machine hits all of them alike
 daemon_start -a tcp_conn_tuner.so
-out=$(in_cgroup ip netns exec "$NS_B" "$TOOLDIR/bulk" -c "$IP_A" -t "$ms" -n "$warm")
+out=$(bulk_run_cgroup "$NS_B" "$IP_A" -t "$ms" -n "$warm" -l 1048576)
 log "warm-up ($warm transfers): $(bulk_ccs "$out" | tr '\n' ' ')"
 algs=$(sysctl -n net.ipv4.tcp_available_congestion_control)
 declare -A sum runs
@@ -44,10 +44,10 @@ tuned_ccs=
 for ((i = 0; i < n; i++)); do
 	for cc in $algs tuner; do
 		if [ "$cc" = tuner ]; then
-			out=$(in_cgroup ip netns exec "$NS_B" "$TOOLDIR/bulk" -c "$IP_A" -t "$ms")
+			out=$(bulk_run_cgroup "$NS_B" "$IP_A" -t "$ms" -l 1048576)
 			tuned_ccs="$tuned_ccs $(bulk_ccs "$out")"
 		else
-			out=$(bulk_run "$NS_B" "$IP_A" -t "$ms" -C "$cc")
+			out=$(bulk_run "$NS_B" "$IP_A" -t "$ms" -C "$cc" -l 1048576)
 		fi
 		sum[$cc]=$(awk -v a="${sum[$cc]:-0}" -v b="$(bulk_mean "$out")" 'BEGIN { print a + b }')
 		runs[$cc]="${runs[$cc]:-} $(bulk_mean "$out")"

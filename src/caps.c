@@ -9,7 +9,10 @@
  *				BPF on kernels without CAP_BPF
  *   CAP_NET_ADMIN		cgroup/sockops attach, net sysctls, netlink
  *   CAP_SYS_RESOURCE		raise RLIMIT_MEMLOCK on old kernels
- *   CAP_DAC_OVERRIDE		write sysctls when not running as uid 0
+ *   CAP_DAC_OVERRIDE		open files in the state and plugin directories
+ *				when running as a dedicated user (net.* sysctls
+ *				need CAP_NET_ADMIN; kernel.* and vm.* need uid 0
+ *				whatever the capabilities: see bpftune(8))
  *   CAP_SYS_PTRACE		open /proc/<pid>/ns/net of other processes
  */
 #include <errno.h>

@@ -12,6 +12,7 @@
 
 #define BPFTUNE_VALUE_LEN 256
 #define BPFTUNE_DEFAULT_STATE_DIR "/var/lib/bpftune"
+#define BPFTUNE_DEFAULT_SOCKET "/run/bpftune/bpftune.sock"
 #define BPFTUNE_LOCAL_LIBDIR "/usr/local/lib64/bpftune"
 #ifndef BPFTUNE_LIBDIR
 #define BPFTUNE_LIBDIR "/usr/lib64/bpftune"
@@ -29,6 +30,7 @@ struct bpftune_config {
 	char cgroup_path[PATH_MAX];
 	char state_dir[PATH_MAX];
 	unsigned int log_window_s; /* coalesce identical log lines within */
+	unsigned int assess_window_ms; /* before/after window of assessment */
 };
 extern struct bpftune_config bpftune_cfg;
 
@@ -48,6 +50,7 @@ struct bpftune_netns {
 	ino_t ino;
 	int fd;
 	bool seen; /* found by the latest scan */
+	char path[PATH_MAX]; /* where it was found; /run/netns names preferred */
 };
 int bpftune_netns_init(void);
 void bpftune_netns_fini(void);
@@ -135,6 +138,7 @@ struct bpftune_tuner {
 	char name[BPFTUNE_NAME_LEN];
 	char path[PATH_MAX];
 	ino_t ino;
+	int plugin_fd; /* kept open: dlopen() knows the plugin by this fd's path */
 	void *handle;
 	int (*init)(struct bpftune_tuner *tuner);
 	void (*fini)(struct bpftune_tuner *tuner);
@@ -154,6 +158,13 @@ struct bpftune_tuner {
 	const struct bpftune_scenario_desc *scenarios;
 	unsigned int nscenarios;
 	struct bpftune_disabled *disabled;
+	/* assessment (assess.c) */
+	struct bpftune_measure *measures; /* per scenario, or NULL */
+	const char *const *strategies;
+	unsigned int nstrategies;
+	unsigned int strategy;
+	struct bpftune_strategy_score *strategy_scores;
+	struct bpftune_assess_key *assess_keys;
 	unsigned long long events;
 	unsigned long long changes;
 	void *priv;
@@ -170,9 +181,38 @@ void bpftune_tuner_stop(struct bpftune_tuner *tuner);
 void bpftune_tuner_print_summary(struct bpftune_tuner *tuner);
 int bpftune_tuner_rollback(struct bpftune_tuner *tuner);
 void bpftune_tuner_enable_all(void);
+/* Re-enable one tuner in one netns, or in every netns when every_netns;
+ * returns how many disabled entries were cleared. */
+int bpftune_tuner_enable(struct bpftune_tuner *tuner, unsigned long long cookie,
+			 bool every_netns);
+const char *bpftune_tuner_state_name(enum bpftune_tuner_state state);
 /* Find which tuner owns a sysctl name. */
 struct bpftune_tunable *bpftune_tunable_by_name(const char *name,
 						struct bpftune_tuner **owner);
+
+/* Scenario id used for reverts made by the assessment. */
+#define BPFTUNE_SCENARIO_REVERT 0xffffU
+int bpftune_change_revert(struct bpftune_tuner *tuner, unsigned int tunable,
+			  unsigned long long cookie, const char *value,
+			  const char *why);
+
+/* --- assess.c --- */
+struct bpftune_strategy_score {
+	unsigned int assessed;
+	double sum_gain; /* relative gains (negative = harm) */
+};
+/* Before a change: false while the scenario backs off in that netns. */
+bool bpftune_assess_allowed(struct bpftune_tuner *tuner, unsigned int scenario,
+			    unsigned int tunable, unsigned long long cookie);
+void bpftune_assess_changed(struct bpftune_tuner *tuner, unsigned int scenario,
+			    unsigned int tunable, unsigned long long cookie,
+			    const char *old, const char *new);
+void bpftune_assess_summary(struct bpftune_tuner *tuner);
+void bpftune_assess_free(struct bpftune_tuner *tuner);
+/* pure: is the outcome worse beyond noise?  sets *gain (relative) */
+bool bpftune_assess_harmful(const double *before, unsigned int nbefore,
+			    double after, bool higher_is_better, double *gain,
+			    double *noise);
 
 /* --- bpfload.c --- */
 void bpftune_bpf_detach(struct bpftune_tuner *tuner);
@@ -201,6 +241,12 @@ bool bpftune_plugin_name_ok(const char *name);
 int bpftune_plugins_load_dir(const char *dir, char *const *allow, int nallow);
 int bpftune_plugin_load(const char *dir, const char *file);
 void bpftune_plugins_unload_all(void);
+int bpftune_plugin_check_complete(int fd, char *why, size_t len);
+/* Run-time discovery: inotify on plugin directories (needs the loop). */
+int bpftune_plugins_watch(const char *dir, char *const *allow, int nallow);
+void bpftune_plugins_unwatch(void);
+/* Finalize one running tuner: summary, detach, ring buffers, dlclose. */
+void bpftune_plugin_unload(struct bpftune_tuner *tuner, const char *why);
 
 /* --- loop.c --- */
 int bpftune_loop_init(void);
@@ -209,5 +255,22 @@ int bpftune_loop_run(void);
 void bpftune_loop_stop(void);
 int bpftune_loop_add_ringbuf(struct bpftune_tuner *tuner, int map_fd);
 void bpftune_loop_rebuild_ringbufs(void);
+/* Drop fds/timers whose callbacks are in the object mapped at base. */
+int bpftune_loop_del_module(const void *base);
+
+/* --- query.c --- */
+/* Listen on the UNIX socket (and on 127.0.0.1:tcp_port when > 0). */
+int bpftune_query_init(const char *sock_path, int tcp_port);
+void bpftune_query_fini(void);
+/* The client side of bpftune -q: returns the process exit code. */
+int bpftune_query_client(const char *sock_path, int tcp_port,
+			 const char *request);
+
+/* --- metrics.c --- */
+int bpftune_metrics_init(const char *path);
+/* Final rewrite (bpftune_up 0) and stop. */
+void bpftune_metrics_fini(void);
+/* Something metrics show changed: rewrite the file soon (coalesced). */
+void bpftune_state_changed(void);
 
 #endif /* BPFTUNE_CORE_H */

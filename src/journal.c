@@ -121,6 +121,21 @@ static int journal_load(FILE *f, const char *boot_id)
 	return boot_ok || lineno == 0 ? 0 : 1;
 }
 
+/* Load entries from f (then closed); 1 when from another boot. */
+static int journal_read(FILE *f, const char *path, const char *boot_id)
+{
+	int err;
+
+	free_entries();
+	err = journal_load(f, boot_id);
+	fclose(f);
+	if (err == 1) {
+		bpftune_info("journal %s is from another boot; discarded", path);
+		free_entries();
+	}
+	return err;
+}
+
 static int journal_reset(int fd, const char *boot_id)
 {
 	char header[128];
@@ -159,13 +174,7 @@ int bpftune_journal_open(const char *state_dir)
 		close(fd);
 		return -errno;
 	}
-	free_entries();
-	err = journal_load(f, boot_id);
-	fclose(f);
-	if (err == 1) {
-		bpftune_info("journal %s is from another boot; discarded", path);
-		free_entries();
-	}
+	err = journal_read(f, path, boot_id);
 	if (err == 1 || lseek(fd, 0, SEEK_END) == 0) {
 		err = journal_reset(fd, boot_id);
 		if (err) {
@@ -290,13 +299,7 @@ int bpftune_journal_restore(const char *state_dir)
 		}
 		return -errno;
 	}
-	free_entries();
-	err = journal_load(f, boot_id);
-	fclose(f);
-	if (err == 1) {
-		bpftune_info("journal %s is from another boot; discarded", path);
-		free_entries();
-	}
+	journal_read(f, path, boot_id);
 	bpftune_netns_scan();
 	for (e = entries; e; e = e->next) {
 		if (earlier_entry(e))

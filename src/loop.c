@@ -6,6 +6,7 @@
  * register.  Nothing polls: idle means blocked in epoll_wait().
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -43,6 +44,7 @@ static int on_event(void *ctx, void *data, size_t size)
 		return 0;
 	tuner->events++;
 	tuner->event_handler(tuner, data);
+	bpftune_state_changed();
 	return 0;
 }
 
@@ -118,6 +120,31 @@ void bpftune_loop_del_fd(int fd)
 			close(lf->fd);
 		return;
 	}
+}
+
+/*
+ * Remove every fd and timer whose callback lives in the shared object
+ * mapped at base: a tuner being unloaded that did not remove its own in
+ * fini() would otherwise have the loop call into unmapped code.  A leaked
+ * fd stays open (only its owner knows it); timers are closed.  Returns
+ * how many were removed.
+ */
+int bpftune_loop_del_module(const void *base)
+{
+	struct loop_fd *lf;
+	Dl_info info;
+	void *fn;
+	int n = 0;
+
+	for (lf = fds; lf; lf = lf->next) {
+		fn = lf->is_timer ? (void *)lf->timer_cb : (void *)lf->cb;
+		if (lf->dead || !fn || !dladdr(fn, &info) ||
+		    info.dli_fbase != base)
+			continue;
+		bpftune_loop_del_fd(lf->fd);
+		n++;
+	}
+	return n;
 }
 
 static void reap_dead(void)

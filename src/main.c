@@ -97,6 +97,17 @@ static int load_plugins(const struct bpftune_options *o)
 	return n;
 }
 
+/* Watch before the first scan, so that nothing added in between is lost. */
+static void watch_plugins(const struct bpftune_options *o)
+{
+	int i;
+
+	bpftune_plugins_watch(BPFTUNE_LIBDIR, o->allow, o->nallow);
+	bpftune_plugins_watch(BPFTUNE_LOCAL_LIBDIR, o->allow, o->nallow);
+	for (i = 0; i < o->nlibdirs; i++)
+		bpftune_plugins_watch(o->libdirs[i], o->allow, o->nallow);
+}
+
 static int do_support(const struct bpftune_options *o)
 {
 	struct bpftune_support support;
@@ -139,6 +150,28 @@ static void print_summaries(void)
 		bpftune_tuner_print_summary(tuner);
 }
 
+/* Query socket and metrics file.  When an option asked for them, failing
+ * to provide them stops the daemon with one line saying why; the default
+ * socket is a convenience, and tuning goes on without it. */
+static int start_reporting(const struct bpftune_options *o)
+{
+	bool asked = o->socket_path || o->query_port;
+	int err;
+
+	err = bpftune_query_init(o->socket_path ? o->socket_path :
+						  BPFTUNE_DEFAULT_SOCKET,
+				 o->query_port);
+	if (err && asked)
+		return err;
+	if (err)
+		bpftune_warn("queries are off (bpftune -q will not connect)");
+	err = bpftune_metrics_init(o->metrics_file);
+	if (err)
+		bpftune_err("--metrics-file %s: %s", o->metrics_file,
+			    strerror(-err));
+	return err;
+}
+
 static int run(const struct bpftune_options *o)
 {
 	struct bpftune_support support;
@@ -175,6 +208,11 @@ static int run(const struct bpftune_options *o)
 		bpftune_err("cannot set up the event loop: %s", strerror(-err));
 		return 1;
 	}
+	if (start_reporting(o)) {
+		err = 1;
+		goto out;
+	}
+	watch_plugins(o);
 	started = load_plugins(o);
 	if (!started) {
 		bpftune_err("no tuner started");
@@ -191,6 +229,9 @@ static int run(const struct bpftune_options *o)
 	if (err)
 		bpftune_err("event loop failed: %s", strerror(-err));
 out:
+	bpftune_metrics_fini();
+	bpftune_query_fini();
+	bpftune_plugins_unwatch();
 	print_summaries();
 	bpftune_plugins_unload_all();
 	if (bpftune_cfg.rollback && !bpftune_cfg.dry_run &&
@@ -223,6 +264,10 @@ int main(int argc, char **argv)
 	case BPFTUNE_PRINT_LIBDIR:
 		printf("%s\n", BPFTUNE_LIBDIR);
 		return 0;
+	case BPFTUNE_QUERY:
+		return bpftune_query_client(o.socket_path ? o.socket_path :
+							    BPFTUNE_DEFAULT_SOCKET,
+					    o.query_port, o.query);
 	default:
 		break;
 	}
@@ -231,6 +276,7 @@ int main(int argc, char **argv)
 	bpftune_cfg.rollback = o.rollback;
 	bpftune_cfg.debug = o.debug;
 	bpftune_cfg.max_tier = o.max_tier;
+	bpftune_cfg.assess_window_ms = o.assess_window_ms;
 	bpftune_cfg.support_only = o.action == BPFTUNE_SUPPORT;
 	if (o.state_dir)
 		snprintf(bpftune_cfg.state_dir, sizeof(bpftune_cfg.state_dir), "%s",

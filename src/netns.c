@@ -111,6 +111,11 @@ static void add_ns(const char *path)
 	ns = find_ino(st.st_ino);
 	if (ns) {
 		ns->seen = true;
+		/* a named namespace is found under /proc first; keep the
+		 * name, which outlives the process */
+		if (!strncmp(path, "/run/netns/", 11) &&
+		    strncmp(ns->path, "/run/netns/", 11))
+			snprintf(ns->path, sizeof(ns->path), "%s", path);
 		return;
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -129,6 +134,7 @@ static void add_ns(const char *path)
 	ns->ino = st.st_ino;
 	ns->fd = fd;
 	ns->seen = true;
+	snprintf(ns->path, sizeof(ns->path), "%s", path);
 	ns->next = netns_head;
 	netns_head = ns;
 	bpftune_debug("netns %llu (inode %lu) found at %s", cookie,

@@ -14,6 +14,10 @@ enum {
 	OPT_STATE_DIR,
 	OPT_RESTORE,
 	OPT_TIER,
+	OPT_ASSESS_WINDOW,
+	OPT_JSON,
+	OPT_SOCKET,
+	OPT_METRICS_FILE,
 };
 
 static const struct option long_options[] = {
@@ -35,6 +39,12 @@ static const struct option long_options[] = {
 	{ "restore", no_argument, NULL, OPT_RESTORE },
 	{ "tier", required_argument, NULL, OPT_TIER },
 	{ "legacy", no_argument, NULL, 'L' },
+	{ "assess-window", required_argument, NULL, OPT_ASSESS_WINDOW },
+	{ "query", required_argument, NULL, 'q' },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "socket", required_argument, NULL, OPT_SOCKET },
+	{ "port", required_argument, NULL, 'p' },
+	{ "metrics-file", required_argument, NULL, OPT_METRICS_FILE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -61,7 +71,14 @@ void bpftune_usage(FILE *out)
 		"      --restore            restore what the journal holds, then exit\n"
 		"      --tier TIER          use at most this attach tier:\n"
 		"                           fentry, tracepoint or kprobe\n"
-		"  -L, --legacy             same as --tier kprobe\n");
+		"  -L, --legacy             same as --tier kprobe\n"
+		"      --assess-window MS   judge each change over MS milliseconds before\n"
+		"                           and after it (100..3600000, default 10000)\n"
+		"      --metrics-file PATH  keep Prometheus metrics in PATH (rewritten on change)\n"
+		"      --socket PATH        query socket (default /run/bpftune/bpftune.sock)\n"
+		"  -p, --port PORT          also answer queries on 127.0.0.1:PORT (TCP)\n"
+		"  -q, --query QUERY [ARG...] [--json]\n"
+		"                           ask the running daemon; -q help lists the queries\n");
 }
 
 static int parse_rate(const char *arg, unsigned int *rate)
@@ -78,6 +95,19 @@ static int parse_rate(const char *arg, unsigned int *rate)
 	return 0;
 }
 
+static int parse_window(const char *arg, unsigned int *ms)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < 100 || v > 3600000)
+		return -1;
+	*ms = v;
+	return 0;
+}
+
 static int parse_tier(const char *arg, enum bpftune_tier *tier)
 {
 	if (!strcmp(arg, "fentry") || !strcmp(arg, "full"))
@@ -88,6 +118,42 @@ static int parse_tier(const char *arg, enum bpftune_tier *tier)
 		*tier = BPFTUNE_TIER_KPROBE;
 	else
 		return -1;
+	return 0;
+}
+
+static int parse_port(const char *arg, int *port)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < 1 || v > 65535)
+		return -1;
+	*port = (int)v;
+	return 0;
+}
+
+/* QUERY plus the words after the options, and --json: one request line. */
+static int build_query(struct bpftune_options *o, int argc, char **argv,
+		       char *err, size_t errlen)
+{
+	size_t off = strlen(o->query);
+	int i, n;
+
+	for (i = optind; i <= argc; i++) {
+		const char *word = i < argc ? argv[i] : (o->json ? "--json" : NULL);
+
+		if (!word)
+			break;
+		n = snprintf(o->query + off, sizeof(o->query) - off, " %s", word);
+		if (n < 0 || (size_t)n >= sizeof(o->query) - off) {
+			snprintf(err, errlen, "query longer than %zu bytes",
+				 sizeof(o->query) - 1);
+			return -1;
+		}
+		off += (size_t)n;
+	}
 	return 0;
 }
 
@@ -107,9 +173,10 @@ int bpftune_parse_options(int argc, char **argv, struct bpftune_options *o,
 	memset(o, 0, sizeof(*o));
 	o->learning_rate = BPFTUNE_RATE_DEFAULT;
 	o->max_tier = BPFTUNE_TIER_FENTRY;
+	o->assess_window_ms = 10000;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hVdsSr:Rc:l:a:DnL", long_options,
+	while ((c = getopt_long(argc, argv, ":hVdsSr:Rc:l:a:DnLq:p:", long_options,
 				NULL)) != -1) {
 		switch (c) {
 		case 'h':
@@ -193,6 +260,48 @@ int bpftune_parse_options(int argc, char **argv, struct bpftune_options *o,
 		case 'L':
 			o->max_tier = BPFTUNE_TIER_KPROBE;
 			break;
+		case OPT_ASSESS_WINDOW:
+			if (parse_window(optarg, &o->assess_window_ms)) {
+				snprintf(err, errlen,
+					 "--assess-window must be 100..3600000 milliseconds, not '%s'",
+					 optarg);
+				return -1;
+			}
+			break;
+		case 'q':
+			if (!*optarg || strlen(optarg) >= sizeof(o->query)) {
+				snprintf(err, errlen,
+					 "--query needs a query name (try -q help)");
+				return -1;
+			}
+			snprintf(o->query, sizeof(o->query), "%s", optarg);
+			o->action = BPFTUNE_QUERY;
+			break;
+		case OPT_JSON:
+			o->json = true;
+			break;
+		case OPT_SOCKET:
+			if (!*optarg) {
+				snprintf(err, errlen, "--socket needs a path");
+				return -1;
+			}
+			o->socket_path = optarg;
+			break;
+		case 'p':
+			if (parse_port(optarg, &o->query_port)) {
+				snprintf(err, errlen,
+					 "--port must be a TCP port 1..65535, not '%s'",
+					 optarg);
+				return -1;
+			}
+			break;
+		case OPT_METRICS_FILE:
+			if (!*optarg) {
+				snprintf(err, errlen, "--metrics-file needs a path");
+				return -1;
+			}
+			o->metrics_file = optarg;
+			break;
 		case ':':
 			snprintf(err, errlen, "option '%s' needs a value",
 				 argv[optind - 1]);
@@ -205,6 +314,12 @@ int bpftune_parse_options(int argc, char **argv, struct bpftune_options *o,
 					 argv[optind - 1]);
 			return -1;
 		}
+	}
+	if (o->action == BPFTUNE_QUERY)
+		return build_query(o, argc, argv, err, errlen);
+	if (o->json) {
+		snprintf(err, errlen, "--json goes with -q QUERY");
+		return -1;
 	}
 	if (optind < argc) {
 		snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);

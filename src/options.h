@@ -11,6 +11,7 @@
 
 #define BPFTUNE_MAX_ALLOW 32
 #define BPFTUNE_MAX_LIBDIRS 8
+#define BPFTUNE_QUERY_LINE 512
 
 enum bpftune_action {
 	BPFTUNE_RUN,
@@ -19,6 +20,7 @@ enum bpftune_action {
 	BPFTUNE_SUPPORT,
 	BPFTUNE_PRINT_LIBDIR,
 	BPFTUNE_RESTORE,
+	BPFTUNE_QUERY,
 };
 
 struct bpftune_options {
@@ -29,6 +31,7 @@ struct bpftune_options {
 	bool daemonize;
 	bool dry_run;
 	unsigned int learning_rate;
+	unsigned int assess_window_ms;
 	enum bpftune_tier max_tier;
 	const char *cgroup;
 	const char *state_dir;
@@ -36,6 +39,12 @@ struct bpftune_options {
 	int nlibdirs;
 	char *allow[BPFTUNE_MAX_ALLOW];
 	int nallow;
+	/* -q QUERY [ARGS...] [--json]: the request sent to the daemon */
+	char query[BPFTUNE_QUERY_LINE];
+	bool json;
+	const char *socket_path;  /* query socket (daemon and client) */
+	int query_port;		  /* -p: also 127.0.0.1:PORT, 0 = off */
+	const char *metrics_file; /* Prometheus text file, NULL = off */
 };
 
 /* Returns 0 or -1 with a one-line message (naming the option) in err. */

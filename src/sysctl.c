@@ -72,8 +72,9 @@ static int write_file(const char *path, const char *value)
 	return err;
 }
 
-int bpftune_sysctl_read_raw(unsigned long long cookie, const char *name,
-			    char *buf, size_t len)
+/* Read (value == NULL) or write a sysctl inside the netns of cookie. */
+static int sysctl_io(unsigned long long cookie, const char *name, char *buf,
+		     size_t len, const char *value)
 {
 	char path[PATH_MAX];
 	int entered, err;
@@ -84,28 +85,27 @@ int bpftune_sysctl_read_raw(unsigned long long cookie, const char *name,
 	entered = bpftune_netns_enter(cookie);
 	if (entered < 0)
 		return entered;
-	err = read_file(path, buf, len);
+	if (value) {
+		bpftune_cap_raise();
+		err = write_file(path, value);
+		bpftune_cap_lower();
+	} else {
+		err = read_file(path, buf, len);
+	}
 	bpftune_netns_leave(entered);
 	return err;
+}
+
+int bpftune_sysctl_read_raw(unsigned long long cookie, const char *name,
+			    char *buf, size_t len)
+{
+	return sysctl_io(cookie, name, buf, len, NULL);
 }
 
 int bpftune_sysctl_write_raw(unsigned long long cookie, const char *name,
 			     const char *value)
 {
-	char path[PATH_MAX];
-	int entered, err;
-
-	err = bpftune_sysctl_path(name, path, sizeof(path));
-	if (err)
-		return err;
-	entered = bpftune_netns_enter(cookie);
-	if (entered < 0)
-		return entered;
-	bpftune_cap_raise();
-	err = write_file(path, value);
-	bpftune_cap_lower();
-	bpftune_netns_leave(entered);
-	return err;
+	return sysctl_io(cookie, name, NULL, 0, value);
 }
 
 /* Parse exactly nvalues integers separated by white space. */

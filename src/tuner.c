@@ -21,6 +21,7 @@ struct bpftune_config bpftune_cfg = {
 	.cgroup_fd = -1,
 	.state_dir = BPFTUNE_DEFAULT_STATE_DIR,
 	.log_window_s = 10,
+	.assess_window_ms = 10000,
 };
 
 static struct bpftune_tuner *tuner_head;
@@ -111,6 +112,7 @@ void bpftune_tuner_free(struct bpftune_tuner *tuner)
 	for (i = 0; i < tuner->ntunables; i++)
 		free_changes(&tuner->tunables[i]);
 	free(tuner->tunables);
+	bpftune_assess_free(tuner);
 	while ((d = tuner->disabled)) {
 		tuner->disabled = d->next;
 		free(d);
@@ -249,6 +251,7 @@ void bpftune_netns_disable(struct bpftune_tuner *tuner,
 	tuner->disabled = d;
 	bpftune_info("%s: stops tuning in %s: %s", tuner->name,
 		     bpftune_netns_str(cookie, ns, sizeof(ns)), why);
+	bpftune_state_changed();
 }
 
 void bpftune_tuner_enable_all(void)
@@ -268,6 +271,67 @@ void bpftune_tuner_enable_all(void)
 		}
 	}
 	bpftune_info("all tuners re-enabled in every namespace");
+	bpftune_state_changed();
+}
+
+static int clear_failed(struct bpftune_tunable *t, unsigned long long cookie,
+			bool every_netns)
+{
+	unsigned int i, kept = 0;
+	int cleared = 0;
+
+	for (i = 0; i < t->nfailed; i++) {
+		if (every_netns || t->failed[i] == cookie)
+			cleared++;
+		else
+			t->failed[kept++] = t->failed[i];
+	}
+	t->nfailed = kept;
+	if (every_netns && t->disabled_global) {
+		t->disabled_global = false;
+		cleared++;
+	}
+	return cleared;
+}
+
+int bpftune_tuner_enable(struct bpftune_tuner *tuner, unsigned long long cookie,
+			 bool every_netns)
+{
+	struct bpftune_disabled **pp = &tuner->disabled, *d;
+	unsigned int i;
+	int cleared = 0;
+
+	if (cookie == BPFTUNE_GLOBAL_NETNS)
+		cookie = bpftune_netns_global_cookie();
+	while ((d = *pp)) {
+		if (!every_netns && d->cookie != cookie) {
+			pp = &d->next;
+			continue;
+		}
+		*pp = d->next;
+		free(d);
+		cleared++;
+	}
+	for (i = 0; i < tuner->ntunables; i++)
+		cleared += clear_failed(&tuner->tunables[i], cookie, every_netns);
+	if (cleared)
+		bpftune_state_changed();
+	return cleared;
+}
+
+const char *bpftune_tuner_state_name(enum bpftune_tuner_state state)
+{
+	switch (state) {
+	case BPFTUNE_TUNER_INIT:
+		return "init";
+	case BPFTUNE_TUNER_ACTIVE:
+		return "active";
+	case BPFTUNE_TUNER_FAILED:
+		return "failed";
+	case BPFTUNE_TUNER_GONE:
+		return "gone";
+	}
+	return "unknown";
 }
 
 struct bpftune_tunable *bpftune_tunable_by_name(const char *name,
@@ -388,6 +452,8 @@ static const char *scenario_name(struct bpftune_tuner *tuner, unsigned int id)
 {
 	unsigned int i;
 
+	if (id == BPFTUNE_SCENARIO_REVERT)
+		return "revert after assessment";
 	for (i = 0; i < tuner->nscenarios; i++)
 		if (tuner->scenarios[i].id == id)
 			return tuner->scenarios[i].name;
@@ -459,18 +525,23 @@ static int apply_change(struct bpftune_tuner *tuner, struct bpftune_tunable *t,
 		return -ENOMEM;
 	snprintf(c->cur, sizeof(c->cur), "%s", new);
 	c->nchanges++;
-	if (scenario < tuner->nscenarios + 1)
-		c->scenario_counts[scenario < tuner->nscenarios ? scenario :
-								  tuner->nscenarios]++;
+	/* the last slot counts reverts and undeclared scenarios */
+	c->scenario_counts[scenario < tuner->nscenarios ? scenario :
+							  tuner->nscenarios]++;
 	tuner->changes++;
 	log_change(tuner, t, c, old, new, scenario, why);
+	if (scenario != BPFTUNE_SCENARIO_REVERT)
+		bpftune_assess_changed(tuner, scenario, t->desc.id, cookie, old,
+				       new);
+	bpftune_state_changed();
 	return 1;
 }
 
 /* Common checks; returns the tunable or NULL when nothing may be done. */
 static struct bpftune_tunable *update_target(struct bpftune_tuner *tuner,
 					     unsigned int id,
-					     unsigned long long *cookie)
+					     unsigned long long *cookie,
+					     unsigned int scenario)
 {
 	struct bpftune_tunable *t = tunable_get(tuner, id);
 
@@ -478,6 +549,8 @@ static struct bpftune_tunable *update_target(struct bpftune_tuner *tuner,
 		return NULL;
 	*cookie = effective_cookie(t, *cookie);
 	if (!bpftune_tunable_usable(tuner, id, *cookie))
+		return NULL;
+	if (!bpftune_assess_allowed(tuner, scenario, id, *cookie))
 		return NULL;
 	return t;
 }
@@ -521,7 +594,7 @@ int bpftune_sysctl_update(struct bpftune_tuner *tuner,
 	va_list ap;
 	int err;
 
-	t = update_target(tuner, id, &cookie);
+	t = update_target(tuner, id, &cookie, scenario);
 	if (!t)
 		return 0;
 	if (t->desc.flags & BPFTUNE_STRING)
@@ -553,7 +626,7 @@ int bpftune_sysctl_update_str(struct bpftune_tuner *tuner,
 	va_list ap;
 	int err;
 
-	t = update_target(tuner, id, &cookie);
+	t = update_target(tuner, id, &cookie, scenario);
 	if (!t)
 		return 0;
 	if (!(t->desc.flags & BPFTUNE_STRING))
@@ -571,6 +644,39 @@ int bpftune_sysctl_update_str(struct bpftune_tuner *tuner,
 	return apply_change(tuner, t, cookie, old, value, NULL, scenario, why);
 }
 
+/* Put back a value recorded before an assessed change. */
+int bpftune_change_revert(struct bpftune_tuner *tuner, unsigned int id,
+			  unsigned long long cookie, const char *value,
+			  const char *why)
+{
+	long long values[BPFTUNE_MAX_VALUES];
+	char cur[BPFTUNE_VALUE_LEN];
+	struct bpftune_tunable *t = tunable_get(tuner, id);
+	int err;
+
+	if (!t || !bpftune_tunable_usable(tuner, id, cookie))
+		return 0;
+	err = bpftune_sysctl_read_raw(cookie, t->desc.name, cur, sizeof(cur));
+	if (err)
+		return err;
+	if (!(t->desc.flags & BPFTUNE_STRING)) {
+		long long now[BPFTUNE_MAX_VALUES];
+
+		if (bpftune_sysctl_parse(value, values, t->desc.nvalues) ||
+		    bpftune_sysctl_parse(cur, now, t->desc.nvalues))
+			return -EINVAL;
+		bpftune_sysctl_format(now, t->desc.nvalues, cur, sizeof(cur));
+		if (!memcmp(now, values, t->desc.nvalues * sizeof(now[0])))
+			return 0;
+		return apply_change(tuner, t, cookie, cur, value, values,
+				    BPFTUNE_SCENARIO_REVERT, why);
+	}
+	if (!strcmp(cur, value))
+		return 0;
+	return apply_change(tuner, t, cookie, cur, value, NULL,
+			    BPFTUNE_SCENARIO_REVERT, why);
+}
+
 int bpftune_tuner_start(struct bpftune_tuner *tuner)
 {
 	int err;
@@ -582,6 +688,7 @@ int bpftune_tuner_start(struct bpftune_tuner *tuner)
 		bpftune_warn("tuner %s could not start (%s); the other tuners go on",
 			     tuner->name, strerror(err < 0 ? -err : err));
 		tuner->state = BPFTUNE_TUNER_FAILED;
+		bpftune_state_changed();
 		bpftune_bpf_detach(tuner);
 		if (tuner->fini)
 			tuner->fini(tuner);
@@ -590,6 +697,7 @@ int bpftune_tuner_start(struct bpftune_tuner *tuner)
 	tuner->state = BPFTUNE_TUNER_ACTIVE;
 	if (!bpftune_cfg.support_only)
 		bpftune_info("tuner %s started", tuner->name);
+	bpftune_state_changed();
 	return 0;
 }
 
@@ -603,6 +711,7 @@ void bpftune_tuner_stop(struct bpftune_tuner *tuner)
 	tuner->skeleton = NULL;
 	tuner->obj = NULL;
 	tuner->state = BPFTUNE_TUNER_GONE;
+	bpftune_state_changed();
 }
 
 static void summary_change(struct bpftune_tuner *tuner,
@@ -619,6 +728,9 @@ static void summary_change(struct bpftune_tuner *tuner,
 				off ? ", " : "", tuner->scenarios[i].name,
 				c->scenario_counts[tuner->scenarios[i].id]);
 	}
+	if (c->scenario_counts[tuner->nscenarios] && off < sizeof(counts))
+		snprintf(counts + off, sizeof(counts) - off, "%sreverts x%u",
+			 off ? ", " : "", c->scenario_counts[tuner->nscenarios]);
 	bpftune_netns_str(c->cookie, ns, sizeof(ns));
 	bpftune_info("summary: %s: %u change%s to %s in %s: %s -> %s (%s)",
 		     tuner->name, c->nchanges, c->nchanges == 1 ? "" : "s",
@@ -641,6 +753,7 @@ void bpftune_tuner_print_summary(struct bpftune_tuner *tuner)
 	for (i = 0; i < tuner->ntunables; i++)
 		for (c = tuner->tunables[i].changes; c; c = c->next)
 			summary_change(tuner, &tuner->tunables[i], c);
+	bpftune_assess_summary(tuner);
 	if (tuner->summary)
 		tuner->summary(tuner);
 }

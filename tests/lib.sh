@@ -32,7 +32,7 @@ fi
 log() { echo "[$(date +%T)] $*"; }
 fail() {
 	echo "FAIL: $*"
-	if [ -n "$T_DAEMON" ] && [ -f "$T_LOG" ]; then
+	if [ -s "$T_LOG" ]; then
 		echo "--- daemon log (last 30 lines) ---"
 		tail -30 "$T_LOG"
 	fi
@@ -62,7 +62,10 @@ t_cleanup() {
 	for pid in "${T_PIDS[@]}"; do
 		wait "$pid" 2>/dev/null
 	done
-	for ns in "${T_NETNS[@]}"; do
+	# netns_create runs in $(...) subshells, so T_NETNS misses those: every
+	# namespace of this test carries the ${T_ID}- prefix
+	for ns in "${T_NETNS[@]}" $(ip netns list 2>/dev/null |
+		awk -v p="${T_ID}-" 'index($1, p) == 1 {print $1}'); do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
 	done
@@ -76,7 +79,7 @@ t_cleanup() {
 		done <"$T_CGROUP/cgroup.procs"
 		rmdir "$T_CGROUP"
 	fi
-	rm -rf "$T_TMP"
+	[ -n "${KEEP_TMP:-}" ] || rm -rf "$T_TMP"
 	exit $rc
 }
 trap t_cleanup EXIT
@@ -155,12 +158,16 @@ in_cgroup() {
 }
 
 # --- the daemon ---
-# daemon_start [ARGS...]: starts bpftune on the test cgroup and state dir,
-# waits until its tuners run.
+# daemon_start [ARGS...]: starts bpftune on the test cgroup, state dir and
+# query socket ($T_TMP/bpftune.sock), waits until its tuners run.
+# The daemon sees every namespace on the machine; -R (unless NO_ROLLBACK
+# is set) puts back whatever it changed, so a test leaves nothing behind.
 daemon_start() {
+	local rollback=(-R)
+	[ -n "${NO_ROLLBACK:-}" ] && rollback=()
 	[ -n "$T_CGROUP" ] || cgroup_create
-	"$BPFTUNE" -s -c "$T_CGROUP" --state-dir "$T_STATE" -l "$TUNERDIR" "$@" \
-		>"$T_LOG" 2>&1 &
+	"$BPFTUNE" -s -c "$T_CGROUP" --state-dir "$T_STATE" -l "$TUNERDIR" \
+		--socket "$T_TMP/bpftune.sock" "${rollback[@]}" "$@" >"$T_LOG" 2>&1 &
 	T_DAEMON=$!
 	wait_log "tuner\(s\) running|no tuner started" 30 ||
 		fail "daemon did not start"

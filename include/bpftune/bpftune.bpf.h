@@ -26,18 +26,27 @@ struct {
 	__uint(max_entries, 64 * 1024);
 } bpftune_events SEC(".maps");
 
-struct bpftune_ratelimit_key {
+/*
+ * Rate limiting is per CPU, in a small direct-mapped table: a slot lookup
+ * in a per-CPU array costs a few ns where a hash map costs ~100 ns, and
+ * hooks such as tcp_sendmsg run on every send.  A collision only means an
+ * extra event, which user space tolerates.
+ */
+#define BPFTUNE_RATELIMIT_SLOTS 64
+
+struct bpftune_ratelimit_slot {
 	__u64 netns_cookie;
 	__u64 key;
+	__u64 last_ns;
 	__u32 scenario;
 	__u32 pad;
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 1024);
-	__type(key, struct bpftune_ratelimit_key);
-	__type(value, __u64);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, BPFTUNE_RATELIMIT_SLOTS);
+	__type(key, __u32);
+	__type(value, struct bpftune_ratelimit_slot);
 } bpftune_ratelimit SEC(".maps");
 
 struct {
@@ -50,24 +59,28 @@ struct {
 char LICENSE[] SEC("license") = "GPL";
 
 /*
- * True when an event for (netns, scenario, key) was sent less than
- * bpftune_event_interval_ns ago; otherwise records now and returns false.
+ * True when an event for (netns, scenario, key) was sent from this CPU
+ * less than bpftune_event_interval_ns ago; otherwise records now and
+ * returns false.
  */
 static __always_inline int bpftune_ratelimited(__u64 netns_cookie,
 					       __u32 scenario, __u64 key)
 {
-	struct bpftune_ratelimit_key rk = {
-		.netns_cookie = netns_cookie,
-		.key = key,
-		.scenario = scenario,
-	};
+	__u32 slot = (__u32)(netns_cookie * 31 + key * 7 + scenario) %
+		     BPFTUNE_RATELIMIT_SLOTS;
+	struct bpftune_ratelimit_slot *rl;
 	__u64 now = bpf_ktime_get_ns();
-	__u64 *last;
 
-	last = bpf_map_lookup_elem(&bpftune_ratelimit, &rk);
-	if (last && now - *last < bpftune_event_interval_ns)
+	rl = bpf_map_lookup_elem(&bpftune_ratelimit, &slot);
+	if (!rl)
+		return 0;
+	if (rl->netns_cookie == netns_cookie && rl->key == key &&
+	    rl->scenario == scenario && now - rl->last_ns < bpftune_event_interval_ns)
 		return 1;
-	bpf_map_update_elem(&bpftune_ratelimit, &rk, &now, BPF_ANY);
+	rl->netns_cookie = netns_cookie;
+	rl->key = key;
+	rl->scenario = scenario;
+	rl->last_ns = now;
 	return 0;
 }
 
@@ -178,6 +191,49 @@ static __always_inline __u32 bpftune_sk_userlocks(struct sock *sk)
 	BPFTUNE_KPROBE(hook, func, t1 a1, t2 a2)                               \
 	{                                                                      \
 		return hook(a1, a2);                                           \
+	}
+
+/*
+ * Fast reads for hot hooks.  fentry and tp_btf programs may dereference
+ * kernel pointers directly (a CO-RE-relocated load, ~1 ns); kprobe
+ * programs must copy with bpf_probe_read_kernel (~30 ns each).  A body
+ * written with these macros takes "direct" as its first argument, a
+ * literal constant in each variant, so the compiler keeps only the right
+ * form in each program.
+ */
+#define bpftune_read(direct, src, field)                                       \
+	((direct) ? (src)->field : BPF_CORE_READ(src, field))
+#define bpftune_read_bitfield(direct, src, field)                              \
+	((direct) ? BPF_CORE_READ_BITFIELD(src, field) :                       \
+		    BPF_CORE_READ_BITFIELD_PROBED(src, field))
+
+/* Like BPFTUNE_HOOK1/2, for bodies taking (int direct, ...). */
+#define BPFTUNE_HOOK1_DIRECT(hook, func, tp, t1, a1)                           \
+	BPFTUNE_FENTRY(hook, func, t1 a1)                                      \
+	{                                                                      \
+		return hook(1, a1);                                            \
+	}                                                                      \
+	BPFTUNE_TP_BTF(hook, tp, t1 a1)                                        \
+	{                                                                      \
+		return hook(1, a1);                                            \
+	}                                                                      \
+	BPFTUNE_KPROBE(hook, func, t1 a1)                                      \
+	{                                                                      \
+		return hook(0, a1);                                            \
+	}
+
+#define BPFTUNE_HOOK2_DIRECT(hook, func, tp, t1, a1, t2, a2)                   \
+	BPFTUNE_FENTRY(hook, func, t1 a1, t2 a2)                               \
+	{                                                                      \
+		return hook(1, a1, a2);                                        \
+	}                                                                      \
+	BPFTUNE_TP_BTF(hook, tp, t1 a1, t2 a2)                                 \
+	{                                                                      \
+		return hook(1, a1, a2);                                        \
+	}                                                                      \
+	BPFTUNE_KPROBE(hook, func, t1 a1, t2 a2)                               \
+	{                                                                      \
+		return hook(0, a1, a2);                                        \
 	}
 
 #endif /* BPFTUNE_BPFTUNE_BPF_H */

@@ -162,6 +162,32 @@ const char *bpftune_tier_name(enum bpftune_tier tier);
 /* True in -S mode: init only reports, nothing is loaded or written. */
 bool bpftune_support_only(void);
 
+/* --- assessment: did a change help? --- */
+/*
+ * The outcome a scenario's changes are meant to improve, in one netns.
+ * sample() returns the current value (a gauge or a rate the tuner keeps).
+ * The core samples it before and after each change (see bpftune(8),
+ * "Assessment"); a change after which the outcome got worse beyond the
+ * noise seen before it is reverted and the scenario backs off in that
+ * netns.
+ */
+struct bpftune_measure {
+	const char *what; /* e.g. "receive rate of affected sockets (bytes/s)" */
+	bool higher_is_better;
+	int (*sample)(struct bpftune_tuner *tuner,
+		      unsigned long long netns_cookie, double *value);
+};
+int bpftune_scenario_measure(struct bpftune_tuner *tuner, unsigned int scenario,
+			     const struct bpftune_measure *measure);
+/*
+ * Alternative strategies for the same tunables: the core runs one at a
+ * time, attributes each assessed change to it, and switches to another
+ * when the running one's changes do harm on balance.
+ */
+int bpftune_strategies_declare(struct bpftune_tuner *tuner,
+			       const char *const *names, unsigned int n);
+unsigned int bpftune_strategy(struct bpftune_tuner *tuner);
+
 /* --- event loop --- */
 typedef void (*bpftune_fd_cb)(int fd, unsigned int events, void *ctx);
 typedef void (*bpftune_timer_cb)(void *ctx);

@@ -100,11 +100,23 @@ ping_rtt_ms() {
 		awk -F'[/ ]' -v f="$field" '/^rtt|^round-trip/ {print $(f + 3)}'
 }
 
+# With BULK_CPU set (e.g. 0), bulk servers and clients run on that CPU
+# only: on a veth, whether sender and receiver share a CPU changes
+# throughput by up to 2x, which makes runs hard to compare otherwise.
+bulk_cmd() {
+	if [ -n "${BULK_CPU:-}" ]; then
+		echo taskset -c "$BULK_CPU" "$TOOLDIR/bulk"
+	else
+		echo "$TOOLDIR/bulk"
+	fi
+}
+
 # bulk_server NS [PORT]: a discarding receiver in NS (stopped at exit)
 bulk_server() {
 	[ -x "$TOOLDIR/bulk" ] || fail "$TOOLDIR/bulk is not built (make tools)"
 	local port=${2:-5301} i
-	ip netns exec "$1" "$TOOLDIR/bulk" -s -p "$port" >/dev/null 2>&1 &
+	# shellcheck disable=SC2046
+	ip netns exec "$1" $(bulk_cmd) -s -p "$port" >/dev/null 2>&1 &
 	T_PIDS+=($!)
 	for ((i = 0; i < 40; i++)); do
 		ip netns exec "$1" ss -Htln "sport = :$port" | grep -q . && return 0
@@ -118,7 +130,17 @@ bulk_server() {
 bulk_run() {
 	local ns=$1 ip=$2
 	shift 2
-	ip netns exec "$ns" "$TOOLDIR/bulk" -c "$ip" "$@"
+	# shellcheck disable=SC2046
+	ip netns exec "$ns" $(bulk_cmd) -c "$ip" "$@"
+}
+
+# bulk_run_cgroup NS IP ARGS...: the same from inside the test cgroup,
+# where the daemon's cgroup programs see the connections
+bulk_run_cgroup() {
+	local ns=$1 ip=$2
+	shift 2
+	# shellcheck disable=SC2046
+	in_cgroup ip netns exec "$ns" $(bulk_cmd) -c "$ip" "$@"
 }
 
 # bulk_mean OUTPUT: the mean Mbit/s of a bulk_run output

@@ -24,15 +24,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CHUNK (128 * 1024)
+#define CHUNK_DEFAULT (128 * 1024)
+#define CHUNK_MAX (16 * 1024 * 1024)
 
-static char buf[CHUNK];
+static char *buf;
+static size_t chunk = CHUNK_DEFAULT;
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: bulk -s [-p PORT]\n"
-		"       bulk -c HOST [-p PORT] [-t MS] [-n COUNT] [-C ALG] [-q]\n"
+		"       bulk -c HOST [-p PORT] [-t MS] [-n COUNT] [-C ALG] [-l BYTES] [-q]\n"
 		"  -s        server: accept connections one after another, read and\n"
 		"            discard until the peer closes; runs until killed\n"
 		"  -c HOST   client: send for MS milliseconds per connection\n"
@@ -40,11 +42,13 @@ static void usage(FILE *out)
 		"  -t MS     sending time per connection (default 1000)\n"
 		"  -n COUNT  connections, one after another (default 1)\n"
 		"  -C ALG    set TCP_CONGESTION before connecting\n"
+		"  -l BYTES  size of each write (default %d, at most %d)\n"
 		"  -q        only the summary line\n"
 		"Client output, per connection:\n"
 		"  bulk: conn N: BYTES bytes in SECS s = MBIT Mbit/s, cc ALG\n"
 		"then: bulk: mean MBIT Mbit/s over COUNT connections\n"
-		"The time runs until the receiver has read everything and closed.\n");
+		"The time runs until the receiver has read everything and closed.\n",
+		CHUNK_DEFAULT, CHUNK_MAX);
 }
 
 static double now_s(void)
@@ -86,7 +90,7 @@ static int serve(const char *port)
 			fprintf(stderr, "bulk: accept: %s\n", strerror(errno));
 			return 1;
 		}
-		while (read(conn, buf, sizeof(buf)) > 0)
+		while (read(conn, buf, chunk) > 0)
 			;
 		close(conn);
 	}
@@ -137,7 +141,7 @@ static double transfer(int fd, double secs, unsigned int n, bool quiet)
 	ssize_t w;
 
 	while (now_s() - start < secs) {
-		w = write(fd, buf, sizeof(buf));
+		w = write(fd, buf, chunk);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
@@ -149,7 +153,7 @@ static double transfer(int fd, double secs, unsigned int n, bool quiet)
 	getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, cc, &cclen);
 	/* wait until the receiver has everything: it closes after EOF */
 	shutdown(fd, SHUT_WR);
-	while (read(fd, buf, sizeof(buf)) > 0)
+	while (read(fd, buf, chunk) > 0)
 		;
 	end = now_s();
 	mbit = bytes * 8 / (end - start) / 1e6;
@@ -169,7 +173,7 @@ int main(int argc, char **argv)
 	char *end;
 	int opt, fd;
 
-	while ((opt = getopt(argc, argv, "sc:p:t:n:C:qh")) != -1) {
+	while ((opt = getopt(argc, argv, "sc:p:t:n:C:l:qh")) != -1) {
 		switch (opt) {
 		case 's': server = true; break;
 		case 'c': host = optarg; break;
@@ -191,6 +195,14 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'C': cc = optarg; break;
+		case 'l':
+			chunk = strtoul(optarg, &end, 10);
+			if (*end || chunk < 1 || chunk > CHUNK_MAX) {
+				fprintf(stderr, "bulk: -l '%s': not a write size (1..%d bytes)\n",
+					optarg, CHUNK_MAX);
+				return 2;
+			}
+			break;
 		case 'q': quiet = true; break;
 		case 'h':
 			usage(stdout);
@@ -205,9 +217,14 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	buf = malloc(chunk);
+	if (!buf) {
+		fprintf(stderr, "bulk: no memory for %zu bytes\n", chunk);
+		return 1;
+	}
 	if (server)
 		return serve(port);
-	memset(buf, 0x5a, sizeof(buf));
+	memset(buf, 0x5a, chunk);
 	for (i = 1; i <= count; i++) {
 		fd = connect_to(host, port, cc);
 		if (fd < 0)

@@ -9,6 +9,44 @@
 	bpftune_parse_options(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), o, err,    \
 			      sizeof(err))
 
+/* -q QUERY [ARGS] [--json], --socket, -p, --metrics-file */
+static void test_query_options(void)
+{
+	struct bpftune_options o;
+	char err[256];
+
+	CHECK(PARSE(&o, err, "-q", "status") == 0);
+	CHECK_EQ(o.action, BPFTUNE_QUERY);
+	CHECK_STR(o.query, "status");
+	CHECK(PARSE(&o, err, "-q", "enable", "tcp_buffer", "4115", "--json",
+		    "--socket", "/tmp/s") == 0);
+	CHECK_STR(o.query, "enable tcp_buffer 4115 --json");
+	CHECK_STR(o.socket_path, "/tmp/s");
+	CHECK(PARSE(&o, err, "--query=tuners", "-p", "9999") == 0);
+	CHECK_STR(o.query, "tuners");
+	CHECK_EQ(o.query_port, 9999);
+	CHECK(PARSE(&o, err, "--metrics-file", "/m/bpftune.prom", "-p", "1") == 0);
+	CHECK_STR(o.metrics_file, "/m/bpftune.prom");
+	CHECK_EQ(o.action, BPFTUNE_RUN);
+
+	CHECK(PARSE(&o, err, "-p", "0") == -1);
+	CHECK_STR(err, "--port must be a TCP port 1..65535, not '0'");
+	CHECK(PARSE(&o, err, "-p", "65536") == -1);
+	CHECK(PARSE(&o, err, "--port", "80x") == -1);
+	CHECK(PARSE(&o, err, "-q", "") == -1);
+	CHECK_STR(err, "--query needs a query name (try -q help)");
+	CHECK(PARSE(&o, err, "--json") == -1);
+	CHECK_STR(err, "--json goes with -q QUERY");
+	CHECK(PARSE(&o, err, "--socket", "") == -1);
+	CHECK_STR(err, "--socket needs a path");
+	CHECK(PARSE(&o, err, "--metrics-file", "") == -1);
+	CHECK_STR(err, "--metrics-file needs a path");
+	CHECK(PARSE(&o, err, "-q", "status", "x",
+		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		    "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb") == -1);
+	CHECK_STR(err, "query longer than 511 bytes");
+}
+
 int main(void)
 {
 	struct bpftune_options o;
@@ -40,6 +78,10 @@ int main(void)
 	      o.max_tier == BPFTUNE_TIER_TRACEPOINT);
 	CHECK(PARSE(&o, err, "-L") == 0 && o.max_tier == BPFTUNE_TIER_KPROBE);
 
+	CHECK(PARSE(&o, err, "--assess-window", "1500") == 0 &&
+	      o.assess_window_ms == 1500);
+	CHECK(PARSE(&o, err, "--assess-window", "99") == -1);
+	CHECK_STR(err, "--assess-window must be 100..3600000 milliseconds, not '99'");
 	CHECK(PARSE(&o, err, "-r", "5") == -1);
 	CHECK_STR(err, "--learning_rate must be an integer 0..4, not '5'");
 	CHECK(PARSE(&o, err, "-r", "4x") == -1);
@@ -51,12 +93,15 @@ int main(void)
 	CHECK(PARSE(&o, err, "-a", "plain.so") == -1);
 	CHECK(PARSE(&o, err, "--nope") == -1);
 	CHECK_STR(err, "unknown option '--nope'");
+	CHECK(PARSE(&o, err, "-x") == -1);
+	CHECK_STR(err, "unknown option '-x'");
 	CHECK(PARSE(&o, err, "-q") == -1);
-	CHECK_STR(err, "unknown option '-q'");
+	CHECK_STR(err, "option '-q' needs a value");
 	CHECK(PARSE(&o, err, "-c") == -1);
 	CHECK_STR(err, "option '-c' needs a value");
 	CHECK(PARSE(&o, err, "--state-dir", "") == -1);
 	CHECK(PARSE(&o, err, "stray") == -1);
 	CHECK_STR(err, "unexpected argument 'stray'");
+	test_query_options();
 	return unit_report();
 }

@@ -163,7 +163,7 @@ static __always_inline struct tcp_conn_sk *sk_conn(struct bpf_sock_ops *ops)
 static __always_inline int on_rtt(struct bpf_sock_ops *ops)
 {
 	struct tcp_conn_sk *cs;
-	__u64 rate;
+	__u64 bytes;
 
 	cs = sk_conn(ops);
 	if (!cs || cs->done)
@@ -174,11 +174,11 @@ static __always_inline int on_rtt(struct bpf_sock_ops *ops)
 		cs->srtt_sum_us += ops->srtt_us >> 3;
 		cs->srtt_samples++;
 	}
-	rate = tcp_conn_rate(ops->rate_delivered, ops->mss_cache,
-			     ops->rate_interval_us);
-	if (rate) {
+	bytes = tcp_conn_sample_bytes(ops->rate_delivered, ops->mss_cache);
+	if (bytes && ops->rate_interval_us) {
 		cs->rate_samples++;
-		cs->rate_sum += rate;
+		cs->delivered_bytes += bytes;
+		cs->interval_us += ops->rate_interval_us;
 	}
 	return 0;
 }
@@ -227,7 +227,7 @@ static __always_inline int on_finished(struct bpf_sock_ops *ops)
 	alg = cs->alg & (TCP_CONN_MAX_ALGS - 1);
 	if (cs->min_rtt_us < h->min_rtt_us)
 		h->min_rtt_us = cs->min_rtt_us;
-	rate = cs->rate_sum / cs->rate_samples;
+	rate = tcp_conn_rate(cs->delivered_bytes, cs->interval_us);
 	rtt = cs->srtt_sum_us / cs->srtt_samples;
 	a = &h->alg[alg];
 	n = a->samples;

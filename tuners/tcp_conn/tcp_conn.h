@@ -9,8 +9,11 @@
  * The cost of one connection says how far it stayed from the best
  * operating point seen towards that host: the host's lowest RTT (the
  * kernel's rtt_min, a robust minimum) and its highest delivery rate.  A
- * connection's rate is the mean of its delivery-rate samples (one per
- * ACK), its RTT the mean of its smoothed-RTT samples.  The host's highest
+ * connection's rate is the sum of the bytes its delivery-rate samples
+ * (one per ACK) delivered over the sum of their intervals: at RTTs of a
+ * few microseconds single samples are coarse (intervals of 1-3 us), and
+ * a mean of per-sample rates would be dominated by the shortest
+ * intervals.  Its RTT is the mean of its smoothed-RTT samples.  The host's highest
  * rate is the highest smoothed rate among its algorithms (each smoothed
  * like the values below), not the highest single connection: one lucky
  * connection would otherwise raise every later cost for good.
@@ -54,10 +57,10 @@
 #define TCP_CONN_DELAY_CAP (4 * TCP_CONN_COST_ONE)
 #define TCP_CONN_RTT_FLOOR_US 5000ULL
 #define TCP_CONN_RATE_CAP (1ULL << 40)	/* bytes/s; keeps products in u64 */
-/* Switch only if the new value is lower by 20 % of the old plus 0.03:
+/* Switch only if the new value is lower by 20 % of the old plus 0.05:
  * algorithms that do equally well should not take turns. */
 #define TCP_CONN_HYST_PCT 20
-#define TCP_CONN_HYST_ABS (3 * TCP_CONN_COST_ONE / 100)
+#define TCP_CONN_HYST_ABS (5 * TCP_CONN_COST_ONE / 100)
 /* A connection teaches something only if it carried this much. */
 #define TCP_CONN_MIN_BYTES (256 * 1024ULL)
 #define TCP_CONN_MIN_RATE_SAMPLES 8
@@ -107,7 +110,8 @@ struct tcp_conn_host {
 /* Per connection, in socket storage. */
 struct tcp_conn_sk {
 	__u64 srtt_sum_us;
-	__u64 rate_sum;		/* of delivery-rate samples, bytes/s */
+	__u64 delivered_bytes;	/* summed over delivery-rate samples */
+	__u64 interval_us;	/* their intervals, summed */
 	__u32 min_rtt_us;
 	__u32 srtt_samples;
 	__u32 rate_samples;
@@ -138,15 +142,24 @@ static inline __u64 tcp_conn_rand(__u64 *state)
 	return x;
 }
 
-/* Delivery rate in bytes/s from one RTT_CB sample. */
-static inline __u64 tcp_conn_rate(__u64 delivered_pkts, __u64 mss,
-				  __u64 interval_us)
+/* Bytes one RTT_CB delivery-rate sample delivered; 0 if not plausible. */
+static inline __u64 tcp_conn_sample_bytes(__u64 delivered_pkts, __u64 mss)
 {
-	__u64 bytes = delivered_pkts * mss;
-
-	if (!interval_us || delivered_pkts > (1ULL << 24) || mss > 65536)
+	if (delivered_pkts > (1ULL << 24) || mss > 65536)
 		return 0;
-	return bytes * 1000000ULL / interval_us;
+	return delivered_pkts * mss;
+}
+
+/* bytes over interval_us, in bytes/s, without overflowing u64. */
+static inline __u64 tcp_conn_rate(__u64 bytes, __u64 interval_us)
+{
+	if (!interval_us)
+		return 0;
+	if (bytes < (1ULL << 44))
+		return bytes * 1000000ULL / interval_us;
+	if (bytes / interval_us > (~0ULL) / 1000000ULL)
+		return ~0ULL;
+	return bytes / interval_us * 1000000ULL;
 }
 
 static inline __u64 tcp_conn_cost(__u64 conn_rtt_us, __u64 conn_rate,

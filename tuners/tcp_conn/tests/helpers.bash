@@ -14,7 +14,7 @@ learned_choice() {
 check_new_connections() {
 	local ns=$1 ip=$2 want=$3 try out seen
 	for try in 1 2 3; do
-		in_cgroup ip netns exec "$ns" "$TOOLDIR/bulk" -c "$ip" -t 1200 \
+		bulk_run_cgroup "$ns" "$ip" -t 1200 \
 			>"$T_TMP/ss-bulk.out" 2>&1 &
 		sleep 0.6
 		seen=$(ss_cc "$ns" "$ip" | tr '\n' ' ')

@@ -20,7 +20,7 @@ loss_start "$NS_A" "$NETEM_DEV" 2
 bulk_server "$NS_A"
 
 daemon_start -a tcp_conn_tuner.so -d
-warm=$(in_cgroup ip netns exec "$NS_B" "$TOOLDIR/bulk" -c "$IP_A" -t 400 -n 12)
+warm=$(bulk_run_cgroup "$NS_B" "$IP_A" -t 400 -n 12)
 log "warm-up: $(grep '^bulk: conn' <<<"$warm" | awk '{printf "%s %s, ", $NF, $(NF-3)}')"
 wait_log "tcp_conn: host $IP_A in .*: congestion control " 5 ||
 	fail "no choice logged for $IP_A after 12 transfers"

@@ -7,8 +7,9 @@
 . "$(dirname "$0")/../../../tests/lib.sh"
 . "$(dirname "$0")/helpers.bash"
 
+# sender and receiver on one CPU: comparable runs (see bulk_cmd)
+BULK_CPU=0
 two_namespaces
-T_NETNS+=("$NS_A" "$NS_B") # two_namespaces runs netns_create in a subshell
 nsysctl_set "$NS_B" net.ipv4.tcp_congestion_control bbr
 bulk_server "$NS_A"
 
@@ -22,8 +23,8 @@ assert_log "tcp_conn: choosing congestion control per remote host among: "
 allowed=" $(sysctl -n net.ipv4.tcp_allowed_congestion_control) "
 [[ $allowed == *" cubic "* ]] ||
 	assert_log "tcp_conn: not in net.ipv4.tcp_allowed_congestion_control: .*cubic"
-warm=$(in_cgroup ip netns exec "$NS_B" "$TOOLDIR/bulk" -c "$IP_A" -t 150 -n 30)
-log "warm-up: $(bulk_ccs "$warm" | sort | uniq -c | tr -s ' \n' ' ')"
+warm=$(bulk_run_cgroup "$NS_B" "$IP_A" -t 150 -n 30 -l 1048576)
+log "warm-up: $(grep '^bulk: conn' <<<"$warm" | awk '{printf "%s %.0f, ", $NF, $(NF-3)}')"
 wait_log "tcp_conn: host $IP_A in .*: congestion control " 5 ||
 	fail "no choice logged for $IP_A after 30 transfers"
 choice=$(learned_choice "$IP_A")
@@ -35,28 +36,30 @@ esac
 
 check_new_connections "$NS_B" "$IP_A" "$choice"
 
-# the last transfers, interleaved with the bbr baseline (outside the
-# test cgroup, so the tuner leaves it alone) so that load from elsewhere
-# on the machine hits both alike.  A transfer that explores another
-# algorithm (5 %) is not one "on the learned choice" and is left out of
-# the comparison, but at most one of five may explore.
-base_sum=0 last_sum=0 last_n=0 last_ccs=
-for i in 1 2 3 4 5; do
-	out=$(bulk_run "$NS_B" "$IP_A" -t 200)
+# the last transfers, each paired with a bbr baseline transfer right
+# before it (outside the test cgroup, so the tuner leaves it alone): load
+# from elsewhere on the machine then hits both alike.  The test wants the
+# median over the pairs of (tuned transfer / bbr) >= 2.  cubic and reno do
+# equally well here, so the choice may move between them; a transfer that
+# explores bbr (5 %) is left out, but at most one of seven may.
+ratios=() last_ccs= pairs=
+for i in 1 2 3 4 5 6 7; do
+	out=$(bulk_run "$NS_B" "$IP_A" -t 200 -l 1048576)
 	[ "$(bulk_ccs "$out")" = bbr ] || fail "baseline connection not on bbr"
-	base_sum=$(awk -v a="$base_sum" -v b="$(bulk_mean "$out")" 'BEGIN { print a + b }')
-	out=$(in_cgroup ip netns exec "$NS_B" "$TOOLDIR/bulk" -c "$IP_A" -t 200)
+	b=$(bulk_mean "$out")
+	out=$(bulk_run_cgroup "$NS_B" "$IP_A" -t 200 -l 1048576)
 	last_ccs="$last_ccs $(bulk_ccs "$out")"
-	[ "$(bulk_ccs "$out")" = "$choice" ] || continue
-	last_sum=$(awk -v a="$last_sum" -v b="$(bulk_mean "$out")" 'BEGIN { print a + b }')
-	last_n=$((last_n + 1))
+	[ "$(bulk_ccs "$out")" = bbr ] && continue
+	l=$(bulk_mean "$out")
+	pairs="$pairs $l/$b"
+	ratios+=("$(awk -v l="$l" -v b="$b" 'BEGIN { printf "%.2f", l / b }')")
 done
-[ "$last_n" -ge 4 ] || fail "only $last_n of the last 5 connections used $choice:$last_ccs"
-base_mbit=$(awk -v s="$base_sum" 'BEGIN { printf "%.1f", s / 5 }')
-last_mbit=$(awk -v s="$last_sum" -v n="$last_n" 'BEGIN { printf "%.1f", s / n }')
-log "last transfers: $last_mbit Mbit/s on $choice (used:$last_ccs); bbr baseline $base_mbit Mbit/s"
-awk -v l="$last_mbit" -v b="$base_mbit" 'BEGIN { exit !(l >= 2 * b) }' ||
-	fail "last transfers $last_mbit Mbit/s < 2 x bbr baseline $base_mbit"
+[ "${#ratios[@]}" -ge 6 ] || fail "only ${#ratios[@]} of the last 7 connections used a loss-based algorithm:$last_ccs"
+median=$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{ v[NR] = $1 } END {
+	print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+log "last transfers vs bbr (Mbit/s):$pairs; ratios ${ratios[*]}, median $median (used:$last_ccs)"
+awk -v m="$median" 'BEGIN { exit !(m >= 2) }' ||
+	fail "last transfers are only $median x the bbr baseline (median), not 2 x"
 
 # the per-host state is bounded: an LRU map of 1024 hosts
 maxent=$(bpftool map show name tcp_conn_hosts | grep -oE 'max_entries [0-9]+' |
@@ -64,11 +67,12 @@ maxent=$(bpftool map show name tcp_conn_hosts | grep -oE 'max_entries [0-9]+' |
 assert_eq "$maxent" 1024 "tcp_conn_hosts max_entries"
 
 daemon_stop || fail "daemon exited with an error"
-assert_log "summary: tcp_conn: host $IP_A in netns [0-9]+: chose $choice "
+# the choice may still move between the two loss-based algorithms
+assert_log "summary: tcp_conn: host $IP_A in netns [0-9]+: chose (cubic|reno) "
 n=$(costs_recorded "$IP_A")
 [ "$n" -ge 2 ] || fail "costs recorded for $n algorithm(s); exploration should give more"
 assert_log "summary: tcp_conn: host $IP_A .*bbr [0-9.]+ \([0-9]+ conns"
 # changes are logged, not connections: far fewer lines than connections
 [ "$(grep -c "tcp_conn: host $IP_A in" "$T_LOG")" -le 5 ] ||
 	fail "choice for $IP_A logged too often"
-pass "learned $choice on a low-RTT path: $last_mbit vs bbr $base_mbit Mbit/s"
+pass "learned $choice on a low-RTT path: $median x the throughput of bbr"
