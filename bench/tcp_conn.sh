@@ -1,6 +1,6 @@
 #!/bin/bash
 # Benchmark of the tcp_conn tuner (not run by make test).
-# usage: bench/tcp_conn.sh low-rtt|lossy-wan [TRANSFERS]
+# usage: bench/tcp_conn.sh low-rtt|lossy-wan [TRANSFERS [OUTFILE.json]]
 #   low-rtt    veth between two namespaces, no loss, RTT of microseconds
 #   lossy-wan  delay relay 10 ms each way (RTT 20 ms) + 2 % loss at the
 #              receiver's ingress
@@ -11,6 +11,7 @@
 
 path=${1:-}
 n=${2:-5}
+outfile=${3:-}
 case $path in
 low-rtt)
 	ms=200 warm=30
@@ -59,9 +60,31 @@ first=$(grep -E "tcp_conn: host $IP_A in .*congestion control" "$T_LOG" | head -
 	sed -nE 's/.* after ([0-9]+) measured connections.*/\1/p')
 last=$(grep -E "tcp_conn: host $IP_A in .*congestion control" "$T_LOG" | tail -1 |
 	sed -nE 's/.* after ([0-9]+) measured connections.*/\1/p')
-printf '\n%s, mean of %s transfers of %s ms each, interleaved (Mbit/s):\n' "$path" "$n" "$ms"
+median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END {
+	print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+printf '\n%s, %s transfers of %s ms each, interleaved (Mbit/s):\n' "$path" "$n" "$ms"
+printf '  %-8s %10s %10s   %s\n' "" mean median transfers
 for cc in $algs tuner; do
-	printf '  %-8s %10.1f   (%s )\n' "$cc" "$(awk -v s="${sum[$cc]}" -v n="$n" 'BEGIN { print s / n }')" "${runs[$cc]}"
+	printf '  %-8s %10.1f %10.1f   (%s )\n' "$cc" \
+		"$(awk -v s="${sum[$cc]}" -v n="$n" 'BEGIN { print s / n }')" \
+		"$(median <<<"${runs[$cc]}")" "${runs[$cc]}"
 done
 printf '  tuner used:%s\n' "$tuned_ccs"
 printf '  first choice after %s measured connections, last change after %s\n' "$first" "$last"
+[ -n "$outfile" ] || exit 0
+{
+	printf '{"path": "%s", "transfers": %s, "ms": %s, "mean_mbps": {' "$path" "$n" "$ms"
+	sep=
+	for cc in $algs tuner; do
+		printf '%s"%s": %s' "$sep" "$cc" "$(awk -v s="${sum[$cc]}" -v n="$n" 'BEGIN { print s / n }')"
+		sep=", "
+	done
+	printf '}, "median_mbps": {'
+	sep=
+	for cc in $algs tuner; do
+		printf '%s"%s": %s' "$sep" "$cc" "$(median <<<"${runs[$cc]}")"
+		sep=", "
+	done
+	printf '}, "tuner_used": "%s", "first_choice_after": %s, "last_change_after": %s}\n' \
+		"${tuned_ccs# }" "${first:-null}" "${last:-null}"
+} >"$outfile"
