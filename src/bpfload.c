@@ -123,6 +123,45 @@ static int program_tier(const char *name, size_t *hook_len)
 	return -1;
 }
 
+static int set_core_globals(struct bpf_object *obj)
+{
+	__u32 rate = bpftune_cfg.learning_rate, pid = getpid();
+
+	if (set_global(obj, "bpftune_learning_rate", &rate, sizeof(rate)) ||
+	    set_global(obj, "bpftune_daemon_pid", &pid, sizeof(pid)))
+		return -ENOENT;
+	return 0;
+}
+
+/*
+ * Would the verifier accept this variant?  Load it alone from a fresh copy
+ * of the skeleton's embedded object, so that a variant rejected on this
+ * kernel (a changed struct layout, a verifier limit) falls back to the next
+ * tier instead of failing the whole tuner.
+ */
+static int trial_load(struct bpftune_tuner *tuner, struct bpf_program *variant)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts,
+		    .object_name = tuner->skeleton->name);
+	const char *name = bpf_program__name(variant);
+	struct bpf_program *prog;
+	struct bpf_object *obj;
+	int err;
+
+	obj = bpf_object__open_mem(tuner->skeleton->data,
+				   tuner->skeleton->data_sz, &opts);
+	err = libbpf_get_error(obj);
+	if (err)
+		return err;
+	bpf_object__for_each_program(prog, obj)
+		bpf_program__set_autoload(prog, !strcmp(bpf_program__name(prog),
+							name));
+	set_core_globals(obj);
+	err = bpf_object__load(obj);
+	bpf_object__close(obj);
+	return err;
+}
+
 static void choose_tier(struct bpftune_tuner *tuner, struct bpftune_hook *hook)
 {
 	const struct bpftune_support *support = bpftune_support_get();
@@ -145,6 +184,12 @@ static void choose_tier(struct bpftune_tuner *tuner, struct bpftune_hook *hook)
 				      bpf_program__section_name(prog));
 			continue;
 		}
+		if (trial_load(tuner, prog)) {
+			hook->why = "variant rejected by the verifier";
+			bpftune_warn("%s: hook %s: the %s variant does not load on this kernel (run with -d for the verifier's reason); trying the next tier",
+				     tuner->name, hook->name, tier_names[tier]);
+			continue;
+		}
 		hook->tier = tier;
 		hook->why = NULL;
 		break;
@@ -161,7 +206,6 @@ int bpftune_bpf_opened(struct bpftune_tuner *tuner,
 		       struct bpf_object_skeleton *skeleton,
 		       struct bpf_object *obj)
 {
-	__u32 rate = bpftune_cfg.learning_rate, pid = getpid();
 	struct bpftune_hook *hook;
 	struct bpf_program *prog;
 	unsigned int i;
@@ -171,8 +215,7 @@ int bpftune_bpf_opened(struct bpftune_tuner *tuner,
 	tuner->skeleton = skeleton;
 	tuner->obj = obj;
 	tuner->nhooks = 0;
-	if (set_global(obj, "bpftune_learning_rate", &rate, sizeof(rate)) ||
-	    set_global(obj, "bpftune_daemon_pid", &pid, sizeof(pid)))
+	if (set_core_globals(obj))
 		bpftune_debug("%s: BPF object lacks bpftune globals",
 			      tuner->name);
 	bpf_object__for_each_program(prog, obj) {
@@ -202,6 +245,43 @@ enum bpftune_tier bpftune_hook_tier(struct bpftune_tuner *tuner,
 	return BPFTUNE_TIER_NONE;
 }
 
+/* The daemon log says which tier each hook really runs at. */
+static void log_hook_tiers(struct bpftune_tuner *tuner)
+{
+	const struct bpftune_hook *hook;
+	unsigned int i;
+
+	for (i = 0; i < tuner->nhooks; i++) {
+		hook = &tuner->hooks[i];
+		if (hook->tier == BPFTUNE_TIER_NONE)
+			continue;
+		bpftune_info("%s: hook %s attached at tier %s (%s)",
+			     tuner->name, hook->name, tier_names[hook->tier],
+			     bpf_program__section_name(hook->progs[hook->tier]));
+	}
+}
+
+void bpftune_hook_disable(struct bpftune_tuner *tuner, const char *name,
+			  const char *why)
+{
+	struct bpftune_hook *hook = NULL;
+	unsigned int i;
+	int tier;
+
+	for (i = 0; i < tuner->nhooks; i++)
+		if (!strcmp(tuner->hooks[i].name, name))
+			hook = &tuner->hooks[i];
+	if (!hook)
+		return;
+	for (tier = 0; tier < BPFTUNE_TIER_COUNT; tier++)
+		if (hook->progs[tier])
+			bpf_program__set_autoload(hook->progs[tier], false);
+	hook->tier = BPFTUNE_TIER_NONE;
+	hook->why = why;
+	if (!bpftune_cfg.support_only)
+		bpftune_warn("%s: hook %s is off: %s", tuner->name, name, why);
+}
+
 int bpftune_bpf_attach(struct bpftune_tuner *tuner)
 {
 	struct bpf_map *events;
@@ -226,6 +306,7 @@ int bpftune_bpf_attach(struct bpftune_tuner *tuner)
 		return err;
 	}
 	tuner->attached = true;
+	log_hook_tiers(tuner);
 	events = bpf_object__find_map_by_name(tuner->obj, "bpftune_events");
 	if (!events)
 		return 0;

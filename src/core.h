@@ -138,8 +138,11 @@ struct bpftune_tuner {
 	char name[BPFTUNE_NAME_LEN];
 	char path[PATH_MAX];
 	ino_t ino;
-	int plugin_fd; /* kept open: dlopen() knows the plugin by this fd's path */
 	void *handle;
+	/* fd the plugin was dlopen()ed through; open while it is loaded,
+	 * so that no other plugin gets the same /proc/self/fd/N name (the
+	 * dynamic loader would hand back the first library for it) */
+	int plugin_fd;
 	int (*init)(struct bpftune_tuner *tuner);
 	void (*fini)(struct bpftune_tuner *tuner);
 	void (*event_handler)(struct bpftune_tuner *tuner,
@@ -189,6 +192,8 @@ const char *bpftune_tuner_state_name(enum bpftune_tuner_state state);
 /* Find which tuner owns a sysctl name. */
 struct bpftune_tunable *bpftune_tunable_by_name(const char *name,
 						struct bpftune_tuner **owner);
+/* A namespace is gone: forget per-netns disable entries for its cookie. */
+void bpftune_tuners_netns_gone(unsigned long long cookie);
 
 /* Scenario id used for reverts made by the assessment. */
 #define BPFTUNE_SCENARIO_REVERT 0xffffU

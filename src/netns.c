@@ -32,6 +32,7 @@ static int self_ns_fd = -1;
 static unsigned long long global_cookie;
 static ino_t global_ino;
 static struct timespec last_scan;
+static unsigned int netns_count;
 
 static int socket_cookie(unsigned long long *cookie)
 {
@@ -137,6 +138,7 @@ static void add_ns(const char *path)
 	snprintf(ns->path, sizeof(ns->path), "%s", path);
 	ns->next = netns_head;
 	netns_head = ns;
+	netns_count++;
 	bpftune_debug("netns %llu (inode %lu) found at %s", cookie,
 		      (unsigned long)st.st_ino, path);
 }
@@ -172,8 +174,10 @@ static void drop_unseen(void)
 		}
 		bpftune_debug("netns %llu is gone; forgetting it", ns->cookie);
 		*pp = ns->next;
+		bpftune_tuners_netns_gone(ns->cookie);
 		close(ns->fd);
 		free(ns);
+		netns_count--;
 	}
 }
 
@@ -220,8 +224,10 @@ void bpftune_netns_forget(unsigned long long cookie)
 			continue;
 		}
 		*pp = ns->next;
+		bpftune_tuners_netns_gone(ns->cookie);
 		close(ns->fd);
 		free(ns);
+		netns_count--;
 		return;
 	}
 }
@@ -287,7 +293,78 @@ void bpftune_netns_fini(void)
 		close(ns->fd);
 		free(ns);
 	}
+	netns_count = 0;
 	if (self_ns_fd >= 0)
 		close(self_ns_fd);
 	self_ns_fd = -1;
+}
+
+/* Public form of bpftune_netns_scan() for the netns tuner. */
+int bpftune_netns_rescan(void)
+{
+	int err = bpftune_netns_scan();
+
+	return err ? err : (int)netns_count;
+}
+
+unsigned int bpftune_netns_cookies(unsigned long long *cookies,
+				   unsigned int max)
+{
+	struct bpftune_netns *ns;
+	unsigned int n = 0;
+
+	for (ns = netns_head; ns; ns = ns->next, n++)
+		if (n < max)
+			cookies[n] = ns->cookie;
+	return n;
+}
+
+int bpftune_netns_call(unsigned long long cookie, int (*fn)(void *ctx),
+		       void *ctx)
+{
+	struct bpftune_netns *ns = bpftune_netns_find(cookie);
+	int entered, ret;
+
+	if (!ns && cookie != BPFTUNE_GLOBAL_NETNS)
+		return -ESRCH;
+	entered = bpftune_netns_enter(cookie);
+	if (entered < 0)
+		return entered;
+	ret = fn(ctx);
+	bpftune_netns_leave(entered);
+	return ret;
+}
+
+/*
+ * The namespace a process is in now.  Known namespaces are matched by
+ * inode; an unknown one is asked for its cookie but not added (the next
+ * scan adds it if it lives on).
+ */
+int bpftune_netns_pid_cookie(int pid, unsigned long long *cookie)
+{
+	struct bpftune_netns *ns;
+	char path[64];
+	struct stat st;
+	int fd, err;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+	bpftune_cap_raise();
+	if (stat(path, &st)) {
+		err = -errno;
+		bpftune_cap_lower();
+		return err;
+	}
+	ns = find_ino(st.st_ino);
+	if (ns) {
+		bpftune_cap_lower();
+		*cookie = ns->cookie;
+		return 0;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	bpftune_cap_lower();
+	if (fd < 0)
+		return -errno;
+	err = bpftune_netns_fd_cookie(fd, cookie);
+	close(fd);
+	return err;
 }

@@ -206,6 +206,16 @@ static int tuner_bind(struct bpftune_tuner *tuner, void *handle)
 	return 0;
 }
 
+/* dlclose, then close the fd it was opened through, then free. */
+static void plugin_close(struct bpftune_tuner *tuner)
+{
+	if (tuner->handle)
+		dlclose(tuner->handle);
+	if (tuner->plugin_fd > 0)
+		close(tuner->plugin_fd);
+	bpftune_tuner_free(tuner);
+}
+
 int bpftune_plugin_load(const char *dir, const char *file)
 {
 	char name[BPFTUNE_NAME_LEN], why[256] = "", fdpath[64];
@@ -256,6 +266,11 @@ int bpftune_plugin_load(const char *dir, const char *file)
 	 * second plugin resolve to the first one.
 	 */
 	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+	/*
+	 * The fd stays open while the plugin is loaded: the dynamic linker
+	 * knows a loaded object by its name, "/proc/self/fd/N", and would
+	 * hand the previous plugin back for the next one if N were reused.
+	 */
 	handle = dlopen(fdpath, RTLD_NOW | RTLD_LOCAL);
 	if (!handle) {
 		bpftune_warn("refusing plugin %s/%s: %s", dir, file, dlerror());
@@ -274,18 +289,14 @@ int bpftune_plugin_load(const char *dir, const char *file)
 	if (tuner_bind(tuner, handle)) {
 		bpftune_warn("refusing plugin %s: it lacks init, fini or event_handler",
 			     tuner->path);
-		dlclose(handle);
-		close(fd);
-		bpftune_tuner_free(tuner);
+		plugin_close(tuner);
 		return -EINVAL;
 	}
 	bpftune_tuner_add(tuner);
 	err = bpftune_tuner_start(tuner);
 	if (err) {
 		bpftune_tuner_remove(tuner);
-		dlclose(handle);
-		close(fd);
-		bpftune_tuner_free(tuner);
+		plugin_close(tuner);
 	}
 	return err;
 }
@@ -340,11 +351,7 @@ void bpftune_plugins_unload_all(void)
 	while ((tuner = bpftune_tuners())) {
 		bpftune_tuner_stop(tuner);
 		bpftune_tuner_remove(tuner);
-		if (tuner->handle) {
-			dlclose(tuner->handle);
-			close(tuner->plugin_fd);
-		}
-		bpftune_tuner_free(tuner);
+		plugin_close(tuner);
 	}
 }
 
@@ -401,11 +408,7 @@ void bpftune_plugin_unload(struct bpftune_tuner *tuner, const char *why)
 			bpftune_warn("tuner %s left %d timer(s)/fd(s) in the event loop after fini(); removed them before unloading it",
 				     tuner->name, n);
 	}
-	if (tuner->handle) {
-		dlclose(tuner->handle);
-		close(tuner->plugin_fd);
-	}
-	bpftune_tuner_free(tuner);
+	plugin_close(tuner);
 }
 
 static void plugin_appeared(const char *dir, const char *file)

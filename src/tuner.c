@@ -352,6 +352,61 @@ struct bpftune_tunable *bpftune_tunable_by_name(const char *name,
 	return NULL;
 }
 
+struct bpftune_tuner *bpftune_sysctl_owner(const char *name,
+					   unsigned int *tunable)
+{
+	struct bpftune_tuner *owner = NULL;
+	struct bpftune_tunable *t;
+
+	t = bpftune_tunable_by_name(name, &owner);
+	if (!t)
+		return NULL;
+	if (tunable)
+		*tunable = t->desc.id;
+	return owner;
+}
+
+unsigned int bpftune_tunable_flags(struct bpftune_tuner *tuner,
+				   unsigned int id)
+{
+	if (id >= tuner->ntunables)
+		return 0;
+	return tuner->tunables[id].desc.flags;
+}
+
+void bpftune_tunable_disable(struct bpftune_tuner *tuner, unsigned int id,
+			     const char *why)
+{
+	struct bpftune_tunable *t;
+
+	if (id >= tuner->ntunables)
+		return;
+	t = &tuner->tunables[id];
+	if (t->disabled_global)
+		return;
+	t->disabled_global = true;
+	bpftune_info("%s: stops tuning %s everywhere: %s", tuner->name,
+		     t->desc.name, why);
+}
+
+void bpftune_tuners_netns_gone(unsigned long long cookie)
+{
+	struct bpftune_disabled **pp, *d;
+	struct bpftune_tuner *tuner;
+
+	for (tuner = tuner_head; tuner; tuner = tuner->next) {
+		pp = &tuner->disabled;
+		while ((d = *pp)) {
+			if (d->cookie != cookie) {
+				pp = &d->next;
+				continue;
+			}
+			*pp = d->next;
+			free(d);
+		}
+	}
+}
+
 static bool failed_in(struct bpftune_tunable *t, unsigned long long cookie)
 {
 	unsigned int i;
@@ -421,6 +476,21 @@ int bpftune_sysctl_get(struct bpftune_tuner *tuner, unsigned long long cookie,
 	if (err)
 		return err;
 	return bpftune_sysctl_parse(buf, values, t->desc.nvalues);
+}
+
+int bpftune_sysctl_read(struct bpftune_tuner *tuner, unsigned long long cookie,
+			unsigned int id, long long *values)
+{
+	struct bpftune_tunable *t = tunable_get(tuner, id);
+	int err;
+
+	if (!t)
+		return -EINVAL;
+	err = bpftune_sysctl_get(tuner, cookie, id, values);
+	cookie = effective_cookie(t, cookie);
+	if (err && !t->absent && !t->disabled_global && !failed_in(t, cookie))
+		mark_failed(tuner, t, cookie, "read", err);
+	return err;
 }
 
 static struct bpftune_change *change_get(struct bpftune_tuner *tuner,
@@ -747,7 +817,7 @@ void bpftune_tuner_print_summary(struct bpftune_tuner *tuner)
 	struct bpftune_change *c;
 	unsigned int i;
 
-	if (!tuner->changes)
+	if (!tuner->changes && tuner->ntunables)
 		bpftune_info("summary: %s: no changes (%llu events)", tuner->name,
 			     tuner->events);
 	for (i = 0; i < tuner->ntunables; i++)

@@ -133,6 +133,8 @@ veth_connect() {
 two_namespaces() {
 	NS_A=$(netns_create a)
 	NS_B=$(netns_create b)
+	# netns_create ran in a subshell: register them here for removal
+	T_NETNS+=("$NS_A" "$NS_B")
 	IP_A=10.$((RANDOM % 200 + 20)).$((RANDOM % 250)).1
 	IP_B=${IP_A%.1}.2
 	veth_connect "$NS_A" "$NS_B" "$IP_A" "$IP_B"
@@ -162,12 +164,16 @@ in_cgroup() {
 # query socket ($T_TMP/bpftune.sock), waits until its tuners run.
 # The daemon sees every namespace on the machine; -R (unless NO_ROLLBACK
 # is set) puts back whatever it changed, so a test leaves nothing behind.
+# $BPFTUNE_TEST_ARGS (e.g. "--tier kprobe", set by the VM suite) is added
+# to every daemon's options.
 daemon_start() {
 	local rollback=(-R)
 	[ -n "${NO_ROLLBACK:-}" ] && rollback=()
 	[ -n "$T_CGROUP" ] || cgroup_create
+	# shellcheck disable=SC2086 # BPFTUNE_TEST_ARGS is a list of words
 	"$BPFTUNE" -s -c "$T_CGROUP" --state-dir "$T_STATE" -l "$TUNERDIR" \
-		--socket "$T_TMP/bpftune.sock" "${rollback[@]}" "$@" >"$T_LOG" 2>&1 &
+		--socket "$T_TMP/bpftune.sock" "${rollback[@]}" ${BPFTUNE_TEST_ARGS:-} \
+		"$@" >"$T_LOG" 2>&1 &
 	T_DAEMON=$!
 	wait_log "tuner\(s\) running|no tuner started" 30 ||
 		fail "daemon did not start"

@@ -99,6 +99,13 @@ bool bpftune_tunable_usable(struct bpftune_tuner *tuner, unsigned int tunable,
 /* Read the current values of a tunable in a netns (0 = global). */
 int bpftune_sysctl_get(struct bpftune_tuner *tuner, unsigned long long netns_cookie,
 		       unsigned int tunable, long long *values);
+/*
+ * Same, for a value the tuner is about to act on: a failure (unreadable,
+ * unparsable) is logged once and the tunable is skipped in that netns from
+ * then on, as a refused write is (bpftune_tunable_usable() turns false).
+ */
+int bpftune_sysctl_read(struct bpftune_tuner *tuner, unsigned long long netns_cookie,
+			unsigned int tunable, long long *values);
 
 /*
  * The single path for every change: checks the tuner is enabled in that
@@ -125,6 +132,31 @@ void bpftune_netns_disable(struct bpftune_tuner *tuner,
 			   unsigned long long netns_cookie, const char *why);
 const char *bpftune_netns_str(unsigned long long netns_cookie, char *buf,
 			      size_t len);
+
+/* --- namespaces (used by the netns and sysctl tuners) --- */
+/* Rescan /proc and /run/netns; returns the number of known namespaces. */
+int bpftune_netns_rescan(void);
+/* Fill up to max cookies of known namespaces; returns how many are known. */
+unsigned int bpftune_netns_cookies(unsigned long long *cookies,
+				   unsigned int max);
+/* Run fn(ctx) inside a known namespace; -ESRCH when it is not known,
+ * -errno when setns fails, else fn's result. */
+int bpftune_netns_call(unsigned long long cookie, int (*fn)(void *ctx),
+		       void *ctx);
+/* Cookie of the namespace process pid is in now. */
+int bpftune_netns_pid_cookie(int pid, unsigned long long *cookie);
+
+/* --- who owns a sysctl (used by the sysctl tuner) --- */
+/* The loaded tuner that declared sysctl name (dotted, e.g.
+ * "net.ipv4.tcp_rmem"), and its tunable id; NULL when none does. */
+struct bpftune_tuner *bpftune_sysctl_owner(const char *name,
+					   unsigned int *tunable);
+/* BPFTUNE_NETNS / BPFTUNE_GLOBAL / ... of a tunable; 0 if unknown. */
+unsigned int bpftune_tunable_flags(struct bpftune_tuner *tuner,
+				   unsigned int tunable);
+/* Stop changing a tunable in every namespace (until SIGHUP). */
+void bpftune_tunable_disable(struct bpftune_tuner *tuner, unsigned int tunable,
+			     const char *why);
 
 /* --- global settings --- */
 unsigned int bpftune_learning_rate(void);
@@ -159,6 +191,14 @@ int bpftune_cgroup_attach(struct bpftune_tuner *tuner,
 enum bpftune_tier bpftune_hook_tier(struct bpftune_tuner *tuner,
 				    const char *hook);
 const char *bpftune_tier_name(enum bpftune_tier tier);
+/*
+ * Turn a hook off between bpftune_bpf_open() and bpftune_bpf_attach(),
+ * for a reason only the tuner can know (e.g. the kernel no longer
+ * enforces the limit the hook watches).  -S then reports the hook as not
+ * available with that reason.  why must stay valid (a string literal).
+ */
+void bpftune_hook_disable(struct bpftune_tuner *tuner, const char *hook,
+			  const char *why);
 /* True in -S mode: init only reports, nothing is loaded or written. */
 bool bpftune_support_only(void);
 

@@ -1,12 +1,70 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tcp_buffer, kernel side: report sockets whose receive or send buffer has
- * grown to within the learning rate's margin of tcp_rmem[2] / tcp_wmem[2]
- * in their namespace.  Sockets whose owner fixed the size (SO_RCVBUF /
- * SO_SNDBUF) are not autotuned by the kernel and are ignored.
+ * tcp_buffer, kernel side:
+ * - sockets whose receive or send buffer has grown to within the learning
+ *   rate's margin of tcp_rmem[2] / tcp_wmem[2] in their namespace (sockets
+ *   whose owner fixed the size with SO_RCVBUF / SO_SNDBUF are ignored);
+ * - TCP memory pressure and exhaustion (sampled read of the protocol's
+ *   allocation, plus the sock_exceed_buf_limit tracepoint);
+ * - samples of (send buffer, smoothed RTT) for the latency correlation;
+ * - SO_RCVBUF / SO_SNDBUF requests above net.core.[rw]mem_max;
+ * - sockops: clamps for new flows during a memory crunch, and initial
+ *   windows learned per service port.
  */
 #include <bpftune/bpftune.bpf.h>
+#include <bpf/bpf_endian.h>
 #include "tcp_buffer.h"
+
+#define SOL_SOCKET 1
+#define SO_SNDBUF 7
+#define SO_RCVBUF 8
+#define SOL_TCP 6
+#define TCP_WINDOW_CLAMP 10
+#define TCP_ESTABLISHED_STATE 1
+
+/* Dry run: learn and report, but set no socket option. */
+const volatile __u32 dry_run;
+/* Written by user space (skeleton .bss) while running. */
+__u64 core_rmem_max;
+__u64 core_wmem_max;
+__u32 crunch;		/* 1 while TCP memory is nearly exhausted */
+__u64 clamped_flows;	/* counters, read by user space */
+__u64 lifted_clamps;
+__u64 iw_applied;
+
+/* Learned initial windows, per (netns, service port); bounded LRU. */
+struct service_key {
+	__u64 netns_cookie;
+	__u32 port;
+	__u32 active; /* 1: we connected to port; 0: we accepted on it */
+};
+
+struct service_window {
+	__u32 iw;   /* segments */
+	__u32 rwnd; /* segments */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct service_key);
+	__type(value, struct service_window);
+} service_windows SEC(".maps");
+
+/* Per-socket: role, and the window clamp to restore after a crunch. */
+struct flow_state {
+	__u32 active;
+	__u32 clamped;
+	__u32 orig_window_clamp;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct flow_state);
+} flow_states SEC(".maps");
 
 static __always_inline int report(struct sock *sk, __u32 scenario,
 				  __u64 buf, __u64 limit)
@@ -19,31 +77,130 @@ static __always_inline int report(struct sock *sk, __u32 scenario,
 	return 0;
 }
 
-static __always_inline int rmem_check(struct sock *sk)
+/*
+ * Sampled look at the protocol's memory accounting: tcp_mem is global,
+ * so one socket's view is everyone's.  There is no tracepoint for
+ * tcp_enter_memory_pressure; the pressure flag is read instead.
+ */
+static __always_inline void mem_check(struct sock *sk)
 {
-	struct net *net = bpftune_sk_net(sk);
+	struct proto *prot = BPF_CORE_READ(sk, __sk_common.skc_prot);
+	unsigned long *pressure_ptr;
+	unsigned long pressure = 0;
+	long mem[3] = {};
+	long *mem_ptr;
+	__u64 values[5];
+	long allocated;
 
-	if (!net || (bpftune_sk_userlocks(sk) & TCP_BUFFER_RCVBUF_LOCK))
-		return 0;
-	return report(sk, TCP_BUFFER_RMEM_NEARLY_FULL,
-		      BPF_CORE_READ(sk, sk_rcvbuf),
-		      BPF_CORE_READ(net, ipv4.sysctl_tcp_rmem[2]));
+	if (!prot || !bpftune_sample(4))
+		return;
+	allocated = BPF_CORE_READ(prot, memory_allocated, counter);
+	mem_ptr = BPF_CORE_READ(prot, sysctl_mem);
+	pressure_ptr = BPF_CORE_READ(prot, memory_pressure);
+	if (!mem_ptr || bpf_probe_read_kernel(mem, sizeof(mem), mem_ptr))
+		return;
+	if (pressure_ptr)
+		bpf_probe_read_kernel(&pressure, sizeof(pressure), pressure_ptr);
+	if (allocated <= 0 || mem[1] <= 0 || mem[2] <= 0)
+		return;
+	if (bpftune_nearly_full(allocated, mem[2], bpftune_learning_rate)) {
+		values[0] = allocated;
+		values[1] = mem[2];
+		values[2] = TCP_BUFFER_KIND_GLOBAL;
+		bpftune_send(bpftune_sk_netns_cookie(sk),
+			     TCP_BUFFER_MEM_EXHAUSTION, 0, values, 3);
+		return;
+	}
+	if (!pressure && !bpftune_nearly_full(allocated, mem[1],
+					      bpftune_learning_rate))
+		return;
+	values[0] = allocated;
+	values[1] = mem[0];
+	values[2] = mem[1];
+	values[3] = mem[2];
+	values[4] = pressure ? 1 : 0;
+	bpftune_send(bpftune_sk_netns_cookie(sk), TCP_BUFFER_MEM_PRESSURE, 0,
+		     values, 5);
 }
 
-static __always_inline int wmem_check(struct sock *sk)
+/*
+ * The receive and send checks run on every rcv_space_adjust / sendmsg:
+ * "direct" is 1 in fentry/tp_btf programs (plain loads) and 0 in kprobe
+ * programs (probe reads); see bpftune_read().  The rarely needed reads
+ * (user locks) come after the cheap "nearly full" test.
+ */
+static __always_inline int rmem_check(int direct, struct sock *sk)
 {
-	struct net *net = bpftune_sk_net(sk);
+	struct net *net = bpftune_read(direct, sk, __sk_common.skc_net.net);
+	__u64 rcvbuf, limit;
 
-	if (!net || (bpftune_sk_userlocks(sk) & TCP_BUFFER_SNDBUF_LOCK))
+	if (!net)
 		return 0;
-	return report(sk, TCP_BUFFER_WMEM_NEARLY_FULL,
-		      BPF_CORE_READ(sk, sk_sndbuf),
-		      BPF_CORE_READ(net, ipv4.sysctl_tcp_wmem[2]));
+	mem_check(sk);
+	/* autotuning off: no receive buffer will ever grow here */
+	if (!bpftune_read(direct, net, ipv4.sysctl_tcp_moderate_rcvbuf)) {
+		bpftune_send(bpftune_net_cookie(net), TCP_BUFFER_MODERATE_RCVBUF,
+			     0, NULL, 0);
+		return 0;
+	}
+	rcvbuf = bpftune_read(direct, sk, sk_rcvbuf);
+	limit = bpftune_read(direct, net, ipv4.sysctl_tcp_rmem[2]);
+	if (!bpftune_nearly_full(rcvbuf, limit, bpftune_learning_rate))
+		return 0;
+	if (bpftune_read_bitfield(direct, sk, sk_userlocks) &
+	    TCP_BUFFER_RCVBUF_LOCK)
+		return 0;
+	return report(sk, TCP_BUFFER_RMEM_NEARLY_FULL, rcvbuf, limit);
+}
+
+/*
+ * One (send buffer, srtt) sample per netns and CPU per event interval;
+ * the gate is the per-CPU rate limit (key 1), cheaper than a hash map on
+ * every send.
+ */
+static __always_inline void latency_sample(struct sock *sk, __u64 cookie,
+					   __u64 sndbuf)
+{
+	struct tcp_sock *tp = (struct tcp_sock *)sk;
+	__u64 values[2];
+
+	if (bpftune_ratelimited(cookie, TCP_BUFFER_LATENCY, 1))
+		return;
+	values[0] = sndbuf;
+	/* a probe read: to the verifier sk is a struct sock, not tcp_sock */
+	values[1] = BPF_CORE_READ(tp, srtt_us) >> 3;
+	if (!values[1])
+		return;
+	bpftune_send(cookie, TCP_BUFFER_LATENCY, 0, values, 2);
+}
+
+static __always_inline int wmem_check(int direct, struct sock *sk)
+{
+	struct net *net = bpftune_read(direct, sk, __sk_common.skc_net.net);
+	__u64 sndbuf, limit;
+
+	if (!net)
+		return 0;
+	mem_check(sk);
+	sndbuf = bpftune_read(direct, sk, sk_sndbuf);
+	limit = bpftune_read(direct, net, ipv4.sysctl_tcp_wmem[2]);
+	/*
+	 * Only flows whose buffer has grown to at least half the namespace's
+	 * limit feed the latency correlation: they are the ones growth
+	 * affects; small flows (other srtt, other buffer) would fake one.
+	 */
+	if (sndbuf * 2 < limit)
+		return 0;
+	if (bpftune_read_bitfield(direct, sk, sk_userlocks) &
+	    TCP_BUFFER_SNDBUF_LOCK)
+		return 0;
+	latency_sample(sk, bpftune_net_cookie(net), sndbuf);
+	return report(sk, TCP_BUFFER_WMEM_NEARLY_FULL, sndbuf, limit);
 }
 
 /* Receive side: the kernel considers growing sk_rcvbuf here. */
-BPFTUNE_HOOK1(rmem_check, tcp_rcv_space_adjust, tcp_rcv_space_adjust,
-	      struct sock *, sk)
+BPFTUNE_HOOK1_DIRECT(rmem_check, tcp_rcv_space_adjust, tcp_rcv_space_adjust,
+		     struct sock *, sk)
 
 /*
  * Send side: tcp_sndbuf_expand() grows sk_sndbuf; it has no tracepoint
@@ -52,16 +209,287 @@ BPFTUNE_HOOK1(rmem_check, tcp_rcv_space_adjust, tcp_rcv_space_adjust,
  */
 BPFTUNE_FENTRY(wmem_check, tcp_sndbuf_expand, struct sock *sk)
 {
-	return wmem_check(sk);
+	return wmem_check(1, sk);
 }
 
 BPFTUNE_TP_BTF(wmem_check, tcp_sendmsg_locked, struct sock *sk, void *msg,
 	       void *skb, int size_goal)
 {
-	return wmem_check(sk);
+	return wmem_check(1, sk);
 }
 
 BPFTUNE_KPROBE(wmem_check, tcp_sndbuf_expand, struct sock *sk)
 {
-	return wmem_check(sk);
+	return wmem_check(0, sk);
+}
+
+/* A socket was refused memory: the protocol or its memory cgroup is full. */
+static __always_inline int exceed_check(struct sock *sk, long allocated,
+					int kind)
+{
+	struct proto *prot = BPF_CORE_READ(sk, __sk_common.skc_prot);
+	long mem[3] = {};
+	long *mem_ptr;
+	__u64 values[3];
+
+	if (!prot)
+		return 0;
+	mem_ptr = BPF_CORE_READ(prot, sysctl_mem);
+	if (mem_ptr)
+		bpf_probe_read_kernel(mem, sizeof(mem), mem_ptr);
+	/* refusals start once allocation passes the pressure threshold */
+	values[0] = allocated;
+	values[1] = mem[1];
+	values[2] = kind;
+	bpftune_send(bpftune_sk_netns_cookie(sk), TCP_BUFFER_MEM_EXHAUSTION,
+		     kind, values, 3);
+	return 0;
+}
+
+/*
+ * The tracepoint fires inside __sk_mem_raise_allocated() when it refuses;
+ * on the fentry tier its fexit sees the refusal as a 0 return.  The
+ * kprobe tier cannot see the result and samples the accounting instead.
+ */
+SEC("fexit/__sk_mem_raise_allocated")
+int BPF_PROG(exceed_check__fentry, struct sock *sk, int size, int amt,
+	     int kind, int ret)
+{
+	if (ret)
+		return 0;
+	return exceed_check(sk, BPF_CORE_READ(sk, __sk_common.skc_prot,
+					      memory_allocated, counter),
+			    kind);
+}
+
+BPFTUNE_TP_BTF(exceed_check, sock_exceed_buf_limit, struct sock *sk,
+	       struct proto *prot, long allocated, int kind)
+{
+	return exceed_check(sk, allocated, kind);
+}
+
+BPFTUNE_KPROBE(exceed_check, __sk_mem_raise_allocated, struct sock *sk)
+{
+	mem_check(sk);
+	return 0;
+}
+
+/*
+ * SO_RCVBUF / SO_SNDBUF above net.core.rmem_max / wmem_max are silently
+ * clamped by the kernel: tell user space who asked for how much.
+ */
+SEC("cgroup/setsockopt")
+int tcp_buffer_setsockopt(struct bpf_sockopt *ctx)
+{
+	struct bpf_sock *sk = ctx->sk;
+	int *optval = ctx->optval;
+	__u64 values[3], limit;
+	__u32 kind;
+
+	/* TCP sockets only: netlink and UDP buffers are other tuners' business */
+	if (!sk || sk->protocol != IPPROTO_TCP || ctx->level != SOL_SOCKET ||
+	    (void *)(optval + 1) > ctx->optval_end)
+		return 1;
+	if (ctx->optname == SO_RCVBUF) {
+		limit = core_rmem_max;
+		kind = TCP_BUFFER_KIND_RECV;
+	} else if (ctx->optname == SO_SNDBUF) {
+		limit = core_wmem_max;
+		kind = TCP_BUFFER_KIND_SEND;
+	} else {
+		return 1;
+	}
+	if (*optval <= 0 || !limit || (__u64)*optval <= limit)
+		return 1;
+	values[0] = *optval;
+	values[1] = kind;
+	values[2] = sk->src_port;
+	bpftune_send(bpf_get_netns_cookie(ctx), TCP_BUFFER_SOCKBUF_REQUEST,
+		     (bpf_get_current_pid_tgid() >> 32) << 1 | kind, values, 3);
+	return 1;
+}
+
+static __always_inline __u32 service_port(struct bpf_sock_ops *ops,
+					  __u32 active)
+{
+	return active ? bpf_ntohl(ops->remote_port) & 0xffff : ops->local_port;
+}
+
+static __always_inline struct service_window *
+service_lookup(struct bpf_sock_ops *ops, __u32 active)
+{
+	struct service_key key = {
+		.netns_cookie = bpf_get_netns_cookie(ops),
+		.port = service_port(ops, active),
+		.active = active,
+	};
+
+	return bpf_map_lookup_elem(&service_windows, &key);
+}
+
+/* Small flows get small windows while TCP memory is nearly exhausted. */
+static __always_inline void clamp_flow(struct bpf_sock_ops *ops,
+				       struct flow_state *fs)
+{
+	int cwnd = TCP_BUFFER_CLAMP_CWND, window = TCP_BUFFER_CLAMP_WINDOW;
+	int orig = 0;
+	__u64 values[2];
+
+	if (bpf_getsockopt(ops, SOL_TCP, TCP_WINDOW_CLAMP, &orig, sizeof(orig)))
+		orig = 0;
+	if (bpf_setsockopt(ops, SOL_TCP, TCP_BPF_SNDCWND_CLAMP, &cwnd,
+			   sizeof(cwnd)) ||
+	    bpf_setsockopt(ops, SOL_TCP, TCP_WINDOW_CLAMP, &window,
+			   sizeof(window)))
+		return;
+	fs->clamped = 1;
+	fs->orig_window_clamp = orig;
+	__sync_fetch_and_add(&clamped_flows, 1);
+	/* RTT callbacks let the clamp be lifted once the crunch is over */
+	bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags |
+				  BPF_SOCK_OPS_RTT_CB_FLAG |
+				  BPF_SOCK_OPS_STATE_CB_FLAG);
+	values[0] = 1;
+	values[1] = service_port(ops, fs->active);
+	bpftune_send(bpf_get_netns_cookie(ops), TCP_BUFFER_SMALL_FLOW_CLAMP,
+		     1, values, 2);
+}
+
+static __always_inline void lift_clamp(struct bpf_sock_ops *ops,
+				       struct flow_state *fs)
+{
+	int cwnd = 0x7fffffff;
+	int window = fs->orig_window_clamp ? fs->orig_window_clamp :
+					     (65535 << 14);
+	__u64 values[2];
+
+	bpf_setsockopt(ops, SOL_TCP, TCP_BPF_SNDCWND_CLAMP, &cwnd, sizeof(cwnd));
+	bpf_setsockopt(ops, SOL_TCP, TCP_WINDOW_CLAMP, &window, sizeof(window));
+	fs->clamped = 0;
+	__sync_fetch_and_add(&lifted_clamps, 1);
+	bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags &
+				  ~BPF_SOCK_OPS_RTT_CB_FLAG);
+	values[0] = 0;
+	values[1] = service_port(ops, fs->active);
+	bpftune_send(bpf_get_netns_cookie(ops), TCP_BUFFER_SMALL_FLOW_CLAMP,
+		     0, values, 2);
+}
+
+static __always_inline void established(struct bpf_sock_ops *ops, __u32 active)
+{
+	struct service_window *sw;
+	struct flow_state *fs;
+	struct bpf_sock *sk = ops->sk;
+	int iw;
+
+	if (!sk)
+		return;
+	fs = bpf_sk_storage_get(&flow_states, sk, NULL,
+				BPF_SK_STORAGE_GET_F_CREATE);
+	if (!fs)
+		return;
+	fs->active = active;
+	/* state changes: learn from the flow when it ends */
+	bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags |
+				  BPF_SOCK_OPS_STATE_CB_FLAG);
+	if (dry_run)
+		return;
+	if (crunch) {
+		clamp_flow(ops, fs);
+		return;
+	}
+	sw = service_lookup(ops, active);
+	if (!sw || sw->iw <= TCP_BUFFER_IW_DEFAULT)
+		return;
+	iw = sw->iw > TCP_BUFFER_IW_MAX ? TCP_BUFFER_IW_MAX : sw->iw;
+	if (!bpf_setsockopt(ops, SOL_TCP, TCP_BPF_IW, &iw, sizeof(iw)))
+		__sync_fetch_and_add(&iw_applied, 1);
+}
+
+/* A flow leaves ESTABLISHED: if it was big, its service learns from it. */
+static __always_inline void learn(struct bpf_sock_ops *ops)
+{
+	struct service_window init = {}, *sw;
+	struct service_key key = {};
+	struct flow_state *fs;
+	struct tcp_sock *tp;
+	__u32 rwnd = 0, mss;
+	struct bpf_sock *sk = ops->sk;
+	__u64 values[2];
+
+	if (ops->args[0] != TCP_ESTABLISHED_STATE || !sk)
+		return;
+	fs = bpf_sk_storage_get(&flow_states, sk, NULL, 0);
+	if (!fs || fs->clamped)
+		return;
+	if (ops->bytes_acked < TCP_BUFFER_LEARN_BYTES &&
+	    ops->bytes_received < TCP_BUFFER_LEARN_BYTES)
+		return;
+	tp = bpf_skc_to_tcp_sock(sk);
+	if (tp) {
+		mss = tp->advmss ? tp->advmss : 1;
+		rwnd = tp->rcv_wnd / mss;
+	}
+	key.netns_cookie = bpf_get_netns_cookie(ops);
+	key.port = service_port(ops, fs->active);
+	key.active = fs->active;
+	sw = bpf_map_lookup_elem(&service_windows, &key);
+	if (!sw) {
+		bpf_map_update_elem(&service_windows, &key, &init, BPF_NOEXIST);
+		sw = bpf_map_lookup_elem(&service_windows, &key);
+		if (!sw)
+			return;
+	}
+	if (ops->bytes_acked >= TCP_BUFFER_LEARN_BYTES)
+		sw->iw = tcp_buffer_iw_learn(sw->iw, ops->snd_cwnd);
+	if (ops->bytes_received >= TCP_BUFFER_LEARN_BYTES)
+		sw->rwnd = tcp_buffer_iw_learn(sw->rwnd, rwnd);
+	values[0] = key.port;
+	values[1] = sw->iw;
+	bpftune_send(key.netns_cookie, TCP_BUFFER_INITIAL_WINDOW, key.port,
+		     values, 2);
+}
+
+SEC("sockops")
+int tcp_buffer_sockops(struct bpf_sock_ops *ops)
+{
+	struct service_window *sw;
+	struct flow_state *fs;
+	struct bpf_sock *sk;
+
+	switch (ops->op) {
+	case BPF_SOCK_OPS_RWND_INIT:
+		/*
+		 * A full socket here is connecting; a request sock accepting.
+		 * The kernel takes min(its window, reply * mss): newer kernels
+		 * already start at 64 KiB, so only answer when the learned
+		 * window is at least that big, or it would shrink the start.
+		 */
+		sw = dry_run ? NULL : service_lookup(ops, ops->is_fullsock);
+		if (sw && sw->rwnd > TCP_BUFFER_IW_DEFAULT &&
+		    (__u64)sw->rwnd * ops->mss_cache >= 65535)
+			ops->reply = sw->rwnd > TCP_BUFFER_IW_MAX ?
+					     TCP_BUFFER_IW_MAX : sw->rwnd;
+		break;
+	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
+		established(ops, 1);
+		break;
+	case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB:
+		established(ops, 0);
+		break;
+	case BPF_SOCK_OPS_RTT_CB:
+		sk = ops->sk;
+		if (crunch || !sk)
+			break;
+		fs = bpf_sk_storage_get(&flow_states, sk, NULL, 0);
+		if (fs && fs->clamped)
+			lift_clamp(ops, fs);
+		break;
+	case BPF_SOCK_OPS_STATE_CB:
+		learn(ops);
+		break;
+	default:
+		break;
+	}
+	return 1;
 }

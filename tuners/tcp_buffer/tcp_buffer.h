@@ -1,7 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* tcp_buffer: definitions shared by tcp_buffer.bpf.c and tcp_buffer.c */
+/*
+ * tcp_buffer: definitions shared by tcp_buffer.bpf.c and tcp_buffer.c, and
+ * the safety bounds of every rule as small pure functions, so that the BPF
+ * side, the user side and tests/unit/test_tcp_buffer.c use the same ones.
+ * Integer arithmetic only (this compiles for BPF too).
+ */
 #ifndef TCP_BUFFER_H
 #define TCP_BUFFER_H
+
+#include <bpftune/bpftune.h>
 
 /* from include/net/sock.h; not in vmlinux.h because they are macros */
 #define TCP_BUFFER_SNDBUF_LOCK 1
@@ -10,17 +17,143 @@
 enum tcp_buffer_scenario {
 	TCP_BUFFER_RMEM_NEARLY_FULL,
 	TCP_BUFFER_WMEM_NEARLY_FULL,
+	TCP_BUFFER_MEM_PRESSURE,	/* values: allocated, tcp_mem[0..2], flag */
+	TCP_BUFFER_MEM_EXHAUSTION,	/* values: allocated, tcp_mem limit, kind */
+	TCP_BUFFER_LATENCY,		/* values: sk_sndbuf, srtt_us */
+	TCP_BUFFER_SOCKBUF_REQUEST,	/* values: requested, kind, port */
+	TCP_BUFFER_SMALL_FLOW_CLAMP,	/* values: 1 clamped / 0 lifted, port */
+	TCP_BUFFER_INITIAL_WINDOW,	/* values: port, packets */
+	TCP_BUFFER_MODERATE_RCVBUF,	/* values: none */
 	TCP_BUFFER_SCENARIOS,
 };
 
 enum tcp_buffer_tunable {
 	TCP_BUFFER_RMEM,
 	TCP_BUFFER_WMEM,
+	TCP_BUFFER_TCP_MEM,
+	TCP_BUFFER_CORE_RMEM_MAX,
+	TCP_BUFFER_CORE_WMEM_MAX,
+	TCP_BUFFER_MODERATE,
 	TCP_BUFFER_TUNABLES,
 };
 
-/* event values[] */
+/* event values[] of the nearly-full scenarios */
 #define TCP_BUFFER_EV_BUF 0   /* sk_rcvbuf or sk_sndbuf */
 #define TCP_BUFFER_EV_LIMIT 1 /* tcp_rmem[2] or tcp_wmem[2] seen by BPF */
+
+/* sock_exceed_buf_limit kind; the sampled check reports "global" */
+#define TCP_BUFFER_KIND_SEND 0
+#define TCP_BUFFER_KIND_RECV 1
+#define TCP_BUFFER_KIND_GLOBAL 2
+
+/* --- safety bounds --- */
+
+/* One socket buffer (tcp_[rw]mem[2]) may hold at most 1/32 of RAM. */
+#define TCP_BUFFER_RAM_FRACTION 32
+/* tcp_mem[2] (all TCP sockets together) at most 1/4 of RAM. */
+#define TCP_BUFFER_TCP_MEM_RAM_FRACTION 4
+/* net.core.[rw]mem_max: an application may get at most 256 MiB (and at
+ * most 1/32 of RAM) however much it asks for. */
+#define TCP_BUFFER_CORE_MAX_LIMIT (256ULL << 20)
+/* Learned initial windows: never below the standard 10 segments (nothing
+ * to learn) and never above 64 segments, so a learned value cannot make a
+ * new connection burst more than ~6x the standard start. */
+#define TCP_BUFFER_IW_DEFAULT 10
+#define TCP_BUFFER_IW_MAX 64
+/* A closing connection teaches its service only if it moved this much. */
+#define TCP_BUFFER_LEARN_BYTES (1ULL << 20)
+/* Small-flow clamps during a memory crunch: cwnd and receive window. */
+#define TCP_BUFFER_CLAMP_CWND 10
+#define TCP_BUFFER_CLAMP_WINDOW 32768
+/* Latency correlation: this many samples, at least this correlation. */
+#define TCP_BUFFER_CORR_SAMPLES 10
+#define TCP_BUFFER_CORR_PERMILLE 700
+
+static inline __u64 tcp_buffer_socket_cap(__u64 ram)
+{
+	__u64 cap = ram / TCP_BUFFER_RAM_FRACTION;
+
+	return !cap || cap > 0x7fffffffULL ? 0x7fffffffULL : cap;
+}
+
+/* tcp_mem is in pages. */
+static inline __u64 tcp_buffer_tcp_mem_cap(__u64 ram, __u64 page_size)
+{
+	if (!page_size)
+		return 0;
+	return ram / page_size / TCP_BUFFER_TCP_MEM_RAM_FRACTION;
+}
+
+static inline __u64 tcp_buffer_core_max_cap(__u64 ram)
+{
+	__u64 cap = tcp_buffer_socket_cap(ram);
+
+	return cap > TCP_BUFFER_CORE_MAX_LIMIT ? TCP_BUFFER_CORE_MAX_LIMIT : cap;
+}
+
+/*
+ * tcp_mem raised by the learning rate, capped, order kept.  Under pressure
+ * (near_max 0) the min and pressure thresholds grow and max grows only as
+ * far as needed to stay 3/2 of pressure (the kernel's own headroom);
+ * near max (near_max 1) all three grow.  Returns 0 when nothing may grow.
+ */
+static inline int tcp_buffer_tcp_mem_grow(const long long *cur, long long *next,
+					  __u64 cap, __u32 rate, int near_max)
+{
+	__u64 headroom;
+
+	if (cur[0] < 0 || cur[1] <= 0 || cur[2] <= 0)
+		return 0;
+	if ((__u64)cur[2] >= cap && (near_max || cur[1] >= cur[2]))
+		return 0;
+	next[0] = (long long)bpftune_grow((__u64)cur[0], cap, rate);
+	next[1] = (long long)bpftune_grow((__u64)cur[1], cap, rate);
+	next[2] = near_max ? (long long)bpftune_grow((__u64)cur[2], cap, rate) :
+			     cur[2];
+	headroom = (__u64)next[1] / 2 * 3;
+	if (headroom > cap)
+		headroom = cap;
+	if ((__u64)next[2] < headroom)
+		next[2] = (long long)headroom;
+	if (next[1] > next[2])
+		next[1] = next[2];
+	if (next[0] > next[1])
+		next[0] = next[1];
+	return 1;
+}
+
+/* A buffer max cut by the learning rate, never below the default [1]. */
+static inline long long tcp_buffer_cut(long long max, long long dflt, __u32 rate)
+{
+	if (max <= dflt || dflt < 0)
+		return max;
+	return (long long)bpftune_shrink((__u64)max, (__u64)dflt, rate);
+}
+
+/* What net.core.[rw]mem_max should become when an application asks for
+ * 'requested' bytes: exactly that, within the cap; never lowered. */
+static inline long long tcp_buffer_core_max_want(long long cur, __u64 requested,
+						 __u64 cap)
+{
+	__u64 want = requested > cap ? cap : requested;
+
+	return (__u64)cur >= want ? cur : (long long)want;
+}
+
+/* Learned initial window (segments): a moving average of the congestion
+ * windows of big closed flows, within [IW_DEFAULT, IW_MAX]. */
+static inline __u32 tcp_buffer_iw_learn(__u32 old, __u32 cwnd)
+{
+	__u64 next;
+
+	if (cwnd > TCP_BUFFER_IW_MAX)
+		cwnd = TCP_BUFFER_IW_MAX;
+	next = old ? ((__u64)old * 3 + cwnd) / 4 : cwnd;
+	if (next < TCP_BUFFER_IW_DEFAULT)
+		next = TCP_BUFFER_IW_DEFAULT;
+	if (next > TCP_BUFFER_IW_MAX)
+		next = TCP_BUFFER_IW_MAX;
+	return (__u32)next;
+}
 
 #endif

@@ -1,0 +1,33 @@
+# shellcheck shell=bash
+# Helpers of the net_buffer tests.
+
+# backlog_flood_attach NS DEV: every packet arriving on DEV in NS is
+# re-injected 32 times into DEV's ingress, which overflows the receiving
+# CPU's backlog at modest packet rates (tests/tools/backlog_flood.bpf.c).
+backlog_flood_attach() {
+	local ns=$1 dev=$2 obj=$BUILD/tests/tools/backlog_flood.bpf.o
+	[ -f "$obj" ] || fail "$obj is not built (make all)"
+	ip netns exec "$ns" tc qdisc add dev "$dev" clsact ||
+		fail "cannot add clsact on $dev in $ns"
+	ip netns exec "$ns" tc filter add dev "$dev" ingress bpf da \
+		obj "$obj" sec tc || fail "cannot attach backlog_flood on $dev"
+}
+
+# softnet_drops: "cpu dropped" per line of /proc/net/softnet_stat
+softnet_drops() {
+	local -a f
+	local n=0
+	while read -r -a f; do
+		if [ ${#f[@]} -ge 13 ]; then
+			echo "$((16#${f[12]})) $((16#${f[1]}))"
+		else
+			echo "$n $((16#${f[1]}))"
+		fi
+		n=$((n + 1))
+	done </proc/net/softnet_stat
+}
+
+# cpumask_has MASK CPU: is CPU's bit set in a hex cpumask ("3", "1,00000000")?
+cpumask_has() {
+	python3 -c 'import sys; sys.exit(0 if (int(sys.argv[1].replace(",", ""), 16) >> int(sys.argv[2])) & 1 else 1)' "$1" "$2"
+}

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ip_frag, kernel side.
+ *
+ * Each namespace keeps incomplete IPv4 and IPv6 datagrams in a fragment
+ * directory (struct fqdir) whose memory may not pass high_thresh; past it,
+ * new fragments are dropped.  We compare fqdir->mem with high_thresh:
+ *  - on every dropped packet (kfree_skb): fragments refused at the limit
+ *    are dropped there, so this sees the limit being hit;
+ *  - on one received packet in 16 per CPU: sees the limit coming.
+ * and count, per namespace and family, fragments dropped because their
+ * reassembly failed (timed out, too far apart, overlapping): the user side
+ * watches whether raising the limit only buys more of those.
+ */
+#include <bpftune/bpftune.bpf.h>
+#include <bpf/bpf_endian.h>
+#include "ip_frag.h"
+
+#define IP_FRAG_ETH_P_IP 0x0800
+#define IP_FRAG_ETH_P_IPV6 0x86DD
+/* look at fragment memory on one received packet in 2^4 per CPU */
+#define IP_FRAG_SAMPLE_SHIFT 4
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct ip_frag_fail_key);
+	__type(value, __u64);
+} reasm_fails SEC(".maps");
+
+static __always_inline int skb_family(struct sk_buff *skb)
+{
+	__u16 proto = BPF_CORE_READ(skb, protocol);
+
+	if (proto == bpf_htons(IP_FRAG_ETH_P_IP))
+		return IP_FRAG_V4;
+	if (proto == bpf_htons(IP_FRAG_ETH_P_IPV6))
+		return IP_FRAG_V6;
+	return -1;
+}
+
+static __always_inline struct net *skb_net(struct sk_buff *skb)
+{
+	return BPF_CORE_READ(skb, dev, nd_net.net);
+}
+
+/* Report when the family's fragment memory is within the margin. */
+static __always_inline int mem_check(struct net *net, int family)
+{
+	struct fqdir *fqdir;
+	__u64 values[2];
+	long mem, thresh;
+
+	if (family == IP_FRAG_V4)
+		fqdir = BPF_CORE_READ(net, ipv4.fqdir);
+	else if (bpf_core_field_exists(net->ipv6)) /* CONFIG_IPV6 */
+		fqdir = BPF_CORE_READ(net, ipv6.fqdir);
+	else
+		return 0;
+	if (!fqdir)
+		return 0;
+	mem = BPF_CORE_READ(fqdir, mem.counter);
+	thresh = BPF_CORE_READ(fqdir, high_thresh);
+	if (mem <= 0 || thresh <= 0 ||
+	    !bpftune_nearly_full(mem, thresh, bpftune_learning_rate))
+		return 0;
+	values[IP_FRAG_EV_MEM] = mem;
+	values[IP_FRAG_EV_THRESH] = thresh;
+	bpftune_send(bpftune_net_cookie(net),
+		     family == IP_FRAG_V4 ? IP_FRAG_V4_NEARLY_FULL :
+					    IP_FRAG_V6_NEARLY_FULL,
+		     0, values, 2);
+	return 0;
+}
+
+static __always_inline int is_reasm_failure(__u32 reason)
+{
+	return reason == bpf_core_enum_value(enum skb_drop_reason,
+					     SKB_DROP_REASON_FRAG_REASM_TIMEOUT) ||
+	       reason == bpf_core_enum_value(enum skb_drop_reason,
+					     SKB_DROP_REASON_FRAG_TOO_FAR) ||
+	       reason == bpf_core_enum_value(enum skb_drop_reason,
+					     SKB_DROP_REASON_DUP_FRAG);
+}
+
+static __always_inline int frag_drop(struct sk_buff *skb, __u32 reason)
+{
+	struct ip_frag_fail_key key = {};
+	int family = skb_family(skb);
+	struct net *net;
+	__u64 one = 1, *fails;
+
+	if (family < 0)
+		return 0;
+	net = skb_net(skb);
+	if (!net)
+		return 0;
+	if (is_reasm_failure(reason)) {
+		key.netns_cookie = bpftune_net_cookie(net);
+		key.family = family;
+		fails = bpf_map_lookup_elem(&reasm_fails, &key);
+		if (fails)
+			__sync_fetch_and_add(fails, 1);
+		else
+			bpf_map_update_elem(&reasm_fails, &key, &one, BPF_NOEXIST);
+		return 0;
+	}
+	return mem_check(net, family);
+}
+
+static __always_inline int frag_sample(struct sk_buff *skb)
+{
+	int family;
+	struct net *net;
+
+	if (!bpftune_sample(IP_FRAG_SAMPLE_SHIFT))
+		return 0;
+	family = skb_family(skb);
+	if (family < 0)
+		return 0;
+	net = skb_net(skb);
+	if (!net)
+		return 0;
+	return mem_check(net, family);
+}
+
+BPFTUNE_FENTRY(frag_drop, sk_skb_reason_drop, struct sock *sk,
+	       struct sk_buff *skb, enum skb_drop_reason reason)
+{
+	return frag_drop(skb, reason);
+}
+
+BPFTUNE_TP_BTF(frag_drop, kfree_skb, struct sk_buff *skb, void *location,
+	       enum skb_drop_reason reason)
+{
+	return frag_drop(skb, reason);
+}
+
+BPFTUNE_KPROBE(frag_drop, sk_skb_reason_drop, struct sock *sk,
+	       struct sk_buff *skb, enum skb_drop_reason reason)
+{
+	return frag_drop(skb, reason);
+}
+
+/* the tracepoint fires in __netif_receive_skb_core(), for each packet */
+BPFTUNE_HOOK1(frag_sample, __netif_receive_skb, netif_receive_skb,
+	      struct sk_buff *, skb)

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sysctl, kernel side: remember the command name of processes as they
+ * exit.  "sysctl -w" has usually exited by the time the daemon reads the
+ * fanotify event of its write, and /proc/<pid>/comm is gone with it; the
+ * log line should still say who it was.  Process exit is not a hot path,
+ * and the map is an LRU, so it stays bounded.
+ */
+#include <bpftune/bpftune.bpf.h>
+#include "sysctl.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SYSCTL_EXITED_MAX);
+	__type(key, __u32);
+	__type(value, struct sysctl_comm);
+} exited_comm SEC(".maps");
+
+static __always_inline int exit_note(void)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct sysctl_comm value = {};
+	__u32 tgid = id >> 32;
+
+	/* fanotify reports the thread group; note it once, as it ends */
+	if ((__u32)id != tgid)
+		return 0;
+	bpf_get_current_comm(value.comm, sizeof(value.comm));
+	bpf_map_update_elem(&exited_comm, &tgid, &value, BPF_ANY);
+	return 0;
+}
+
+BPFTUNE_FENTRY(exit_note, do_exit, long code)
+{
+	return exit_note();
+}
+
+SEC("tracepoint/sched/sched_process_exit")
+int exit_note__tp(void *ctx)
+{
+	return exit_note();
+}
+
+BPFTUNE_KPROBE(exit_note, do_exit, long code)
+{
+	return exit_note();
+}

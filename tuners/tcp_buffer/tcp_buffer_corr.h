@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Correlation between a socket buffer limit and the smoothed RTT, over a
+ * sliding window of the latest samples (user side only).  Doubles keep
+ * every sum finite for any 64-bit input, so huge values cannot overflow
+ * the way integer sums of squares would.  Pure and self-contained so the
+ * unit test can include it.
+ */
+#ifndef TCP_BUFFER_CORR_H
+#define TCP_BUFFER_CORR_H
+
+#include <stdint.h>
+
+#define TCP_BUFFER_CORR_WINDOW 32
+
+struct tcp_buffer_corr {
+	double x[TCP_BUFFER_CORR_WINDOW];
+	double y[TCP_BUFFER_CORR_WINDOW];
+	unsigned int n;	   /* samples held, <= window */
+	unsigned int next; /* slot the next sample goes to */
+};
+
+static inline void tcp_buffer_corr_add(struct tcp_buffer_corr *c, uint64_t x,
+				       uint64_t y)
+{
+	c->x[c->next] = (double)x;
+	c->y[c->next] = (double)y;
+	c->next = (c->next + 1) % TCP_BUFFER_CORR_WINDOW;
+	if (c->n < TCP_BUFFER_CORR_WINDOW)
+		c->n++;
+}
+
+/* Newton's method; avoids needing libm for one square root. */
+static inline double tcp_buffer_sqrt(double v)
+{
+	double r = v > 1 ? v / 2 : 1;
+	int i;
+
+	if (v <= 0)
+		return 0;
+	for (i = 0; i < 200; i++) {
+		double next = (r + v / r) / 2;
+
+		if (next == r)
+			break;
+		r = next;
+	}
+	return r;
+}
+
+/*
+ * Pearson correlation of the held samples, -1..1; 0 when either series
+ * is constant (no evidence either way) or fewer than two samples exist.
+ */
+static inline double tcp_buffer_corr_value(const struct tcp_buffer_corr *c)
+{
+	double mx = 0, my = 0, sxy = 0, sxx = 0, syy = 0, r;
+	unsigned int i;
+
+	if (c->n < 2)
+		return 0;
+	for (i = 0; i < c->n; i++) {
+		mx += c->x[i] / c->n;
+		my += c->y[i] / c->n;
+	}
+	for (i = 0; i < c->n; i++) {
+		double dx = c->x[i] - mx, dy = c->y[i] - my;
+
+		sxy += dx * dy;
+		sxx += dx * dx;
+		syy += dy * dy;
+	}
+	if (sxx <= 0 || syy <= 0)
+		return 0;
+	r = sxy / (tcp_buffer_sqrt(sxx) * tcp_buffer_sqrt(syy));
+	if (r > 1)
+		r = 1;
+	if (r < -1)
+		r = -1;
+	return r;
+}
+
+/* Enough samples and strong enough positive correlation? */
+static inline int tcp_buffer_corr_strong(const struct tcp_buffer_corr *c,
+					 unsigned int min_samples,
+					 unsigned int permille)
+{
+	return c->n >= min_samples &&
+	       tcp_buffer_corr_value(c) * 1000 >= (double)permille;
+}
+
+static inline void tcp_buffer_corr_reset(struct tcp_buffer_corr *c)
+{
+	c->n = 0;
+	c->next = 0;
+}
+
+#endif

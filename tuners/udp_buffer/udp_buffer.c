@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * udp_buffer, user side.
+ *
+ * A UDP socket does not grow its receive buffer: it starts with
+ * net.core.rmem_default, or twice what its owner asked with SO_RCVBUF
+ * (clipped to net.core.rmem_max).  When datagrams are dropped because
+ * such a buffer is full:
+ *  - an automatically sized socket whose buffer is (nearly) rmem_default
+ *    raises rmem_default by the learning rate (and rmem_max with it when
+ *    rmem_default would pass it);
+ *  - a socket whose owner set SO_RCVBUF never moves rmem_default; if its
+ *    buffer is (nearly) the 2 x rmem_max it was clipped to, the owner
+ *    wanted more than allowed, so rmem_max is raised;
+ *  - the buffer limits are capped at 256 MiB, never set below 8 KiB.
+ * When datagrams are dropped because UDP memory as a whole reached
+ * udp_mem's hard limit (or it is nearly reached), udp_mem grows by the
+ * learning rate, each value bounded by a fraction of RAM.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/btf.h>
+#include <bpftune/libbpftune.h>
+
+#include "udp_buffer.h"
+#include "udp_buffer.skel.h"
+
+#define RMEM_CAP UDP_BUFFER_RMEM_CAP
+#define RMEM_FLOOR UDP_BUFFER_RMEM_FLOOR
+
+static const struct bpftune_scenario_desc scenarios[] = {
+	{ UDP_BUFFER_RCVBUF_FULL, "UDP receive buffer full",
+	  "a UDP socket sized by rmem_default dropped datagrams because its buffer was full" },
+	{ UDP_BUFFER_RCVBUF_CLIPPED, "UDP SO_RCVBUF clipped",
+	  "a UDP socket that set SO_RCVBUF, clipped to rmem_max, dropped datagrams because its buffer was full" },
+	{ UDP_BUFFER_MEM_EXHAUSTED, "UDP memory exhausted",
+	  "UDP datagrams were dropped because all UDP sockets together reached udp_mem" },
+};
+
+static struct bpftune_tunable_desc tunables[] = {
+	{ UDP_BUFFER_RMEM_DEFAULT, "net.core.rmem_default", BPFTUNE_GLOBAL, 1,
+	  .min = { RMEM_FLOOR }, .max = { RMEM_CAP } },
+	{ UDP_BUFFER_RMEM_MAX, "net.core.rmem_max", BPFTUNE_GLOBAL, 1,
+	  .min = { RMEM_FLOOR }, .max = { RMEM_CAP } },
+	{ UDP_BUFFER_UDP_MEM, "net.ipv4.udp_mem", BPFTUNE_GLOBAL, 3,
+	  .min = { 1, 1, 1 }, .max = { LLONG_MAX, LLONG_MAX, LLONG_MAX } },
+};
+
+struct udp_buffer_state {
+	struct udp_buffer_bpf *skel;
+	long long udp_mem_cap[3];
+	bool capped[UDP_BUFFER_TUNABLES];
+};
+
+/* Log once per tunable that its cap stops further growth. */
+static void note_capped(struct bpftune_tuner *tuner, unsigned int tunable,
+			long long cap)
+{
+	struct udp_buffer_state *st = bpftune_tuner_priv(tuner);
+
+	if (st->capped[tunable])
+		return;
+	st->capped[tunable] = true;
+	bpftune_info("%s: %s is at its safety cap (%lld); can no longer grow",
+		     bpftune_tuner_name(tuner), tunables[tunable].name, cap);
+}
+
+/* Raise rmem_max to at least want (one step at least), capped. */
+static void rmem_max_raise(struct bpftune_tuner *tuner,
+			   const struct bpftune_event *ev, long long want,
+			   unsigned int scenario, const char *why)
+{
+	long long cur, next;
+
+	if (!bpftune_tunable_usable(tuner, UDP_BUFFER_RMEM_MAX, 0) ||
+	    bpftune_sysctl_get(tuner, 0, UDP_BUFFER_RMEM_MAX, &cur))
+		return;
+	if (cur >= RMEM_CAP) {
+		note_capped(tuner, UDP_BUFFER_RMEM_MAX, RMEM_CAP);
+		return;
+	}
+	next = (long long)bpftune_grow(cur, RMEM_CAP, bpftune_learning_rate());
+	if (next < want)
+		next = want < RMEM_CAP ? want : RMEM_CAP;
+	bpftune_sysctl_update(tuner, ev->netns_cookie, UDP_BUFFER_RMEM_MAX,
+			      &next, scenario, "%s", why);
+}
+
+static void rcvbuf_full(struct bpftune_tuner *tuner,
+			const struct bpftune_event *ev)
+{
+	unsigned int rate = bpftune_learning_rate();
+	unsigned long long rcvbuf = ev->values[UDP_BUFFER_EV_RCVBUF];
+	long long rdefault, rmax, next;
+	char why[192];
+
+	if (bpftune_sysctl_get(tuner, 0, UDP_BUFFER_RMEM_DEFAULT, &rdefault) ||
+	    bpftune_sysctl_get(tuner, 0, UDP_BUFFER_RMEM_MAX, &rmax))
+		return;
+	if (ev->values[UDP_BUFFER_EV_LOCKED]) {
+		/* the owner chose the size; only a clipped request counts */
+		if (!bpftune_nearly_full(rcvbuf, 2 * (unsigned long long)rmax, rate))
+			return;
+		snprintf(why, sizeof(why),
+			 "a UDP socket that set SO_RCVBUF was clipped to %llu bytes (2 x rmem_max) and dropped datagrams",
+			 rcvbuf);
+		rmem_max_raise(tuner, ev, 0, UDP_BUFFER_RCVBUF_CLIPPED, why);
+		return;
+	}
+	/* an old socket made before we raised rmem_default: done already */
+	if (!bpftune_nearly_full(rcvbuf, rdefault, rate))
+		return;
+	if (!bpftune_tunable_usable(tuner, UDP_BUFFER_RMEM_DEFAULT, 0))
+		return;
+	if (rdefault >= RMEM_CAP) {
+		note_capped(tuner, UDP_BUFFER_RMEM_DEFAULT, RMEM_CAP);
+		return;
+	}
+	next = (long long)bpftune_grow(rdefault, RMEM_CAP, rate);
+	snprintf(why, sizeof(why),
+		 "a UDP socket with the default buffer (%llu bytes, %llu queued) dropped datagrams because it was full",
+		 rcvbuf, (unsigned long long)ev->values[UDP_BUFFER_EV_RMEM]);
+	/* keep rmem_default within rmem_max, so that SO_RCVBUF can match it */
+	if (next > rmax)
+		rmem_max_raise(tuner, ev, next, UDP_BUFFER_RCVBUF_FULL, why);
+	bpftune_sysctl_update(tuner, ev->netns_cookie, UDP_BUFFER_RMEM_DEFAULT,
+			      &next, UDP_BUFFER_RCVBUF_FULL, "%s", why);
+}
+
+/* "UDP: inuse N mem M" of /proc/net/sockstat: pages UDP holds (global). */
+static int udp_pages(long long *pages)
+{
+	char line[256];
+	FILE *f;
+	int err = -ENOENT;
+
+	f = fopen("/proc/net/sockstat", "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "UDP: inuse %*d mem %lld", pages) == 1)
+			err = 0;
+	fclose(f);
+	return err;
+}
+
+static void mem_grow(struct bpftune_tuner *tuner, const struct bpftune_event *ev,
+		     bool dropped)
+{
+	struct udp_buffer_state *st = bpftune_tuner_priv(tuner);
+	unsigned int rate = bpftune_learning_rate(), i;
+	long long cur[3], next[3], used = -1;
+	bool grows = false;
+
+	if (!bpftune_tunable_usable(tuner, UDP_BUFFER_UDP_MEM, 0) ||
+	    bpftune_sysctl_get(tuner, 0, UDP_BUFFER_UDP_MEM, cur))
+		return;
+	udp_pages(&used);
+	if (!dropped && (used < 0 || !bpftune_nearly_full(used, cur[2], rate)))
+		return;
+	for (i = 0; i < 3; i++) {
+		next[i] = (long long)bpftune_grow(cur[i], st->udp_mem_cap[i], rate);
+		grows |= next[i] > cur[i];
+	}
+	if (!grows) {
+		note_capped(tuner, UDP_BUFFER_UDP_MEM, st->udp_mem_cap[2]);
+		return;
+	}
+	bpftune_sysctl_update(tuner, ev->netns_cookie, UDP_BUFFER_UDP_MEM, next,
+			      UDP_BUFFER_MEM_EXHAUSTED,
+			      "%s UDP memory (%lld pages in use) reached udp_mem's limit (%lld pages)",
+			      dropped ? "datagrams were dropped:" : "nearly no room left:",
+			      used, cur[2]);
+}
+
+/* Does the kfree_skb tracepoint pass the receiving socket (6.11+)? */
+static bool kfree_skb_has_rx_sk(void)
+{
+	const struct btf_type *t;
+	struct btf *btf;
+	bool has = false;
+	int id;
+
+	btf = btf__load_vmlinux_btf();
+	if (libbpf_get_error(btf))
+		return false;
+	id = btf__find_by_name_kind(btf, "btf_trace_kfree_skb", BTF_KIND_TYPEDEF);
+	t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	/* typedef -> pointer -> prototype (void *ctx, skb, location, reason, rx_sk) */
+	if (t)
+		t = btf__type_by_id(btf, t->type);
+	if (t && btf_is_ptr(t))
+		t = btf__type_by_id(btf, t->type);
+	if (t && btf_is_func_proto(t))
+		has = btf_vlen(t) >= 5;
+	btf__free(btf);
+	return has;
+}
+
+/*
+ * Where the kfree_skb tracepoint carries no socket, trade it for
+ * udp_fail_queue_rcv_skb; otherwise that one stays off (it would report
+ * the same drops twice, and misses the udp_mem drops of 6.18).
+ */
+static void choose_legacy(struct bpftune_tuner *tuner, struct udp_buffer_bpf *skel)
+{
+	bool legacy = bpftune_hook_tier(tuner, "udp_drop") ==
+			      BPFTUNE_TIER_TRACEPOINT &&
+		      !kfree_skb_has_rx_sk();
+
+	bpf_program__set_autoload(skel->progs.udp_fail_legacy, legacy);
+	if (!legacy)
+		return;
+	bpf_program__set_autoload(skel->progs.udp_drop__tp, false);
+	bpftune_info("%s: kfree_skb has no receiving socket on this kernel; watching udp_fail_queue_rcv_skb instead",
+		     bpftune_tuner_name(tuner));
+}
+
+int init(struct bpftune_tuner *tuner)
+{
+	struct udp_buffer_state *st;
+	unsigned long long pages;
+	unsigned int i;
+	int err;
+
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	bpftune_tuner_set_priv(tuner, st);
+	err = bpftune_tunables_declare(tuner, tunables, ARRAY_SIZE(tunables),
+				       scenarios, ARRAY_SIZE(scenarios));
+	if (err)
+		return err;
+	pages = bpftune_ram_bytes() / (unsigned long long)sysconf(_SC_PAGESIZE);
+	for (i = 0; i < 3; i++) {
+		st->udp_mem_cap[i] = udp_buffer_mem_cap(pages, i);
+		bpftune_tunable_set_max(tuner, UDP_BUFFER_UDP_MEM, i,
+					st->udp_mem_cap[i]);
+	}
+	st->skel = bpftune_bpf_open(tuner, udp_buffer_bpf);
+	if (!st->skel)
+		return errno ? -errno : -EINVAL;
+	choose_legacy(tuner, st->skel);
+	return bpftune_bpf_attach(tuner);
+}
+
+void fini(struct bpftune_tuner *tuner)
+{
+	struct udp_buffer_state *st = bpftune_tuner_priv(tuner);
+
+	if (!st)
+		return;
+	udp_buffer_bpf__destroy(st->skel);
+	free(st);
+	bpftune_tuner_set_priv(tuner, NULL);
+}
+
+void event_handler(struct bpftune_tuner *tuner, const struct bpftune_event *ev)
+{
+	switch (ev->scenario) {
+	case UDP_BUFFER_RCVBUF_FULL:
+		rcvbuf_full(tuner, ev);
+		/* a full buffer can also mean memory ran short */
+		mem_grow(tuner, ev, false);
+		break;
+	case UDP_BUFFER_MEM_EXHAUSTED:
+		mem_grow(tuner, ev, true);
+		break;
+	default:
+		break;
+	}
+}
