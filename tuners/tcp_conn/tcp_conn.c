@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcp_conn, user side: tells the sockops program which congestion-control
+ * algorithms exist, attaches it to the daemon's cgroup, logs each change
+ * of a host's choice once with the costs that caused it, logs once per
+ * namespace and algorithm when the kernel refuses one, and prints the
+ * per-host model in the summary.  The learning itself runs in BPF
+ * (tcp_conn.bpf.c, math in tcp_conn.h).  This tuner changes no sysctl:
+ * it sets TCP_CONGESTION on the connections of the -c cgroup only.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <bpf/bpf.h>
+#include <bpftune/libbpftune.h>
+
+#include "tcp_conn.h"
+#include "tcp_conn.skel.h"
+
+#define AVAILABLE_PATH "/proc/sys/net/ipv4/tcp_available_congestion_control"
+#define ALLOWED_PATH "/proc/sys/net/ipv4/tcp_allowed_congestion_control"
+#define MAX_REFUSALS 64
+/* Debug log of the per-host state, when something was learned since. */
+#define DEBUG_DUMP_MS 5000
+
+static const struct bpftune_scenario_desc scenarios[] = {
+	{ TCP_CONN_CHOICE, "congestion control chosen",
+	  "the algorithm with the lowest smoothed cost (distance from the host's best RTT and delivery rate) is used for new connections to that host" },
+	{ TCP_CONN_REFUSED, "congestion control refused",
+	  "the kernel would not set this algorithm on a socket, so it is left out for that host" },
+};
+
+struct refusal {
+	unsigned long long netns_cookie;
+	unsigned int alg;
+};
+
+struct tcp_conn_state {
+	struct tcp_conn_bpf *skel;
+	unsigned int nalgs;
+	char names[TCP_CONN_MAX_ALGS][TCP_CONN_NAME_LEN];
+	char allowed[256];
+	struct refusal refusals[MAX_REFUSALS];
+	unsigned int nrefusals;
+	int dump_timer;
+	unsigned long long dumped_measured;
+};
+
+static int read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	int err = 0;
+
+	if (!f)
+		return -errno;
+	if (!fgets(buf, (int)len, f))
+		err = -EIO;
+	fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+	return err;
+}
+
+static int read_algorithms(struct bpftune_tuner *tuner,
+			   struct tcp_conn_state *st)
+{
+	char line[512], *tok, *save = NULL;
+	int err;
+
+	err = read_line(AVAILABLE_PATH, line, sizeof(line));
+	if (err) {
+		bpftune_err("%s: cannot read %s: %s", bpftune_tuner_name(tuner),
+			    AVAILABLE_PATH, strerror(-err));
+		return err;
+	}
+	for (tok = strtok_r(line, " \t", &save); tok;
+	     tok = strtok_r(NULL, " \t", &save)) {
+		if (strlen(tok) >= TCP_CONN_NAME_LEN)
+			continue;
+		if (st->nalgs == TCP_CONN_MAX_ALGS) {
+			bpftune_info("%s: more than %d congestion controls; using the first %d",
+				     bpftune_tuner_name(tuner), TCP_CONN_MAX_ALGS,
+				     TCP_CONN_MAX_ALGS);
+			break;
+		}
+		strcpy(st->names[st->nalgs++], tok);
+	}
+	if (st->nalgs < 2) {
+		bpftune_info("%s: only %u congestion control available; nothing to choose",
+			     bpftune_tuner_name(tuner), st->nalgs);
+		return -ENOENT;
+	}
+	if (read_line(ALLOWED_PATH, st->allowed, sizeof(st->allowed)))
+		st->allowed[0] = 0;
+	return 0;
+}
+
+static const char *alg_name(const struct tcp_conn_state *st, unsigned int alg)
+{
+	if (alg >= st->nalgs)
+		return "none";
+	return st->names[alg];
+}
+
+static void debug_dump(void *ctx);
+
+/*
+ * Outside the initial namespace an application may only pick algorithms
+ * in tcp_allowed_congestion_control, but the kernel lets BPF set any
+ * available one (a BPF context counts as CAP_NET_ADMIN for this): say so
+ * once, so nobody is surprised to see e.g. cubic in a namespace that
+ * could not choose it itself.  Should the kernel refuse one after all,
+ * that is logged once per namespace (on_refused) and the host chooses
+ * among the others.
+ */
+static void note_restricted(struct bpftune_tuner *tuner,
+			    const struct tcp_conn_state *st)
+{
+	char missing[TCP_CONN_MAX_ALGS * TCP_CONN_NAME_LEN] = "", padded[272];
+	unsigned int i;
+
+	if (!st->allowed[0])
+		return;
+	snprintf(padded, sizeof(padded), " %s ", st->allowed);
+	for (i = 0; i < st->nalgs; i++) {
+		char word[TCP_CONN_NAME_LEN + 2];
+
+		snprintf(word, sizeof(word), " %s ", st->names[i]);
+		if (strstr(padded, word))
+			continue;
+		snprintf(missing + strlen(missing),
+			 sizeof(missing) - strlen(missing), "%s%s",
+			 missing[0] ? " " : "", st->names[i]);
+	}
+	if (missing[0])
+		bpftune_info("%s: not in net.ipv4.tcp_allowed_congestion_control: %s; applications in other namespaces cannot choose them, this tuner's BPF program may (the kernel allows it)",
+			     bpftune_tuner_name(tuner), missing);
+}
+
+int init(struct bpftune_tuner *tuner)
+{
+	struct tcp_conn_state *st;
+	char list[TCP_CONN_MAX_ALGS * TCP_CONN_NAME_LEN] = "";
+	unsigned int i;
+	int err;
+
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	bpftune_tuner_set_priv(tuner, st);
+	err = bpftune_tunables_declare(tuner, NULL, 0, scenarios,
+				       ARRAY_SIZE(scenarios));
+	if (err)
+		return err;
+	err = read_algorithms(tuner, st);
+	if (err)
+		return err;
+	st->skel = bpftune_bpf_open(tuner, tcp_conn_bpf);
+	if (!st->skel)
+		return -errno ? -errno : -EINVAL;
+	st->skel->rodata->tcp_conn_nalgs = st->nalgs;
+	for (i = 0; i < st->nalgs; i++) {
+		memcpy((char *)st->skel->rodata->tcp_conn_names[i], st->names[i],
+		       TCP_CONN_NAME_LEN);
+		snprintf(list + strlen(list), sizeof(list) - strlen(list),
+			 "%s%s", i ? " " : "", st->names[i]);
+	}
+	if (bpftune_support_only())
+		return 0;
+	if (bpftune_dry_run()) {
+		bpftune_info("%s: dry run: learning needs to set congestion control on live connections, so this tuner stays idle",
+			     bpftune_tuner_name(tuner));
+		return 0;
+	}
+	err = bpftune_bpf_attach(tuner);
+	if (err)
+		return err;
+	err = bpftune_cgroup_attach(tuner, st->skel->progs.tcp_conn_sockops);
+	if (err)
+		return err;
+	bpftune_info("%s: choosing congestion control per remote host among: %s; %d%% of connections explore",
+		     bpftune_tuner_name(tuner), list,
+		     TCP_CONN_EPSILON_PERMILLE / 10);
+	note_restricted(tuner, st);
+	st->dump_timer = bpftune_timer_add(DEBUG_DUMP_MS, debug_dump, tuner);
+	return 0;
+}
+
+void fini(struct bpftune_tuner *tuner)
+{
+	struct tcp_conn_state *st = bpftune_tuner_priv(tuner);
+
+	if (!st)
+		return;
+	if (st->dump_timer > 0)
+		bpftune_timer_del(st->dump_timer);
+	tcp_conn_bpf__destroy(st->skel);
+	free(st);
+	bpftune_tuner_set_priv(tuner, NULL);
+}
+
+static void host_str(const struct tcp_conn_host_key *key, char *buf,
+		     size_t len)
+{
+	int family = key->family == 10 ? AF_INET6 : AF_INET;
+
+	if (!inet_ntop(family, key->addr, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+}
+
+/* "reno 0.052 (3), bbr 0.731 (4), cubic 0.031 (12)" */
+static void costs_str(const struct tcp_conn_state *st,
+		      const struct tcp_conn_host *h, char *buf, size_t len)
+{
+	size_t off = 0;
+	unsigned int i;
+
+	buf[0] = 0;
+	for (i = 0; i < st->nalgs && off < len; i++) {
+		const struct tcp_conn_alg *a = &h->alg[i];
+
+		if (h->refused & (1U << i))
+			off += snprintf(buf + off, len - off, "%s%s refused",
+					off ? ", " : "", st->names[i]);
+		else if (!a->samples)
+			off += snprintf(buf + off, len - off, "%s%s untried",
+					off ? ", " : "", st->names[i]);
+		else
+			off += snprintf(buf + off, len - off,
+					"%s%s %.3f (%u conns, %u tries, last %.3f)",
+					off ? ", " : "", st->names[i],
+					(double)a->value / TCP_CONN_COST_ONE,
+					a->samples, a->tries,
+					(double)a->last_cost / TCP_CONN_COST_ONE);
+	}
+}
+
+static void on_choice(struct bpftune_tuner *tuner, struct tcp_conn_state *st,
+		      const struct bpftune_event *ev)
+{
+	struct tcp_conn_host_key key = { .netns_cookie = ev->netns_cookie };
+	__u64 what = ev->values[TCP_CONN_EV_WHAT];
+	unsigned int old = (what >> 8) & 0xff, new = (what >> 16) & 0xff;
+	struct tcp_conn_host h;
+	char host[64], ns[64], costs[512] = "";
+
+	key.family = what & 0xff;
+	key.addr[0] = (__u32)ev->values[TCP_CONN_EV_ADDR0];
+	key.addr[1] = (__u32)(ev->values[TCP_CONN_EV_ADDR0] >> 32);
+	key.addr[2] = (__u32)ev->values[TCP_CONN_EV_ADDR1];
+	key.addr[3] = (__u32)(ev->values[TCP_CONN_EV_ADDR1] >> 32);
+	host_str(&key, host, sizeof(host));
+	bpftune_netns_str(ev->netns_cookie, ns, sizeof(ns));
+	if (!bpf_map_lookup_elem(bpf_map__fd(st->skel->maps.tcp_conn_hosts),
+				 &key, &h))
+		costs_str(st, &h, costs, sizeof(costs));
+	if (old >= st->nalgs)
+		bpftune_info("%s: host %s in %s: congestion control %s after %llu measured connections (warm-up done), lowest cost %.3f; costs: %s",
+			     bpftune_tuner_name(tuner), host, ns,
+			     alg_name(st, new),
+			     (unsigned long long)ev->values[TCP_CONN_EV_MEASURED],
+			     (double)ev->values[TCP_CONN_EV_NEW_COST] / TCP_CONN_COST_ONE,
+			     costs);
+	else
+		bpftune_info("%s: host %s in %s: congestion control %s -> %s after %llu measured connections, because cost %.3f < %.3f; costs: %s",
+			     bpftune_tuner_name(tuner), host, ns, alg_name(st, old),
+			     alg_name(st, new),
+			     (unsigned long long)ev->values[TCP_CONN_EV_MEASURED],
+			     (double)ev->values[TCP_CONN_EV_NEW_COST] / TCP_CONN_COST_ONE,
+			     (double)ev->values[TCP_CONN_EV_OLD_COST] / TCP_CONN_COST_ONE,
+			     costs);
+}
+
+/* Once per namespace and algorithm. */
+static void on_refused(struct bpftune_tuner *tuner, struct tcp_conn_state *st,
+		       const struct bpftune_event *ev)
+{
+	unsigned int alg = (unsigned int)ev->values[0], i;
+	int err = (int)ev->values[1];
+	char ns[64];
+
+	for (i = 0; i < st->nrefusals; i++)
+		if (st->refusals[i].netns_cookie == ev->netns_cookie &&
+		    st->refusals[i].alg == alg)
+			return;
+	if (st->nrefusals < MAX_REFUSALS) {
+		st->refusals[st->nrefusals].netns_cookie = ev->netns_cookie;
+		st->refusals[st->nrefusals++].alg = alg;
+	}
+	bpftune_info("%s: the kernel refused congestion control %s in %s (%s)%s; choosing among the others there",
+		     bpftune_tuner_name(tuner), alg_name(st, alg),
+		     bpftune_netns_str(ev->netns_cookie, ns, sizeof(ns)),
+		     strerror(err),
+		     err == EPERM ? ": outside the initial namespace only algorithms in net.ipv4.tcp_allowed_congestion_control may be set" :
+				    "");
+}
+
+void event_handler(struct bpftune_tuner *tuner, const struct bpftune_event *ev)
+{
+	struct tcp_conn_state *st = bpftune_tuner_priv(tuner);
+
+	switch (ev->scenario) {
+	case TCP_CONN_CHOICE:
+		on_choice(tuner, st, ev);
+		break;
+	case TCP_CONN_REFUSED:
+		on_refused(tuner, st, ev);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Log every host's state at level, prefixed; returns hosts, sets total. */
+static unsigned int log_hosts(struct bpftune_tuner *tuner,
+			      struct tcp_conn_state *st, int level,
+			      const char *prefix, unsigned long long *measured)
+{
+	struct tcp_conn_host_key key, next;
+	struct tcp_conn_host h;
+	char host[64], ns[64], costs[512];
+	unsigned int hosts = 0;
+	void *prev = NULL;
+	int fd;
+
+	*measured = 0;
+	fd = bpf_map__fd(st->skel->maps.tcp_conn_hosts);
+	if (fd < 0)
+		return 0;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &h))
+			continue;
+		hosts++;
+		*measured += h.measured;
+		if (level < 0)
+			continue;
+		host_str(&key, host, sizeof(host));
+		costs_str(st, &h, costs, sizeof(costs));
+		bpftune_log(level, "%s%s: host %s in %s: %s%s (since measured connection %u of %u); best RTT %llu us, best rate %.1f Mbit/s; costs: %s",
+			    prefix, bpftune_tuner_name(tuner), host,
+			    bpftune_netns_str(key.netns_cookie, ns, sizeof(ns)),
+			    h.choice < st->nalgs ? "chose " : "still warming up, no choice",
+			    h.choice < st->nalgs ? alg_name(st, h.choice) : "",
+			    h.choice_since, h.measured,
+			    h.min_rtt_us == ~0ULL ? 0ULL :
+						    (unsigned long long)h.min_rtt_us,
+			    h.max_rate * 8 / 1e6, costs);
+	}
+	return hosts;
+}
+
+/* Debug: the model, each time connections have taught it something. */
+static void debug_dump(void *ctx)
+{
+	struct bpftune_tuner *tuner = ctx;
+	struct tcp_conn_state *st = bpftune_tuner_priv(tuner);
+	unsigned long long measured;
+
+	log_hosts(tuner, st, -1, "", &measured);
+	if (measured == st->dumped_measured)
+		return;
+	st->dumped_measured = measured;
+	log_hosts(tuner, st, LOG_DEBUG, "model: ", &measured);
+}
+
+void summary(struct bpftune_tuner *tuner)
+{
+	struct tcp_conn_state *st = bpftune_tuner_priv(tuner);
+	unsigned long long measured;
+
+	if (!st || !st->skel)
+		return;
+	if (!log_hosts(tuner, st, LOG_INFO, "summary: ", &measured))
+		bpftune_info("summary: %s: no remote hosts seen",
+			     bpftune_tuner_name(tuner));
+}
