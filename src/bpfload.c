@@ -162,6 +162,22 @@ static int trial_load(struct bpftune_tuner *tuner, struct bpf_program *variant)
 	return err;
 }
 
+/*
+ * A program without tier variants (sockops, cgroup, iterator) that this
+ * kernel refuses is left out, so that only the feature it serves is lost,
+ * not the whole tuner; bpftune_cgroup_attach() then skips it.
+ */
+static void check_untiered(struct bpftune_tuner *tuner,
+			   struct bpf_program *prog)
+{
+	if (!bpf_program__autoload(prog) || !trial_load(tuner, prog))
+		return;
+	bpf_program__set_autoload(prog, false);
+	bpftune_warn("%s: program %s (%s) does not load on this kernel (run with -d for the verifier's reason); what it does is off",
+		     tuner->name, bpf_program__name(prog),
+		     bpf_program__section_name(prog));
+}
+
 static void choose_tier(struct bpftune_tuner *tuner, struct bpftune_hook *hook)
 {
 	const struct bpftune_support *support = bpftune_support_get();
@@ -220,8 +236,10 @@ int bpftune_bpf_opened(struct bpftune_tuner *tuner,
 			      tuner->name);
 	bpf_object__for_each_program(prog, obj) {
 		tier = program_tier(bpf_program__name(prog), &len);
-		if (tier < 0)
+		if (tier < 0) {
+			check_untiered(tuner, prog);
 			continue;
+		}
 		hook = hook_get(tuner, bpf_program__name(prog), len);
 		if (!hook) {
 			bpftune_err("%s: too many hooks", tuner->name);
@@ -321,6 +339,11 @@ int bpftune_cgroup_attach(struct bpftune_tuner *tuner,
 
 	if (bpftune_cfg.support_only)
 		return 0;
+	if (!bpf_program__autoload(prog)) {
+		bpftune_debug("%s: %s was left out; not attached", tuner->name,
+			      bpf_program__name(prog));
+		return 0;
+	}
 	if (bpftune_cfg.cgroup_fd < 0)
 		return -EBADF;
 	if (tuner->ncgroup_links >= ARRAY_SIZE(tuner->cgroup_links))

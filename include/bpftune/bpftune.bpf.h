@@ -96,10 +96,9 @@ static __always_inline int bpftune_sample(__u32 shift)
 	return (*count & ((1ULL << shift) - 1)) == 0;
 }
 
-/* Post an event unless an identical one was posted very recently. */
-static __always_inline int bpftune_send(__u64 netns_cookie, __u32 scenario,
+static __always_inline int bpftune_post(__u64 netns_cookie, __u32 scenario,
 					__u64 key, const __u64 *values,
-					int nvalues)
+					int nvalues, int with_pid)
 {
 	struct bpftune_event *ev;
 	int i;
@@ -111,11 +110,30 @@ static __always_inline int bpftune_send(__u64 netns_cookie, __u32 scenario,
 		return 0;
 	ev->netns_cookie = netns_cookie;
 	ev->scenario = scenario;
-	ev->pid = bpf_get_current_pid_tgid() >> 32;
+	ev->pid = with_pid ? bpf_get_current_pid_tgid() >> 32 : 0;
 	for (i = 0; i < BPFTUNE_EVENT_VALUES; i++)
 		ev->values[i] = i < nvalues ? values[i] : 0;
 	bpf_ringbuf_submit(ev, 0);
 	return 1;
+}
+
+/* Post an event unless an identical one was posted very recently. */
+static __always_inline int bpftune_send(__u64 netns_cookie, __u32 scenario,
+					__u64 key, const __u64 *values,
+					int nvalues)
+{
+	return bpftune_post(netns_cookie, scenario, key, values, nvalues, 1);
+}
+
+/*
+ * The same, for program types that may not ask for the current pid
+ * (sockops before Linux 6.x): the event's pid is 0.
+ */
+static __always_inline int bpftune_send_nopid(__u64 netns_cookie,
+					      __u32 scenario, __u64 key,
+					      const __u64 *values, int nvalues)
+{
+	return bpftune_post(netns_cookie, scenario, key, values, nvalues, 0);
 }
 
 /*

@@ -351,7 +351,7 @@ static __always_inline void clamp_flow(struct bpf_sock_ops *ops,
 				  BPF_SOCK_OPS_STATE_CB_FLAG);
 	values[0] = 1;
 	values[1] = service_port(ops, fs->active);
-	bpftune_send(bpf_get_netns_cookie(ops), TCP_BUFFER_SMALL_FLOW_CLAMP,
+	bpftune_send_nopid(bpf_get_netns_cookie(ops), TCP_BUFFER_SMALL_FLOW_CLAMP,
 		     1, values, 2);
 }
 
@@ -371,7 +371,7 @@ static __always_inline void lift_clamp(struct bpf_sock_ops *ops,
 				  ~BPF_SOCK_OPS_RTT_CB_FLAG);
 	values[0] = 0;
 	values[1] = service_port(ops, fs->active);
-	bpftune_send(bpf_get_netns_cookie(ops), TCP_BUFFER_SMALL_FLOW_CLAMP,
+	bpftune_send_nopid(bpf_get_netns_cookie(ops), TCP_BUFFER_SMALL_FLOW_CLAMP,
 		     0, values, 2);
 }
 
@@ -446,7 +446,7 @@ static __always_inline void learn(struct bpf_sock_ops *ops)
 		sw->rwnd = tcp_buffer_iw_learn(sw->rwnd, rwnd);
 	values[0] = key.port;
 	values[1] = sw->iw;
-	bpftune_send(key.netns_cookie, TCP_BUFFER_INITIAL_WINDOW, key.port,
+	bpftune_send_nopid(key.netns_cookie, TCP_BUFFER_INITIAL_WINDOW, key.port,
 		     values, 2);
 }
 

@@ -92,7 +92,7 @@ static __always_inline void send_refused(struct tcp_conn_host_key *key,
 {
 	__u64 values[2] = { alg, (__u64)(-err) };
 
-	bpftune_send(key->netns_cookie, TCP_CONN_REFUSED, alg, values, 2);
+	bpftune_send_nopid(key->netns_cookie, TCP_CONN_REFUSED, alg, values, 2);
 }
 
 static __always_inline int set_cc(struct bpf_sock_ops *ops, __u32 alg)
@@ -197,7 +197,7 @@ static __always_inline void send_choice(struct tcp_conn_host_key *key,
 		old < TCP_CONN_MAX_ALGS ? h->alg[old].value : 0;
 	values[TCP_CONN_EV_NEW_COST] =
 		new < TCP_CONN_MAX_ALGS ? h->alg[new].value : 0;
-	bpftune_send(key->netns_cookie, TCP_CONN_CHOICE,
+	bpftune_send_nopid(key->netns_cookie, TCP_CONN_CHOICE,
 		     key->addr[0] ^ key->addr[3], values, 6);
 }
 
