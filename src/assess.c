@@ -45,6 +45,9 @@ struct bpftune_assess_key {
 	unsigned long long cookie;
 	double hist[ASSESS_HISTORY];
 	unsigned int nhist, hist_pos;
+	/* counters: the previous raw value and when it was read */
+	double last_raw;
+	unsigned long long last_raw_ms;
 	unsigned long long last_used_ms;
 	/* the open window */
 	bool open;
@@ -214,6 +217,19 @@ bool bpftune_assess_allowed(struct bpftune_tuner *tuner, unsigned int scenario,
 	return false;
 }
 
+/* A counter's rate per second since the last reading; false at first. */
+static bool counter_rate(struct bpftune_assess_key *k, double raw, double *rate)
+{
+	unsigned long long now = now_ms();
+	bool have = k->last_raw_ms && now > k->last_raw_ms && raw >= k->last_raw;
+
+	if (have)
+		*rate = (raw - k->last_raw) * 1000.0 / (now - k->last_raw_ms);
+	k->last_raw = raw;
+	k->last_raw_ms = now;
+	return have;
+}
+
 static void take_sample(struct bpftune_tuner *tuner,
 			struct bpftune_assess_key *k)
 {
@@ -221,6 +237,8 @@ static void take_sample(struct bpftune_tuner *tuner,
 	double v;
 
 	if (!m || m->sample(tuner, k->cookie, &v))
+		return;
+	if (m->counter && !counter_rate(k, v, &v))
 		return;
 	if (k->open) {
 		k->after_sum += v;

@@ -214,6 +214,9 @@ bool bpftune_support_only(void);
 struct bpftune_measure {
 	const char *what; /* e.g. "receive rate of affected sockets (bytes/s)" */
 	bool higher_is_better;
+	/* sample() returns an ever-growing counter (e.g. drops): the core
+	 * assesses its rate per second */
+	bool counter;
 	int (*sample)(struct bpftune_tuner *tuner,
 		      unsigned long long netns_cookie, double *value);
 };

@@ -77,6 +77,24 @@ static unsigned long long fails_read(struct ip_frag_state *st,
 	return value;
 }
 
+/* Assessment: fragments of failed reassemblies in a netns (a counter). */
+static int failed_fragments(struct bpftune_tuner *tuner,
+			    unsigned long long cookie, double *value)
+{
+	struct ip_frag_state *st = bpftune_tuner_priv(tuner);
+
+	if (!st || !st->skel)
+		return -ENOENT;
+	*value = (double)fails_read(st, cookie, 0) + fails_read(st, cookie, 1);
+	return 0;
+}
+
+static const struct bpftune_measure failures_measure = {
+	.what = "fragments of failed reassemblies per second",
+	.counter = true,
+	.sample = failed_fragments,
+};
+
 static struct ip_frag_netns *netns_get(struct ip_frag_state *st,
 				       unsigned long long cookie)
 {
@@ -209,6 +227,8 @@ int init(struct bpftune_tuner *tuner)
 				       scenarios, ARRAY_SIZE(scenarios));
 	if (err)
 		return err;
+	bpftune_scenario_measure(tuner, IP_FRAG_V4_NEARLY_FULL, &failures_measure);
+	bpftune_scenario_measure(tuner, IP_FRAG_V6_NEARLY_FULL, &failures_measure);
 	for (i = 0; i < ARRAY_SIZE(tunables); i++)
 		bpftune_tunable_set_max(tuner, i, 0, st->cap);
 	st->skel = bpftune_bpf_open(tuner, ip_frag_bpf);

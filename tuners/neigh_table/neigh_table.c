@@ -359,6 +359,32 @@ static int stats_read(const char *path, struct neigh_stats *s)
 	return lines ? 0 : -EIO;
 }
 
+/* Assessment: entries refused (table_fulls) in both tables, a counter. */
+static int refused_entries(struct bpftune_tuner *tuner,
+			   unsigned long long cookie, double *value)
+{
+	struct neigh_stats stats;
+	unsigned int table;
+	int found = 0;
+
+	(void)tuner;
+	(void)cookie;
+	*value = 0;
+	for (table = 0; table < NEIGH_TABLE_NTABLES; table++) {
+		if (stats_read(table_info[table].stat, &stats))
+			continue;
+		*value += stats.table_fulls;
+		found++;
+	}
+	return found ? 0 : -ENOENT;
+}
+
+static const struct bpftune_measure refused_measure = {
+	.what = "neighbour entries refused per second",
+	.counter = true,
+	.sample = refused_entries,
+};
+
 /* Shrink one step when far below raised thresholds for long. */
 static void idle_rule(struct bpftune_tuner *tuner, unsigned int table,
 		      const struct neigh_stats *s, const long long *cur)
@@ -466,6 +492,8 @@ int init(struct bpftune_tuner *tuner)
 				       scenarios, ARRAY_SIZE(scenarios));
 	if (err)
 		return err;
+	bpftune_scenario_measure(tuner, NEIGH_TABLE_NEARLY_FULL, &refused_measure);
+	bpftune_scenario_measure(tuner, NEIGH_TABLE_OVERFLOW, &refused_measure);
 	for (table = 0; table < NEIGH_TABLE_TUNABLES; table++)
 		bpftune_tunable_set_max(tuner, table, 0, st->hard_cap);
 	st->skel = bpftune_bpf_open(tuner, neigh_table_bpf);

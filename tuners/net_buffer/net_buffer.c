@@ -124,6 +124,30 @@ static int softnet_read(struct softnet_row *rows, unsigned int max)
 	return n;
 }
 
+/* Assessment: packets dropped at full CPU backlogs, all CPUs (a counter). */
+static int backlog_drops(struct bpftune_tuner *tuner, unsigned long long cookie,
+			 double *value)
+{
+	struct softnet_row rows[NET_BUFFER_MAX_CPUS];
+	int n, i;
+
+	(void)tuner;
+	(void)cookie;
+	n = softnet_read(rows, NET_BUFFER_MAX_CPUS);
+	if (n <= 0)
+		return -ENOENT;
+	*value = 0;
+	for (i = 0; i < n; i++)
+		*value += rows[i].dropped;
+	return 0;
+}
+
+static const struct bpftune_measure backlog_measure = {
+	.what = "backlog drops per second",
+	.counter = true,
+	.sample = backlog_drops,
+};
+
 /* "some ... total=N" of /proc/pressure/cpu: µs some task waited for CPU. */
 static int psi_cpu_total(unsigned long long *total)
 {
@@ -390,6 +414,7 @@ int init(struct bpftune_tuner *tuner)
 				       scenarios, ARRAY_SIZE(scenarios));
 	if (err)
 		return err;
+	bpftune_scenario_measure(tuner, NET_BUFFER_BACKLOG_DROPS, &backlog_measure);
 	baseline(tuner, st);
 	st->backlog_cap = net_buffer_backlog_cap(bpftune_ram_bytes(), st->ncpus);
 	bpftune_tunable_set_max(tuner, NET_BUFFER_MAX_BACKLOG, 0,
