@@ -73,14 +73,17 @@ static __always_inline int mem_check(struct net *net, int family)
 	return 0;
 }
 
+/* The fragment drop reasons came one by one (6.0 .. 6.2): a reason this
+ * kernel lacks never matches, rather than failing the load. */
+#define IP_FRAG_REASON_IS(reason, name)                                        \
+	(bpf_core_enum_value_exists(enum skb_drop_reason, name) &&             \
+	 (reason) == bpf_core_enum_value(enum skb_drop_reason, name))
+
 static __always_inline int is_reasm_failure(__u32 reason)
 {
-	return reason == bpf_core_enum_value(enum skb_drop_reason,
-					     SKB_DROP_REASON_FRAG_REASM_TIMEOUT) ||
-	       reason == bpf_core_enum_value(enum skb_drop_reason,
-					     SKB_DROP_REASON_FRAG_TOO_FAR) ||
-	       reason == bpf_core_enum_value(enum skb_drop_reason,
-					     SKB_DROP_REASON_DUP_FRAG);
+	return IP_FRAG_REASON_IS(reason, SKB_DROP_REASON_FRAG_REASM_TIMEOUT) ||
+	       IP_FRAG_REASON_IS(reason, SKB_DROP_REASON_FRAG_TOO_FAR) ||
+	       IP_FRAG_REASON_IS(reason, SKB_DROP_REASON_DUP_FRAG);
 }
 
 static __always_inline int frag_drop(struct sk_buff *skb, __u32 reason)

@@ -43,7 +43,7 @@ else:
     args = ctypes.create_string_buffer(struct.pack("8Q", CLONE_NEWNET, 0, 0, 0, SIGCHLD, 0, 0, 0), 64)
     pid = libc.syscall(435, args, ctypes.c_size_t(64))
 if pid == 0:
-    time.sleep(2)
+    time.sleep(10)  # long enough for a slow (emulated) machine
     os._exit(0)
 if pid < 0:
     sys.exit("%s: %s" % (sys.argv[1], os.strerror(ctypes.get_errno())))
@@ -59,10 +59,11 @@ for sys in clone clone3; do
 	done
 	child=$(cat "$T_TMP/$sys.pid")
 	[ -n "$child" ] || fail "$sys with CLONE_NEWNET failed"
-	wait_log "netns: pid [0-9]+ called $sys \(flags 0x4[0-9a-f]{7}\)" 2 ||
+	on_exit "kill $child"
+	wait_log "netns: pid [0-9]+ called $sys \(flags 0x4[0-9a-f]{7}\)" 5 ||
 		fail "no event for $sys with CLONE_NEWNET"
 	ino=$(stat -L -c %i "/proc/$child/ns/net")
-	wait_log "netns [0-9]+ \(inode $ino\) found at /proc/" 2 ||
+	wait_log "netns [0-9]+ \(inode $ino\) found at /proc/" 5 ||
 		fail "daemon did not notice the namespace made by $sys (inode $ino)"
 done
 daemon_stop || fail "daemon exited with an error"
