@@ -5,6 +5,7 @@
 set -u
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-8}
+export ROUNDS
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p bench/results/parts
@@ -23,6 +24,17 @@ for path in ("low-rtt", "lossy-wan"):
     med = d["median_mbps"]
     d["tuner_vs_best_fixed_median"] = med["tuner"] / max(v for k, v in med.items() if k != "tuner")
     res[path] = d
+md = ["| path | " + " | ".join(sorted(k for k in res["low-rtt"]["mean_mbps"] if k != "tuner")) +
+      " | tuner | tuner / best fixed (mean, median) |", "|---" * 6 + "|"]
+for path, d in res.items():
+    fixed = sorted(k for k in d["mean_mbps"] if k != "tuner")
+    md.append("| %s | %s | %.0f | %.2f, %.2f |" % (
+        path, " | ".join("%.0f" % d["mean_mbps"][k] for k in fixed), d["mean_mbps"]["tuner"],
+        d["tuner_vs_best_fixed"], d["tuner_vs_best_fixed_median"]))
+md.append("")
+md.append("Mean Mbit/s of %s interleaved transfers per setup after the tuner's warm-up." %
+          os.environ.get("ROUNDS", "8"))
+res["markdown"] = md
 json.dump(res, open(sys.argv[2], "w"), indent=2)
-print(json.dumps(res, indent=2))
+print("\n".join(md))
 PY
