@@ -181,7 +181,8 @@ static __always_inline int wmem_check(int direct, struct sock *sk)
 
 	if (!net)
 		return 0;
-	mem_check(sk);
+	/* no mem_check() here: this runs on every send; the receive path
+	 * samples the accounting and user space polls /proc/net/sockstat */
 	sndbuf = bpftune_read(direct, sk, sk_sndbuf);
 	limit = bpftune_read(direct, net, ipv4.sysctl_tcp_wmem[2]);
 	/*
@@ -478,8 +479,13 @@ int tcp_buffer_sockops(struct bpf_sock_ops *ops)
 		established(ops, 0);
 		break;
 	case BPF_SOCK_OPS_RTT_CB:
+		/*
+		 * Runs on every ACK when another program (tcp_conn) asked for
+		 * RTT callbacks: skip the storage lookup unless some flow is
+		 * clamped at all.
+		 */
 		sk = ops->sk;
-		if (crunch || !sk)
+		if (crunch || !sk || clamped_flows == lifted_clamps)
 			break;
 		fs = bpf_sk_storage_get(&flow_states, sk, NULL, 0);
 		if (fs && fs->clamped)
