@@ -49,6 +49,14 @@ run_script() {
 	start=$(date +%s)
 	timeout --kill-after=10 ${TEST_TIMEOUT:-120} bash "$script" >"$log" 2>&1
 	rc=$?
+	# tests known to depend on timing get one more try; both runs are kept
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] &&
+		grep -qxF "$name" tests/retry.list 2>/dev/null; then
+		mv "$log" "$log.first"
+		echo "retry $name (first run failed: $(grep '^FAIL' "$log.first" | tail -1))"
+		timeout --kill-after=10 ${TEST_TIMEOUT:-120} bash "$script" >"$log" 2>&1
+		rc=$?
+	fi
 	local secs=$(($(date +%s) - start))
 	case $rc in
 	0)

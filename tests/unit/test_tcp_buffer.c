@@ -239,8 +239,46 @@ static void test_iw_learn(void)
 	CHECK_EQ(tcp_buffer_iw_learn(0xffffffffU, 0xffffffffU), TCP_BUFFER_IW_MAX);
 }
 
+/* A high correlation alone is not latency: srtt must rise by 25 %. */
+static void test_latency_rise(void)
+{
+	struct tcp_buffer_corr c = { 0 };
+	unsigned int i;
+
+	/* 20.0 -> 21.9 ms as the buffer grows: r ~ 1, rise 9.5 % */
+	for (i = 0; i < 20; i++)
+		tcp_buffer_corr_add(&c, 1000000 + i * 100000, 20000 + i * 100);
+	CHECK(tcp_buffer_corr_strong(&c, TCP_BUFFER_CORR_SAMPLES,
+				     TCP_BUFFER_CORR_PERMILLE));
+	CHECK_EQ(tcp_buffer_corr_rise_permille(&c), 95);
+	CHECK(!tcp_buffer_latency_added(&c, TCP_BUFFER_CORR_SAMPLES,
+					TCP_BUFFER_CORR_PERMILLE,
+					TCP_BUFFER_LATENCY_RISE_PERMILLE));
+	/* 20 -> 250 ms: added latency */
+	tcp_buffer_corr_reset(&c);
+	for (i = 0; i < 20; i++)
+		tcp_buffer_corr_add(&c, 1000000 + i * 100000, 20000 + i * 12000);
+	CHECK(tcp_buffer_latency_added(&c, TCP_BUFFER_CORR_SAMPLES,
+				       TCP_BUFFER_CORR_PERMILLE,
+				       TCP_BUFFER_LATENCY_RISE_PERMILLE));
+	/* exactly at the edge: 20000 -> 25000 is 250 permille */
+	tcp_buffer_corr_reset(&c);
+	for (i = 0; i < 11; i++)
+		tcp_buffer_corr_add(&c, i * 1000, 20000 + i * 500);
+	CHECK_EQ(tcp_buffer_corr_rise_permille(&c), 250);
+	CHECK(tcp_buffer_latency_added(&c, 10, 700, 250));
+	CHECK(!tcp_buffer_latency_added(&c, 10, 700, 251));
+	/* zero srtt samples never divide by zero */
+	tcp_buffer_corr_reset(&c);
+	tcp_buffer_corr_add(&c, 1, 0);
+	tcp_buffer_corr_add(&c, 2, 0);
+	CHECK_EQ(tcp_buffer_corr_rise_permille(&c), 0);
+	CHECK_EQ(tcp_buffer_corr_rise_permille(&(struct tcp_buffer_corr){ 0 }), 0);
+}
+
 int main(void)
 {
+	test_latency_rise();
 	test_corr_perfect();
 	test_corr_min_samples();
 	test_corr_none();

@@ -84,15 +84,19 @@ static __always_inline int report(struct sock *sk, __u32 scenario,
  */
 static __always_inline void mem_check(struct sock *sk)
 {
-	struct proto *prot = BPF_CORE_READ(sk, __sk_common.skc_prot);
 	unsigned long *pressure_ptr;
 	unsigned long pressure = 0;
 	long mem[3] = {};
+	struct proto *prot;
 	long *mem_ptr;
 	__u64 values[5];
 	long allocated;
 
-	if (!prot || !bpftune_sample(4))
+	/* sample first: the reads below are probe reads */
+	if (!bpftune_sample(4))
+		return;
+	prot = BPF_CORE_READ(sk, __sk_common.skc_prot);
+	if (!prot)
 		return;
 	allocated = BPF_CORE_READ(prot, memory_allocated, counter);
 	mem_ptr = BPF_CORE_READ(prot, sysctl_mem);
@@ -181,8 +185,7 @@ static __always_inline int wmem_check(int direct, struct sock *sk)
 
 	if (!net)
 		return 0;
-	/* no mem_check() here: this runs on every send; the receive path
-	 * samples the accounting and user space polls /proc/net/sockstat */
+	mem_check(sk);
 	sndbuf = bpftune_read(direct, sk, sk_sndbuf);
 	limit = bpftune_read(direct, net, ipv4.sysctl_tcp_wmem[2]);
 	/*

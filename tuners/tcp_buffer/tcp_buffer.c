@@ -500,16 +500,18 @@ static void latency_sample(struct bpftune_tuner *tuner,
 		      (unsigned long long)ev->values[0],
 		      (unsigned long long)ev->values[1], r, ns->corr.n);
 	if (!ns->latency_blocked) {
-		if (!tcp_buffer_corr_strong(&ns->corr, TCP_BUFFER_CORR_SAMPLES,
-					    TCP_BUFFER_CORR_PERMILLE))
+		if (!tcp_buffer_latency_added(&ns->corr, TCP_BUFFER_CORR_SAMPLES,
+					      TCP_BUFFER_CORR_PERMILLE,
+					      TCP_BUFFER_LATENCY_RISE_PERMILLE))
 			return;
 		ns->latency_blocked = true;
 		ns->blocked_ms = now;
 		ns->samples_since_check = 0;
 		st->latency_blocks++;
-		bpftune_info("%s: buffer growth is adding latency in %s: srtt follows the send buffer size (correlation %.2f over %u samples, last %llu bytes / %llu us); tcp_rmem/tcp_wmem stop growing there",
+		bpftune_info("%s: buffer growth is adding latency in %s: srtt follows the send buffer size (correlation %.2f over %u samples, srtt up %u%%, last %llu bytes / %llu us); tcp_rmem/tcp_wmem stop growing there",
 			     bpftune_tuner_name(tuner),
 			     ns_str(ns->cookie, nsb, sizeof(nsb)), r, ns->corr.n,
+			     tcp_buffer_corr_rise_permille(&ns->corr) / 10,
 			     (unsigned long long)ev->values[0],
 			     (unsigned long long)ev->values[1]);
 		return;
@@ -517,8 +519,9 @@ static void latency_sample(struct bpftune_tuner *tuner,
 	if (++ns->samples_since_check < TCP_BUFFER_CORR_SAMPLES)
 		return;
 	ns->samples_since_check = 0;
-	if (tcp_buffer_corr_strong(&ns->corr, TCP_BUFFER_CORR_SAMPLES,
-				   TCP_BUFFER_CORR_PERMILLE)) {
+	if (tcp_buffer_latency_added(&ns->corr, TCP_BUFFER_CORR_SAMPLES,
+				     TCP_BUFFER_CORR_PERMILLE,
+				     TCP_BUFFER_LATENCY_RISE_PERMILLE)) {
 		latency_shrink(tuner, ns, r);
 		return;
 	}

@@ -68,6 +68,8 @@ enum tcp_buffer_tunable {
 /* Latency correlation: this many samples, at least this correlation. */
 #define TCP_BUFFER_CORR_SAMPLES 10
 #define TCP_BUFFER_CORR_PERMILLE 700
+/* ...and srtt must have risen by a quarter of its minimum in the window */
+#define TCP_BUFFER_LATENCY_RISE_PERMILLE 250
 
 static inline __u64 tcp_buffer_socket_cap(__u64 ram)
 {

@@ -89,6 +89,43 @@ static inline int tcp_buffer_corr_strong(const struct tcp_buffer_corr *c,
 	       tcp_buffer_corr_value(c) * 1000 >= (double)permille;
 }
 
+/*
+ * How far y (srtt) rose across the window, in permille of its smallest
+ * value: a high correlation with a rise of a few percent (a relay's or
+ * a host's own processing) is no latency worth giving throughput for.
+ */
+static inline unsigned int tcp_buffer_corr_rise_permille(
+	const struct tcp_buffer_corr *c)
+{
+	double lo, hi;
+	unsigned int i;
+
+	if (!c->n)
+		return 0;
+	lo = hi = c->y[0];
+	for (i = 1; i < c->n; i++) {
+		if (c->y[i] < lo)
+			lo = c->y[i];
+		if (c->y[i] > hi)
+			hi = c->y[i];
+	}
+	if (lo <= 0)
+		return hi > 0 ? 1000000 : 0;
+	if ((hi - lo) / lo > 1000.0)
+		return 1000000;
+	return (unsigned int)((hi - lo) * 1000 / lo);
+}
+
+/* Latency is being added: strong correlation and a real rise. */
+static inline int tcp_buffer_latency_added(const struct tcp_buffer_corr *c,
+					   unsigned int min_samples,
+					   unsigned int corr_permille,
+					   unsigned int rise_permille)
+{
+	return tcp_buffer_corr_strong(c, min_samples, corr_permille) &&
+	       tcp_buffer_corr_rise_permille(c) >= rise_permille;
+}
+
 static inline void tcp_buffer_corr_reset(struct tcp_buffer_corr *c)
 {
 	c->n = 0;
