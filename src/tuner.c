@@ -471,24 +471,12 @@ int bpftune_sysctl_get(struct bpftune_tuner *tuner, unsigned long long cookie,
 		return -EINVAL;
 	if (t->absent)
 		return -ENOENT;
-	err = bpftune_sysctl_read_raw(effective_cookie(t, cookie), t->desc.name,
-				      buf, sizeof(buf));
-	if (err)
-		return err;
-	return bpftune_sysctl_parse(buf, values, t->desc.nvalues);
-}
-
-int bpftune_sysctl_read(struct bpftune_tuner *tuner, unsigned long long cookie,
-			unsigned int id, long long *values)
-{
-	struct bpftune_tunable *t = tunable_get(tuner, id);
-	int err;
-
-	if (!t)
-		return -EINVAL;
-	err = bpftune_sysctl_get(tuner, cookie, id, values);
 	cookie = effective_cookie(t, cookie);
-	if (err && !t->absent && !t->disabled_global && !failed_in(t, cookie))
+	err = bpftune_sysctl_read_raw(cookie, t->desc.name, buf, sizeof(buf));
+	if (!err)
+		err = bpftune_sysctl_parse(buf, values, t->desc.nvalues);
+	/* a netns that refuses the read is logged once and skipped after */
+	if (err && !t->disabled_global && !failed_in(t, cookie))
 		mark_failed(tuner, t, cookie, "read", err);
 	return err;
 }
@@ -670,10 +658,8 @@ int bpftune_sysctl_update(struct bpftune_tuner *tuner,
 	if (t->desc.flags & BPFTUNE_STRING)
 		return -EINVAL;
 	err = bpftune_sysctl_get(tuner, cookie, id, cur);
-	if (err) {
-		mark_failed(tuner, t, cookie, "read", err);
+	if (err)
 		return err;
-	}
 	memcpy(next, new_values, t->desc.nvalues * sizeof(next[0]));
 	clamp_values(&t->desc, cur, next);
 	if (!memcmp(cur, next, t->desc.nvalues * sizeof(cur[0])))

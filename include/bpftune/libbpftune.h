@@ -96,16 +96,13 @@ int bpftune_tunable_set_max(struct bpftune_tuner *tuner, unsigned int tunable,
 bool bpftune_tunable_usable(struct bpftune_tuner *tuner, unsigned int tunable,
 			    unsigned long long netns_cookie);
 
-/* Read the current values of a tunable in a netns (0 = global). */
+/*
+ * Read the current values of a tunable in a netns (0 = global).  A failure
+ * (unreadable, unparsable) is logged once and the tunable is skipped in
+ * that netns from then on, as a refused write is.
+ */
 int bpftune_sysctl_get(struct bpftune_tuner *tuner, unsigned long long netns_cookie,
 		       unsigned int tunable, long long *values);
-/*
- * Same, for a value the tuner is about to act on: a failure (unreadable,
- * unparsable) is logged once and the tunable is skipped in that netns from
- * then on, as a refused write is (bpftune_tunable_usable() turns false).
- */
-int bpftune_sysctl_read(struct bpftune_tuner *tuner, unsigned long long netns_cookie,
-			unsigned int tunable, long long *values);
 
 /*
  * The single path for every change: checks the tuner is enabled in that

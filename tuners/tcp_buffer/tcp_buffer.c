@@ -238,10 +238,10 @@ static void core_max_refresh(struct bpftune_tuner *tuner,
 {
 	long long v;
 
-	if (!bpftune_sysctl_read(tuner, BPFTUNE_GLOBAL_NETNS,
+	if (!bpftune_sysctl_get(tuner, BPFTUNE_GLOBAL_NETNS,
 				TCP_BUFFER_CORE_RMEM_MAX, &v))
 		st->skel->bss->core_rmem_max = v;
-	if (!bpftune_sysctl_read(tuner, BPFTUNE_GLOBAL_NETNS,
+	if (!bpftune_sysctl_get(tuner, BPFTUNE_GLOBAL_NETNS,
 				TCP_BUFFER_CORE_WMEM_MAX, &v))
 		st->skel->bss->core_wmem_max = v;
 }
@@ -289,7 +289,7 @@ static void grow_max(struct bpftune_tuner *tuner, const struct bpftune_event *ev
 	ns = ns_get(st, ev->netns_cookie);
 	if (growth_held(tuner, st, ns))
 		return;
-	if (bpftune_sysctl_read(tuner, ev->netns_cookie, tunable, cur))
+	if (bpftune_sysctl_get(tuner, ev->netns_cookie, tunable, cur))
 		return;
 	/* The event may describe a limit we already raised: act only while
 	 * the buffer is still near the current limit. */
@@ -322,7 +322,7 @@ static bool tcp_mem_grow(struct bpftune_tuner *tuner, struct tcp_buffer_state *s
 
 	if (!bpftune_tunable_usable(tuner, TCP_BUFFER_TCP_MEM, BPFTUNE_GLOBAL_NETNS))
 		return false;
-	if (bpftune_sysctl_read(tuner, BPFTUNE_GLOBAL_NETNS, TCP_BUFFER_TCP_MEM, cur))
+	if (bpftune_sysctl_get(tuner, BPFTUNE_GLOBAL_NETNS, TCP_BUFFER_TCP_MEM, cur))
 		return false;
 	/* the event may describe limits we already raised since */
 	if (!bpftune_nearly_full(allocated, cur[1], rate))
@@ -347,7 +347,7 @@ static void cut_max(struct bpftune_tuner *tuner, struct ns_state *ns,
 	if (now - ns->last_cut_ms[tunable] < TCP_BUFFER_CUT_INTERVAL_MS)
 		return;
 	if (!bpftune_tunable_usable(tuner, tunable, ns->cookie) ||
-	    bpftune_sysctl_read(tuner, ns->cookie, tunable, cur))
+	    bpftune_sysctl_get(tuner, ns->cookie, tunable, cur))
 		return;
 	memcpy(next, cur, sizeof(next));
 	next[2] = tcp_buffer_cut(cur[2], cur[1], bpftune_learning_rate());
@@ -440,7 +440,7 @@ static void sockstat_check(struct bpftune_tuner *tuner)
 	long long mem[3];
 
 	if (sockstat_tcp_pages(&pages) ||
-	    bpftune_sysctl_read(tuner, BPFTUNE_GLOBAL_NETNS, TCP_BUFFER_TCP_MEM, mem))
+	    bpftune_sysctl_get(tuner, BPFTUNE_GLOBAL_NETNS, TCP_BUFFER_TCP_MEM, mem))
 		return;
 	if (mem[1] <= 0 || !bpftune_nearly_full(pages, mem[1], bpftune_learning_rate()))
 		return;
@@ -472,7 +472,7 @@ static void latency_shrink(struct bpftune_tuner *tuner, struct ns_state *ns,
 	for (t = TCP_BUFFER_RMEM; t <= TCP_BUFFER_WMEM; t++) {
 		if (!ns->before_growth[t] ||
 		    !bpftune_tunable_usable(tuner, t, ns->cookie) ||
-		    bpftune_sysctl_read(tuner, ns->cookie, t, cur))
+		    bpftune_sysctl_get(tuner, ns->cookie, t, cur))
 			continue;
 		floor = ns->before_growth[t] > cur[1] ? ns->before_growth[t] : cur[1];
 		memcpy(next, cur, sizeof(next));
@@ -560,7 +560,7 @@ static void sockbuf_request(struct bpftune_tuner *tuner,
 	char comm[32];
 
 	if (!bpftune_tunable_usable(tuner, tunable, BPFTUNE_GLOBAL_NETNS) ||
-	    bpftune_sysctl_read(tuner, BPFTUNE_GLOBAL_NETNS, tunable, &cur))
+	    bpftune_sysctl_get(tuner, BPFTUNE_GLOBAL_NETNS, tunable, &cur))
 		return;
 	want = tcp_buffer_core_max_want(cur, ev->values[0], st->core_max_cap);
 	if (want == cur)
