@@ -5,12 +5,7 @@
 # re-injected 32 times into DEV's ingress, which overflows the receiving
 # CPU's backlog at modest packet rates (tests/tools/backlog_flood.bpf.c).
 backlog_flood_attach() {
-	local ns=$1 dev=$2 obj=$BUILD/tests/tools/backlog_flood.bpf.o
-	[ -f "$obj" ] || fail "$obj is not built (make all)"
-	ip netns exec "$ns" tc qdisc add dev "$dev" clsact ||
-		fail "cannot add clsact on $dev in $ns"
-	ip netns exec "$ns" tc filter add dev "$dev" ingress bpf da \
-		obj "$obj" sec tc || fail "cannot attach backlog_flood on $dev"
+	tc_ingress_attach "$1" "$2" "$BUILD/tests/tools/backlog_flood.bpf.o"
 }
 
 # softnet_drops: "cpu dropped" per line of /proc/net/softnet_stat
