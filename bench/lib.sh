@@ -10,10 +10,10 @@ daemon_cpu_ns() { awk '{print $1}' "/proc/$1/schedstat"; }
 daemon_hwm_kb() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
 
 # prog_stats PID: "name run_cnt run_time_ns" for the BPF programs PID
-# holds (found through /proc/PID/fdinfo; Debian's bpftool lacks "pids")
+# holds (prog_ids_of, tests/lib.d/bpf_progs.sh)
 prog_stats() {
 	local ids
-	ids=$(grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -u)
+	ids=$(prog_ids_of "$1")
 	bpftool prog show -j 2>/dev/null | python3 -c '
 import json, sys
 ids = set(int(i) for i in sys.argv[1:])

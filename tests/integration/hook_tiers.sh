@@ -36,8 +36,7 @@ support=$("$BPFTUNE" -S -l "$TUNERDIR" ${BPFTUNE_TEST_ARGS:-}) ||
 daemon_start
 kprogs=$(bpftool -j prog show) || fail "bpftool prog show failed"
 # the programs the daemon holds open
-owned=$(cat /proc/"$T_DAEMON"/fdinfo/* 2>/dev/null | awk '$1 == "prog_id:" {print $2}' |
-	sort -un | jq -sc .)
+owned=$(prog_ids_of "$T_DAEMON" | jq -sc .)
 
 n=0
 while read -r tuner hook tier section; do
