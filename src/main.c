@@ -172,11 +172,78 @@ static int start_reporting(const struct bpftune_options *o)
 	return err;
 }
 
+/*
+ * -D: fork before anything takes note of our pid or binds itself to this
+ * process: the BPF programs' daemon pid, the sysctl tuner's own pid (both
+ * tell our writes from an administrator's) and the signalfd (a signalfd
+ * polled through epoll wakes only the process that made it).  The parent
+ * waits until the child reports over a pipe that its tuners run, and exits
+ * 0 then, 1 when start-up failed, so that "bpftune -D" keeps a meaningful
+ * exit code.  stderr stays open with -s (the log goes there).  The working
+ * directory is kept: relative paths given as options are used later.
+ */
+static int daemonize(bool keep_stderr, int *ready_fd)
+{
+	int pipefd[2], devnull;
+	ssize_t n;
+	pid_t pid;
+	char c;
+
+	if (pipe2(pipefd, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return -errno;
+	}
+	if (pid > 0) {
+		close(pipefd[1]);
+		do
+			n = read(pipefd[0], &c, 1);
+		while (n < 0 && errno == EINTR);
+		if (n != 1)
+			fprintf(stderr, "bpftune: the daemon failed to start; its log says why\n");
+		_exit(n == 1 ? 0 : 1);
+	}
+	close(pipefd[0]);
+	setsid();
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (devnull >= 0) {
+		dup2(devnull, STDIN_FILENO);
+		dup2(devnull, STDOUT_FILENO);
+		if (!keep_stderr)
+			dup2(devnull, STDERR_FILENO);
+		close(devnull);
+	}
+	*ready_fd = pipefd[1];
+	return 0;
+}
+
+/* Tell the waiting parent of a -D daemon that start-up is complete. */
+static void report_ready(int *ready_fd)
+{
+	if (*ready_fd < 0)
+		return;
+	if (write(*ready_fd, "", 1) != 1)
+		bpftune_warn("cannot tell the starting process that we run: %s",
+			     strerror(errno));
+	close(*ready_fd);
+	*ready_fd = -1;
+}
+
 static int run(const struct bpftune_options *o)
 {
 	struct bpftune_support support;
-	int err, started;
+	int err, started, ready_fd = -1;
 
+	if (o->daemonize) {
+		err = daemonize(o->to_stderr, &ready_fd);
+		if (err) {
+			bpftune_err("cannot daemonize: %s", strerror(-err));
+			return 1;
+		}
+	}
 	err = bpftune_support_probe(&support);
 	if (err) {
 		bpftune_err("no BPF attach tier works on this kernel; run bpftune -S for details");
@@ -219,12 +286,8 @@ static int run(const struct bpftune_options *o)
 		err = 1;
 		goto out;
 	}
-	bpftune_info("%d tuner(s) running", started);
-	if (o->daemonize && daemon(0, 0)) {
-		bpftune_err("cannot daemonize: %s", strerror(errno));
-		err = 1;
-		goto out;
-	}
+	bpftune_info("%d tuner(s) running (pid %d)", started, (int)getpid());
+	report_ready(&ready_fd);
 	err = bpftune_loop_run();
 	if (err)
 		bpftune_err("event loop failed: %s", strerror(-err));
