@@ -104,14 +104,23 @@ struct bpftune_change {
 	unsigned int last_scenario;
 };
 
+struct bpftune_failed {
+	struct bpftune_failed *next;
+	unsigned long long cookie;
+};
+
 struct bpftune_tunable {
+	/* bounds in desc are the sysctl's one bound, shared by every tuner
+	 * that declares it; decl_* are what this tuner declared */
 	struct bpftune_tunable_desc desc;
+	long long decl_min[BPFTUNE_MAX_VALUES];
+	long long decl_max[BPFTUNE_MAX_VALUES];
 	bool absent;
 	bool disabled_global; /* an administrator set this global tunable */
 	struct bpftune_change *changes;
-	/* namespaces where reading/writing failed; logged once */
-	unsigned long long failed[16];
-	unsigned int nfailed;
+	/* namespaces where reading/writing failed (logged once); an entry
+	 * goes when its namespace does */
+	struct bpftune_failed *failed;
 };
 
 struct bpftune_hook {
@@ -192,6 +201,14 @@ const char *bpftune_tuner_state_name(enum bpftune_tuner_state state);
 /* Find which tuner owns a sysctl name. */
 struct bpftune_tunable *bpftune_tunable_by_name(const char *name,
 						struct bpftune_tuner **owner);
+/* A netns refused a tunable: not tried there again (until SIGHUP or until
+ * the netns is gone); logged once.  -ESRCH (netns not found) is not kept. */
+void bpftune_tunable_mark_failed(struct bpftune_tuner *tuner, unsigned int id,
+				 unsigned long long cookie, const char *what,
+				 int err);
+/* A sysctl some tuner declared (loaded now or earlier in this process),
+ * with its bounds: what -R and --restore may write.  false if none. */
+bool bpftune_sysctl_known(const char *name, struct bpftune_tunable_desc *desc);
 /* A namespace is gone: forget per-netns disable entries for its cookie. */
 void bpftune_tuners_netns_gone(unsigned long long cookie);
 

@@ -3,6 +3,7 @@
  * Query requests (every form and every error), the reply escaping, and
  * re-enabling a tuner per namespace.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include "../../src/core.h"
 #include "../../src/query_parse.h"
@@ -184,22 +185,22 @@ static void test_enable(void)
 	t->tunables[0].desc = desc;
 	bpftune_netns_disable(t, 111, "unit test");
 	bpftune_netns_disable(t, 222, "unit test");
-	t->tunables[0].failed[t->tunables[0].nfailed++] = 222;
-	t->tunables[0].failed[t->tunables[0].nfailed++] = 333;
+	bpftune_tunable_mark_failed(t, 0, 222, "write", -EACCES);
+	bpftune_tunable_mark_failed(t, 0, 333, "write", -EACCES);
 	CHECK(!bpftune_netns_enabled(t, 111));
 	CHECK(!bpftune_netns_enabled(t, 222));
 
 	CHECK_EQ(bpftune_tuner_enable(t, 222, false), 2);
 	CHECK(bpftune_netns_enabled(t, 222));
 	CHECK(!bpftune_netns_enabled(t, 111));
-	CHECK_EQ(t->tunables[0].nfailed, 1);
-	CHECK_EQ(t->tunables[0].failed[0], 333);
+	CHECK(t->tunables[0].failed && !t->tunables[0].failed->next);
+	CHECK_EQ(t->tunables[0].failed->cookie, 333);
 	CHECK_EQ(bpftune_tuner_enable(t, 222, false), 0);
 
 	t->tunables[0].disabled_global = true;
 	CHECK_EQ(bpftune_tuner_enable(t, 0, true), 3);
 	CHECK(bpftune_netns_enabled(t, 111));
-	CHECK_EQ(t->tunables[0].nfailed, 0);
+	CHECK(!t->tunables[0].failed);
 	CHECK(!t->tunables[0].disabled_global);
 	CHECK_STR(bpftune_tuner_state_name(BPFTUNE_TUNER_ACTIVE), "active");
 	CHECK_STR(bpftune_tuner_state_name(BPFTUNE_TUNER_FAILED), "failed");
