@@ -128,13 +128,26 @@ static int do_support(const struct bpftune_options *o)
 	return 0;
 }
 
-static int do_restore(void)
+/*
+ * Only sysctls a tuner declares, within its bounds, are restored: the
+ * tuners are initialised as for -S (nothing loaded into the kernel, nothing
+ * written) to learn which, then unloaded.
+ */
+static int do_restore(const struct bpftune_options *o)
 {
+	struct bpftune_support support;
 	int err;
 
 	err = bpftune_netns_init();
 	if (err)
 		return 1;
+	/* the tiers tuners may choose from, as bpftune -S finds them */
+	bpftune_support_probe(&support);
+	bpftune_cfg.support_only = true;
+	if (!load_plugins(o))
+		bpftune_warn("no tuner could be loaded: no journal entry can be checked, so none is restored");
+	bpftune_plugins_unload_all();
+	bpftune_cfg.support_only = false;
 	err = bpftune_journal_restore(bpftune_cfg.state_dir);
 	if (err)
 		bpftune_err("restore from %s incomplete: %s", bpftune_cfg.state_dir,
@@ -350,7 +363,7 @@ int main(int argc, char **argv)
 	if (o.action == BPFTUNE_SUPPORT)
 		ret = do_support(&o);
 	else if (o.action == BPFTUNE_RESTORE)
-		ret = do_restore();
+		ret = do_restore(&o);
 	else
 		ret = run(&o);
 	bpftune_log_fini();

@@ -688,6 +688,9 @@ static struct bpftune_change *change_get(struct bpftune_tuner *tuner,
 		return NULL;
 	}
 	c->cookie = cookie;
+	/* after a restart, the value before the previous run's changes */
+	if (bpftune_journal_original(cookie, t->desc.name))
+		orig = bpftune_journal_original(cookie, t->desc.name);
 	snprintf(c->orig, sizeof(c->orig), "%s", orig);
 	c->next = t->changes;
 	t->changes = c;
@@ -739,6 +742,21 @@ static void log_change(struct bpftune_tuner *tuner, struct bpftune_tunable *t,
 	c->suppressed = 0;
 }
 
+/*
+ * Journal what the sysctl holds after our write, as the kernel shows it
+ * (a cpumask written as "3" may read back as "00000003"), so that a
+ * rollback can tell a later write by someone else from ours.
+ */
+static int journal_wrote(struct bpftune_tunable *t, unsigned long long cookie,
+			 const char *written)
+{
+	char set[BPFTUNE_VALUE_LEN];
+
+	if (bpftune_sysctl_read_raw(cookie, t->desc.name, set, sizeof(set)))
+		snprintf(set, sizeof(set), "%s", written);
+	return bpftune_journal_wrote(cookie, t->desc.name, set);
+}
+
 static int apply_change(struct bpftune_tuner *tuner, struct bpftune_tunable *t,
 			unsigned long long cookie, const char *old,
 			const char *new, const long long *values,
@@ -765,6 +783,10 @@ static int apply_change(struct bpftune_tuner *tuner, struct bpftune_tunable *t,
 			mark_failed(tuner, t, cookie, "write", err);
 			return err;
 		}
+		err = journal_wrote(t, cookie, new);
+		if (err)
+			bpftune_warn("%s: journal: cannot record the write of %s (%s); a rollback will leave it as it is",
+				     tuner->name, t->desc.name, strerror(-err));
 	}
 	c = change_get(tuner, t, cookie, old);
 	if (!c)

@@ -52,7 +52,7 @@ daemon_stop || fail "daemon exited with an error"
 assert_log "summary: neigh_table: [0-9]+ changes? to net.ipv4.neigh.default.gc_thresh3 in global netns: 128 -> $t3"
 # the journal holds the original values under the sysctl names, so
 # --restore puts them back without the tuner (it writes the sysctls)
-"$BPFTUNE" --restore --state-dir "$T_STATE" >"$T_TMP/restore.log" 2>&1 ||
+"$BPFTUNE" --restore --state-dir "$T_STATE" -l "$TUNERDIR" >"$T_TMP/restore.log" 2>&1 ||
 	fail "bpftune --restore failed: $(cat "$T_TMP/restore.log")"
 grep -q "restored net.ipv4.neigh.default.gc_thresh3 = '128'" "$T_TMP/restore.log" ||
 	fail "restore did not report gc_thresh3: $(cat "$T_TMP/restore.log")"
