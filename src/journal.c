@@ -44,6 +44,7 @@
 #define JOURNAL_NAME "journal"
 #define JOURNAL_TMP_NAME "journal.new"
 #define JOURNAL_LINE 512
+#define JOURNAL_NAME_SIZE (BPFTUNE_NAME_LEN * 2)
 /* A journal holds a few records per tunable and namespace; one larger
  * than this was not written by bpftune. */
 #define JOURNAL_MAX_BYTES (64U << 20)
@@ -55,7 +56,7 @@
 struct journal_entry {
 	struct journal_entry *next;
 	unsigned long long cookie;
-	char name[BPFTUNE_NAME_LEN * 2];
+	char name[JOURNAL_NAME_SIZE];
 	char orig[BPFTUNE_VALUE_LEN];
 	char last[BPFTUNE_VALUE_LEN]; /* bpftune's latest write, "" if none */
 };
@@ -184,7 +185,6 @@ static int parse_record(char *line, char *tag, unsigned long long *cookie,
 {
 	char *hash = strrchr(line, '#'), *end;
 	unsigned long hv;
-	int off = 0;
 
 	if (isdigit((unsigned char)line[0])) {
 		/* earlier format: an original, no hash */
@@ -201,9 +201,18 @@ static int parse_record(char *line, char *tag, unsigned long long *cookie,
 		*tag = line[0];
 		line += 2;
 	}
-	if (sscanf(line, "%llu %255s %n", cookie, name, &off) != 2 || !off)
+	if (!isdigit((unsigned char)line[0]))
 		return -EINVAL;
-	*value = line + off;
+	*cookie = strtoull(line, &end, 10);
+	if (*end != ' ')
+		return -EINVAL;
+	line = end + 1;
+	end = strchr(line, ' ');
+	if (!end || end == line || end - line >= JOURNAL_NAME_SIZE)
+		return -EINVAL;
+	memcpy(name, line, end - line);
+	name[end - line] = '\0';
+	*value = end + 1;
 	return 0;
 }
 
@@ -229,7 +238,7 @@ static void apply_record(char tag, unsigned long long cookie,
 static int journal_parse(char *buf, size_t len, const char *boot_id,
 			 size_t *whole)
 {
-	char name[BPFTUNE_NAME_LEN * 2], *line, *nl, tag;
+	char name[JOURNAL_NAME_SIZE], *line, *nl, tag;
 	unsigned long long cookie;
 	const char *value;
 	bool boot_ok = false;
