@@ -806,6 +806,7 @@ int bpftune_journal_restore(const char *state_dir)
 		}
 		if (err < 0)
 			return err;
+		err = 0; /* 1: from another boot, nothing loaded */
 	}
 	bpftune_netns_scan();
 	for (e = entries; e; e = e->next)
