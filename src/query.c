@@ -113,7 +113,8 @@ static void reply_tuners(struct bpftune_qbuf *b, bool json)
 				    bpftune_tuner_state_name(tuner->state),
 				    tuner->events, tuner->changes);
 		} else {
-			qbuf_printf(b, "%s: %s, %llu events handled, %llu changes\n",
+			/* NAME STATE first, as the existing bpftune prints */
+			qbuf_printf(b, "%s %s %llu events handled, %llu changes; hooks:",
 				    tuner->name, bpftune_tuner_state_name(tuner->state),
 				    tuner->events, tuner->changes);
 		}
@@ -130,7 +131,7 @@ static void reply_tuners(struct bpftune_qbuf *b, bool json)
 					qbuf_printf(b, "null");
 				qbuf_printf(b, "}");
 			} else {
-				qbuf_printf(b, "  hook %s: %s%s%s%s\n", h->name,
+				qbuf_printf(b, "%s %s %s%s%s%s", i ? "," : "", h->name,
 					    bpftune_tier_name(h->tier),
 					    h->why ? " (" : "", h->why ? h->why : "",
 					    h->why ? ")" : "");
@@ -139,7 +140,8 @@ static void reply_tuners(struct bpftune_qbuf *b, bool json)
 		if (json)
 			qbuf_printf(b, "],\"disabled\":[");
 		else
-			qbuf_printf(b, "  stepped aside in: %s",
+			qbuf_printf(b, "%s; stepped aside in: %s",
+				    tuner->nhooks ? "" : " none",
 				    tuner->disabled ? "" : "no namespace");
 		for (d = tuner->disabled; d; d = d->next) {
 			if (json) {
@@ -156,7 +158,7 @@ static void reply_tuners(struct bpftune_qbuf *b, bool json)
 	if (json)
 		qbuf_printf(b, "]}\n");
 	else if (!bpftune_tuners())
-		qbuf_printf(b, "no tuners loaded\n");
+		qbuf_printf(b, "# no tuners loaded\n");
 }
 
 static void json_bounds(struct bpftune_qbuf *b, const char *name,
@@ -180,12 +182,13 @@ static void tunable_line(struct bpftune_qbuf *b, struct bpftune_tuner *tuner,
 	const struct bpftune_tunable_desc *d = &t->desc;
 	unsigned int i;
 
-	qbuf_printf(b, "%s: %s: %s, %s", tuner->name, d->name,
-		    d->flags & BPFTUNE_GLOBAL ? "global" : "per netns",
-		    d->flags & BPFTUNE_STRING ? "text" : "");
+	/* TUNER TUNABLE TYPE NVALUES first, as the existing bpftune prints */
+	qbuf_printf(b, "%s %s %s %u %s", tuner->name, d->name,
+		    d->flags & BPFTUNE_STRING ? "string" : "integer",
+		    d->flags & BPFTUNE_STRING ? 1 : d->nvalues,
+		    d->flags & BPFTUNE_GLOBAL ? "global" : "per netns");
 	if (!(d->flags & BPFTUNE_STRING)) {
-		qbuf_printf(b, "%u value%s, bounds", d->nvalues,
-			    d->nvalues == 1 ? "" : "s");
+		qbuf_printf(b, ", bounds");
 		for (i = 0; i < d->nvalues; i++) {
 			if (d->max[i])
 				qbuf_printf(b, " [%lld..%lld]", d->min[i], d->max[i]);
@@ -297,6 +300,26 @@ static void status_one(struct bpftune_qbuf *b, bool json, bool *first,
 	qbuf_printf(b, "}");
 }
 
+/*
+ * "TUNER TUNABLE VALUE..." with the global netns' value, as the existing
+ * bpftune prints; indented lines for each namespace follow.
+ */
+static void status_head(struct bpftune_qbuf *b, struct bpftune_tuner *tuner,
+			struct bpftune_tunable *t, unsigned long long global)
+{
+	char raw[BPFTUNE_VALUE_LEN];
+	int err;
+
+	err = bpftune_sysctl_read_raw(global, t->desc.name, raw, sizeof(raw));
+	if (err) {
+		qbuf_printf(b, "%s %s # unreadable: %s\n", tuner->name,
+			    t->desc.name, strerror(-err));
+		return;
+	}
+	untab(raw);
+	qbuf_printf(b, "%s %s %s\n", tuner->name, t->desc.name, raw);
+}
+
 static void reply_status(struct bpftune_qbuf *b, bool json)
 {
 	unsigned long long global = bpftune_netns_global_cookie();
@@ -316,8 +339,9 @@ static void reply_status(struct bpftune_qbuf *b, bool json)
 			if (t->absent)
 				continue;
 			if (!json)
-				qbuf_printf(b, "%s (%s):\n", t->desc.name, tuner->name);
-			status_one(b, json, &first, tuner, t, global);
+				status_head(b, tuner, t, global);
+			if (json || change_in(t, global))
+				status_one(b, json, &first, tuner, t, global);
 			if (t->desc.flags & BPFTUNE_GLOBAL)
 				continue;
 			for (ns = bpftune_netns_list(); ns; ns = ns->next)
@@ -354,6 +378,23 @@ static void summary_counts(struct bpftune_qbuf *b, bool json,
 	}
 }
 
+/*
+ * Comments, and a "sysctl -w" line per global change that makes the same
+ * change on another machine (scripts of the existing bpftune grep for it).
+ */
+static void summary_replicate(struct bpftune_qbuf *b, struct bpftune_tunable *t,
+			      struct bpftune_change *c)
+{
+	char assign[BPFTUNE_VALUE_LEN * 2];
+
+	if (c->cookie != bpftune_netns_global_cookie())
+		return;
+	snprintf(assign, sizeof(assign), "%s=%s", t->desc.name, c->cur);
+	qbuf_printf(b, "sysctl -w ");
+	qbuf_shell_word(b, assign);
+	qbuf_printf(b, "\n");
+}
+
 static void summary_change(struct bpftune_qbuf *b, bool json, bool first,
 			   struct bpftune_tuner *tuner,
 			   struct bpftune_tunable *t, struct bpftune_change *c)
@@ -361,12 +402,13 @@ static void summary_change(struct bpftune_qbuf *b, bool json, bool first,
 	char ns[64];
 
 	if (!json) {
-		qbuf_printf(b, "  %s in %s: %u change%s, %s -> %s (", t->desc.name,
+		qbuf_printf(b, "#   %s in %s: %u change%s, %s -> %s (", t->desc.name,
 			    bpftune_netns_str(c->cookie, ns, sizeof(ns)),
 			    c->nchanges, c->nchanges == 1 ? "" : "s", c->orig,
 			    c->cur);
 		summary_counts(b, json, tuner, c);
 		qbuf_printf(b, ")\n");
+		summary_replicate(b, t, c);
 		return;
 	}
 	qbuf_printf(b, "%s{\"tunable\":", first ? "" : ",");
@@ -392,6 +434,9 @@ static void reply_summary(struct bpftune_qbuf *b, bool json)
 	if (json)
 		qbuf_printf(b, "{\"dry_run\":%s,\"summary\":[",
 			    bpftune_cfg.dry_run ? "true" : "false");
+	else
+		qbuf_printf(b, "# changes made by bpftune%s; the sysctl lines repeat the global ones elsewhere\n",
+			    bpftune_cfg.dry_run ? " (dry run: advised, not made)" : "");
 	for (tuner = bpftune_tuners(); tuner; tuner = tuner->next) {
 		if (json) {
 			qbuf_printf(b, "%s{\"tuner\":", tuner == bpftune_tuners() ? "" : ",");
@@ -399,13 +444,13 @@ static void reply_summary(struct bpftune_qbuf *b, bool json)
 			qbuf_printf(b, ",\"events\":%llu,\"changes\":%llu,\"tunables\":[",
 				    tuner->events, tuner->changes);
 		} else if (tuner->changes) {
-			qbuf_printf(b, "%s: %llu change%s%s (%llu events handled)\n",
+			qbuf_printf(b, "# %s: %llu change%s%s (%llu events handled)\n",
 				    tuner->name, tuner->changes,
 				    tuner->changes == 1 ? "" : "s",
 				    bpftune_cfg.dry_run ? " advised (dry run)" : "",
 				    tuner->events);
 		} else {
-			qbuf_printf(b, "%s: no changes (%llu events handled)\n",
+			qbuf_printf(b, "# %s: no changes (%llu events handled)\n",
 				    tuner->name, tuner->events);
 		}
 		first = true;

@@ -389,7 +389,7 @@ void bpftune_query_help(struct bpftune_qbuf *b, bool json)
 		qbuf_printf(b, "]}\n");
 		return;
 	}
-	qbuf_printf(b, "queries (add --json, or prefix the name with 'j' as in jstatus, for JSON):\n");
+	qbuf_printf(b, "# queries (add --json, or prefix the name with 'j' as in jstatus, for JSON):\n");
 	for (i = 0; i < NQUERIES; i++) {
 		char label[64];
 
