@@ -4,3 +4,40 @@
 BIN_OBJS += $(BUILD)/src/cgroup.o
 $(BUILD)/src/cgroup.o $(BUILD)/src/main.o: src/cgroup.h
 $(BUILD)/bpftune: $(BUILD)/src/cgroup.o
+
+# OpenRC init script and its conf.d: always in $(datadir)/bpftune/openrc
+# (so that packages carry them); also in /etc/init.d and /etc/conf.d when
+# OPENRC=1, or when this machine runs OpenRC (make install OPENRC=0 to
+# skip).
+datadir ?= $(prefix)/share
+OPENRC ?= $(if $(wildcard /sbin/openrc-run),1,0)
+OPENRC_SHARE := $(datadir)/bpftune/openrc
+
+.PHONY: openrc install-openrc uninstall-openrc
+openrc: $(BUILD)/openrc/bpftune
+$(BUILD)/openrc/bpftune: packaging/openrc/bpftune.initd.in
+	@mkdir -p $(@D)
+	sed -e 's|@sbindir@|$(sbindir)|g' $< > $@
+
+install: install-openrc
+install-openrc: openrc
+	$(INSTALL) -d $(DESTDIR)$(OPENRC_SHARE)
+	$(INSTALL) -m 0755 $(BUILD)/openrc/bpftune $(DESTDIR)$(OPENRC_SHARE)/bpftune.initd
+	$(INSTALL) -m 0644 packaging/openrc/bpftune.confd $(DESTDIR)$(OPENRC_SHARE)/bpftune.confd
+ifeq ($(OPENRC),1)
+	$(INSTALL) -d $(DESTDIR)$(sysconfdir)/init.d $(DESTDIR)$(sysconfdir)/conf.d
+	$(INSTALL) -m 0755 $(BUILD)/openrc/bpftune $(DESTDIR)$(sysconfdir)/init.d/bpftune
+	@# an administrator's edited settings survive a reinstall
+	[ -e $(DESTDIR)$(sysconfdir)/conf.d/bpftune ] || \
+		$(INSTALL) -m 0644 packaging/openrc/bpftune.confd \
+			$(DESTDIR)$(sysconfdir)/conf.d/bpftune
+endif
+
+uninstall: uninstall-openrc
+uninstall-openrc:
+	rm -f $(DESTDIR)$(OPENRC_SHARE)/bpftune.initd \
+		$(DESTDIR)$(OPENRC_SHARE)/bpftune.confd
+	-rmdir $(DESTDIR)$(OPENRC_SHARE) $(DESTDIR)$(datadir)/bpftune 2>/dev/null
+ifeq ($(OPENRC),1)
+	rm -f $(DESTDIR)$(sysconfdir)/init.d/bpftune
+endif
