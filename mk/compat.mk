@@ -5,6 +5,7 @@ BIN_OBJS += $(BUILD)/src/cgroup.o
 $(BUILD)/src/cgroup.o $(BUILD)/src/main.o: src/cgroup.h
 $(BUILD)/bpftune: $(BUILD)/src/cgroup.o
 
+# Prometheus rules and Grafana dashboard: in $(datadir)/bpftune/prometheus.
 # OpenRC init script and its conf.d: always in $(datadir)/bpftune/openrc
 # (so that packages carry them); also in /etc/init.d and /etc/conf.d when
 # OPENRC=1, or when this machine runs OpenRC (make install OPENRC=0 to
@@ -20,8 +21,13 @@ $(BUILD)/openrc/bpftune: packaging/openrc/bpftune.initd.in
 	sed -e 's|@sbindir@|$(sbindir)|g' $< > $@
 
 install: install-openrc
+PROM_SHARE := $(datadir)/bpftune/prometheus
+PROM_FILES := bpftune.rules.yml bpftune.rules.test.yml bpftune-grafana.json
+
 install-openrc: openrc
-	$(INSTALL) -d $(DESTDIR)$(OPENRC_SHARE)
+	$(INSTALL) -d $(DESTDIR)$(OPENRC_SHARE) $(DESTDIR)$(PROM_SHARE)
+	$(INSTALL) -m 0644 $(addprefix packaging/prometheus/,$(PROM_FILES)) \
+		$(DESTDIR)$(PROM_SHARE)/
 	$(INSTALL) -m 0755 $(BUILD)/openrc/bpftune $(DESTDIR)$(OPENRC_SHARE)/bpftune.initd
 	$(INSTALL) -m 0644 packaging/openrc/bpftune.confd $(DESTDIR)$(OPENRC_SHARE)/bpftune.confd
 ifeq ($(OPENRC),1)
@@ -36,8 +42,10 @@ endif
 uninstall: uninstall-openrc
 uninstall-openrc:
 	rm -f $(DESTDIR)$(OPENRC_SHARE)/bpftune.initd \
-		$(DESTDIR)$(OPENRC_SHARE)/bpftune.confd
-	-rmdir $(DESTDIR)$(OPENRC_SHARE) $(DESTDIR)$(datadir)/bpftune 2>/dev/null
+		$(DESTDIR)$(OPENRC_SHARE)/bpftune.confd \
+		$(addprefix $(DESTDIR)$(PROM_SHARE)/,$(PROM_FILES))
+	-rmdir $(DESTDIR)$(OPENRC_SHARE) $(DESTDIR)$(PROM_SHARE) \
+		$(DESTDIR)$(datadir)/bpftune 2>/dev/null
 ifeq ($(OPENRC),1)
 	rm -f $(DESTDIR)$(sysconfdir)/init.d/bpftune
 endif

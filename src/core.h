@@ -181,6 +181,7 @@ struct bpftune_tuner {
 	struct bpftune_assess_key *assess_keys;
 	unsigned long long events;
 	unsigned long long changes;
+	unsigned long long reverts; /* changes put back after assessment */
 	void *priv;
 };
 

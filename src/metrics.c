@@ -104,6 +104,12 @@ static void write_tuner_counts(struct bpftune_qbuf *b)
 		labels_tuner(b, "bpftune_tuner_changes_total", tuner);
 		qbuf_printf(b, "} %llu\n", tuner->changes);
 	}
+	family(b, "bpftune_tuner_reverts_total", "counter",
+	       "Changes each tuner made that assessment found harmful and put back.");
+	for (tuner = bpftune_tuners(); tuner; tuner = tuner->next) {
+		labels_tuner(b, "bpftune_tuner_reverts_total", tuner);
+		qbuf_printf(b, "} %llu\n", tuner->reverts);
+	}
 	family(b, "bpftune_tuner_disabled_netns", "gauge",
 	       "Network namespaces in which each tuner stepped aside.");
 	for (tuner = bpftune_tuners(); tuner; tuner = tuner->next) {
@@ -256,6 +262,43 @@ static void write_values(struct bpftune_qbuf *b)
 	qbuf_free(&info);
 }
 
+static void bound_line(struct bpftune_qbuf *b, const struct bpftune_tuner *tuner,
+		       const struct bpftune_tunable_desc *d, unsigned int v,
+		       const char *which, long long value)
+{
+	char idx[12];
+
+	snprintf(idx, sizeof(idx), "%u", v);
+	labels_tuner(b, "bpftune_tunable_bound", tuner);
+	label(b, "tunable", d->name);
+	label(b, "index", idx);
+	label(b, "bound", which);
+	qbuf_printf(b, "} %lld\n", value);
+}
+
+/* The safety bounds: alerts compare bpftune_tunable_value with them. */
+static void write_bounds(struct bpftune_qbuf *b)
+{
+	const struct bpftune_tunable_desc *d;
+	struct bpftune_tuner *tuner;
+	unsigned int i, v;
+
+	family(b, "bpftune_tunable_bound", "gauge",
+	       "Safety bound of each numeric tunable (bound: min or max; no max series when unbounded).");
+	for (tuner = bpftune_tuners(); tuner; tuner = tuner->next) {
+		for (i = 0; i < tuner->ntunables; i++) {
+			d = &tuner->tunables[i].desc;
+			if (tuner->tunables[i].absent || d->flags & BPFTUNE_STRING)
+				continue;
+			for (v = 0; v < d->nvalues; v++) {
+				bound_line(b, tuner, d, v, "min", d->min[v]);
+				if (d->max[v])
+					bound_line(b, tuner, d, v, "max", d->max[v]);
+			}
+		}
+	}
+}
+
 static void metrics_format(struct bpftune_qbuf *b, bool up)
 {
 	const struct bpftune_support *support = bpftune_support_get();
@@ -275,6 +318,7 @@ static void metrics_format(struct bpftune_qbuf *b, bool up)
 	write_scenarios(b);
 	write_tunable_changes(b);
 	write_values(b);
+	write_bounds(b);
 }
 
 static int write_all(int fd, const char *data, size_t len)

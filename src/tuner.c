@@ -617,6 +617,8 @@ static int apply_change(struct bpftune_tuner *tuner, struct bpftune_tunable *t,
 	c->scenario_counts[scenario < tuner->nscenarios ? scenario :
 							  tuner->nscenarios]++;
 	tuner->changes++;
+	if (scenario == BPFTUNE_SCENARIO_REVERT)
+		tuner->reverts++;
 	log_change(tuner, t, c, old, new, scenario, why);
 	if (scenario != BPFTUNE_SCENARIO_REVERT)
 		bpftune_assess_changed(tuner, scenario, t->desc.id, cookie, old,
