@@ -39,6 +39,12 @@ out=$("$BPFTUNE" -S -l "$TUNERDIR" 2>&1); rc=$?
 assert_eq "$rc" 0 "exit code of -S on a kernel that runs the daemon"
 head -1 <<<"$out" | grep -Eq "^bpftune works" || fail "-S first line: $(head -1 <<<"$out")"
 "$BPFTUNE" --support -l "$TUNERDIR" >/dev/null 2>&1 || fail "--support failed"
+# -L: the legacy (kprobe) tier only, as there; its verdict depends on the
+# kernel (kprobes are absent here), the long form must agree
+legacy=$("$BPFTUNE" -S -L 2>&1 | head -1); rc=$?
+assert_eq "$("$BPFTUNE" -S --legacy 2>&1 | head -1)" "$legacy" "-S --legacy"
+[[ $legacy == "bpftune works in legacy mode" || $legacy == "bpftune is not supported"* ]] ||
+	fail "-S -L: '$legacy'"
 for bad in "-Z" "-r 5" "--learning_rate=7" "-a" "--bogus"; do
 	# shellcheck disable=SC2086 # the option and its value are two words
 	out=$("$BPFTUNE" $bad 2>&1); rc=$?
@@ -54,7 +60,7 @@ made_local=
 if [ ! -d "$LOCALDIR" ]; then
 	made_local=$(d=$LOCALDIR; while [ ! -d "$(dirname "$d")" ]; do
 		d=$(dirname "$d"); done; echo "$d")
-	mkdir -p -m 0755 "$LOCALDIR" || fail "cannot create $LOCALDIR"
+	(umask 022 && mkdir -p "$LOCALDIR") || fail "cannot create $LOCALDIR"
 	on_exit "rm -rf '$made_local'"
 fi
 [ -e "$LOCALDIR/net_buffer_tuner.so" ] &&
@@ -81,7 +87,8 @@ bpftune_bg() {
 q() { "$BPFTUNE" -q "$@" --socket "$T_TMP/bpftune.sock"; }
 
 # --- -c /var/run/bpftune/cgroupv2, the existing tool's common usage ---
-bpftune_bg "$T_LOG" -s -R -c "$CGV2" --log-format json
+port=$(free_port)
+bpftune_bg "$T_LOG" -s -R -r 4 -p "$port" -c "$CGV2" --log-format json
 wait_log "tuner\(s\) running|no tuner started" 30 || fail "daemon did not start"
 assert_log "mounted cgroup2 on $CGV2 "
 assert_log "tuner net_buffer started"
@@ -112,6 +119,8 @@ for name in help tuners tunables status summary rollback; do
 		fail "help does not list $name as a first word"
 done
 assert_eq "$(q tuners | awk '$1 == "net_buffer" {print $2}')" active "tuners: state"
+assert_eq "$("$BPFTUNE" -q tuners -p "$port" | awk '{print $1, $2}')" "net_buffer active" \
+	"tuners asked on -p PORT"
 assert_eq "$(q tunables | awk '$2 == "net.core.netdev_max_backlog" {print $1, $3, $4}')" \
 	"net_buffer integer 1" "tunables: tuner, type, number of values"
 assert_eq "$(q status | awk '$2 == "net.core.netdev_max_backlog" {print $3}')" \
@@ -167,7 +176,7 @@ unshare -m --propagation private sh -c '
 	awk '\''$9 == "cgroup2" {print $5}'\'' /proc/self/mountinfo | sort -r |
 		while read -r m; do umount "$m" || exit 1; done
 	exec "$@"' sh "$BPFTUNE" --state-dir "$T_STATE" \
-	--socket "$T_TMP/nocg.sock" -a net_buffer_tuner.so -s >"$T_LOG2" 2>&1 &
+	--socket "$T_TMP/nocg.sock" -a net_buffer_tuner.so -s -d >"$T_LOG2" 2>&1 &
 T_DAEMON=$!
 for ((i = 0; i < 300; i++)); do
 	grep -Eq "tuner\(s\) running|no tuner started|error" "$T_LOG2" && break
@@ -176,6 +185,7 @@ done
 grep -q "mounted cgroup2 on $CGV2 " "$T_LOG2" ||
 	fail "without cgroup2 and -c, $CGV2 was not used: $(cat "$T_LOG2")"
 grep -q "tuner(s) running" "$T_LOG2" || fail "daemon did not start: $(cat "$T_LOG2")"
+grep -q "^bpftune: debug: " "$T_LOG2" || fail "-d: no debug lines"
 mounted_cgv2 && fail "the private mount of $CGV2 is visible outside"
 daemon_stop || fail "daemon without cgroup2 exited with an error"
 grep -q "unmounted cgroup2 from $CGV2" "$T_LOG2" || fail "no unmount logged"

@@ -38,7 +38,7 @@ for expr in sys.stdin:
     e = re.sub(r"\{[^}]*\}", "", e)
     e = re.sub(r"\[[^\]]*\]", "", e)
     e = re.sub(r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)",
-               r"\1", e)
+               "", e)
     for m in re.finditer(r"[A-Za-z_:][A-Za-z0-9_:]*", e):
         name = m.group(0)
         rest = e[m.end():].lstrip()
