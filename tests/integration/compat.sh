@@ -53,6 +53,14 @@ for bad in "-Z" "-r 5" "--learning_rate=7" "-a" "--bogus"; do
 done
 out=$("$BPFTUNE" -q status --socket "$T_TMP/nobody.sock" 2>&1); rc=$?
 assert_eq "$rc" 1 "exit code of -q with no daemon"
+# -c on a directory with files in it: no cgroup2 mounted over them
+mkdir -p "$T_TMP/notcg" && touch "$T_TMP/notcg/keep"
+out=$("$BPFTUNE" -s -c "$T_TMP/notcg" -a net_buffer_tuner.so -l "$TUNERDIR" \
+	--state-dir "$T_STATE" --socket "$T_TMP/x.sock" 2>&1); rc=$?
+assert_eq "$rc" 1 "exit code for -c on a non-empty directory"
+grep -q "error: --cgroup $T_TMP/notcg is neither a cgroup v2 directory nor empty" <<<"$out" ||
+	fail "-c on a non-empty directory: $out"
+[ -e "$T_TMP/notcg/keep" ] || fail "-c lost a file"
 pass "options -a -c -d -D -h -l -L -p -q -r -R -s -S -V -P and long forms"
 
 # --- set up: a tuner in the existing tool's local library path ---
