@@ -148,6 +148,7 @@ static int run(const struct bpftune_options *o)
 	err = bpftune_loop_init();
 	if (err) {
 		bpftune_err("cannot set up the event loop: %s", strerror(-err));
+		bpftune_cgroup_close();
 		return 1;
 	}
 	if (start_reporting(o)) {
