@@ -56,6 +56,16 @@ struct {
 	__type(value, __u64);
 } bpftune_sample_count SEC(".maps");
 
+/* Per-CPU time gates for hot hooks; see bpftune_gate(). */
+#define BPFTUNE_GATES 4
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, BPFTUNE_GATES);
+	__type(key, __u32);
+	__type(value, __u64);
+} bpftune_gate_last SEC(".maps");
+
 char LICENSE[] SEC("license") = "GPL";
 
 /*
@@ -94,6 +104,23 @@ static __always_inline int bpftune_sample(__u32 shift)
 		return 0;
 	*count += 1;
 	return (*count & ((1ULL << shift) - 1)) == 0;
+}
+
+/*
+ * True at most once per interval_ns on this CPU for gate (0 ..
+ * BPFTUNE_GATES - 1), given the time now: for hooks that run on every send
+ * or receive but need one look now and then.  Put it after the cheapest
+ * tests (a comparison against the limit) and before any other map lookup.
+ */
+static __always_inline int bpftune_gate(__u32 gate, __u64 now,
+					__u64 interval_ns)
+{
+	__u64 *last = bpf_map_lookup_elem(&bpftune_gate_last, &gate);
+
+	if (!last || now - *last < interval_ns)
+		return 0;
+	*last = now;
+	return 1;
 }
 
 static __always_inline int bpftune_post(__u64 netns_cookie, __u32 scenario,

@@ -3,14 +3,16 @@
  * sysctl, kernel side: remember the command name of processes as they
  * exit.  "sysctl -w" has usually exited by the time the daemon reads the
  * fanotify event of its write, and /proc/<pid>/comm is gone with it; the
- * log line should still say who it was.  Process exit is not a hot path,
- * and the map is an LRU, so it stays bounded.
+ * log line should still say who it was.  The map is an LRU, so it stays
+ * bounded; its free lists are per CPU (BPF_F_NO_COMMON_LRU), so an exit
+ * takes no lock shared with the other CPUs.
  */
 #include <bpftune/bpftune.bpf.h>
 #include "sysctl.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
 	__uint(max_entries, SYSCTL_EXITED_MAX);
 	__type(key, __u32);
 	__type(value, struct sysctl_comm);
@@ -35,8 +37,8 @@ BPFTUNE_FENTRY(exit_note, do_exit, long code)
 	return exit_note();
 }
 
-SEC("tracepoint/sched/sched_process_exit")
-int exit_note__tp(void *ctx)
+/* raw (tp_btf): no trace record is formatted for the program */
+BPFTUNE_TP_BTF(exit_note, sched_process_exit, struct task_struct *p)
 {
 	return exit_note();
 }

@@ -4,8 +4,9 @@
  * - sockets whose receive or send buffer has grown to within the learning
  *   rate's margin of tcp_rmem[2] / tcp_wmem[2] in their namespace (sockets
  *   whose owner fixed the size with SO_RCVBUF / SO_SNDBUF are ignored);
- * - TCP memory pressure and exhaustion (sampled read of the protocol's
- *   allocation, plus the sock_exceed_buf_limit tracepoint);
+ * - TCP memory pressure and exhaustion (a read of the protocol's
+ *   allocation at most every TCP_BUFFER_MEM_GATE_NS per CPU, plus the
+ *   sock_exceed_buf_limit tracepoint);
  * - samples of (send buffer, smoothed RTT) for the latency correlation;
  * - SO_RCVBUF / SO_SNDBUF requests above net.core.[rw]mem_max;
  * - sockops: clamps for new flows during a memory crunch, and initial
@@ -22,6 +23,17 @@
 #define TCP_WINDOW_CLAMP 10
 #define TCP_ESTABLISHED_STATE 1
 
+/*
+ * Per-CPU time gates (bpftune_gate()): the send hook runs on every
+ * sendmsg, so the global memory read and the per-socket checks of big
+ * flows happen at most this often per CPU.  Events are rate limited to one
+ * per 25 ms anyway; the first look at a flow comes at most 1 ms late.
+ */
+#define TCP_BUFFER_GATE_MEM 0
+#define TCP_BUFFER_GATE_WMEM 1
+#define TCP_BUFFER_MEM_GATE_NS 4000000ULL
+#define TCP_BUFFER_WMEM_GATE_NS 1000000ULL
+
 /* Dry run: learn and report, but set no socket option. */
 const volatile __u32 dry_run;
 /* Written by user space (skeleton .bss) while running. */
@@ -31,6 +43,8 @@ __u32 crunch;		/* 1 while TCP memory is nearly exhausted */
 __u64 clamped_flows;	/* counters, read by user space */
 __u64 lifted_clamps;
 __u64 iw_applied;
+/* Services learned so far: until one is, new connections skip the map. */
+__u64 services_learned;
 
 /* Learned initial windows, per (netns, service port); bounded LRU. */
 struct service_key {
@@ -82,7 +96,7 @@ static __always_inline int report(struct sock *sk, __u32 scenario,
  * so one socket's view is everyone's.  There is no tracepoint for
  * tcp_enter_memory_pressure; the pressure flag is read instead.
  */
-static __always_inline void mem_check(struct sock *sk)
+static __always_inline void mem_check(struct sock *sk, __u64 now)
 {
 	unsigned long *pressure_ptr;
 	unsigned long pressure = 0;
@@ -92,8 +106,8 @@ static __always_inline void mem_check(struct sock *sk)
 	__u64 values[5];
 	long allocated;
 
-	/* sample first: the reads below are probe reads */
-	if (!bpftune_sample(4))
+	/* gate first: the reads below are probe reads */
+	if (!bpftune_gate(TCP_BUFFER_GATE_MEM, now, TCP_BUFFER_MEM_GATE_NS))
 		return;
 	prot = BPF_CORE_READ(sk, __sk_common.skc_prot);
 	if (!prot)
@@ -128,19 +142,50 @@ static __always_inline void mem_check(struct sock *sk)
 }
 
 /*
- * The receive and send checks run on every rcv_space_adjust / sendmsg:
- * "direct" is 1 in fentry/tp_btf programs (plain loads) and 0 in kprobe
- * programs (probe reads); see bpftune_read().  The rarely needed reads
- * (user locks) come after the cheap "nearly full" test.
+ * The receive check runs when the kernel considers growing sk_rcvbuf (on
+ * the tracepoint tier: tcp_rcvbuf_grow, at most once per RTT, before the
+ * growth); the send check on every sendmsg (tracepoint tier) or buffer
+ * expansion (fentry, kprobe).  "direct" is 1 in fentry/tp_btf programs
+ * (plain loads) and 0 in kprobe programs (probe reads); see
+ * bpftune_read().  The test against the limit comes first; rarely needed
+ * reads (user locks) and map lookups after it.
  */
-static __always_inline int rmem_check(int direct, struct sock *sk)
+/*
+ * tcp_rcvbuf_grow fires before the kernel grows the buffer: what it will
+ * grow to is at least the window for twice the bytes copied in the last
+ * RTT, as buffer space (scaling_ratio / 256 of the buffer is window),
+ * bounded by the limit.  Without this the growth that reaches the limit
+ * would go unseen until the next one.
+ */
+static __always_inline __u64 rcvbuf_after_grow(struct sock *sk, __u64 rcvbuf,
+					       __u64 limit)
+{
+	struct tcp_sock *tp = (struct tcp_sock *)sk;
+	__u32 copied, ratio;
+	__u64 target;
+
+	if (!bpf_core_field_exists(tp->scaling_ratio))
+		return rcvbuf;
+	ratio = BPF_CORE_READ(tp, scaling_ratio);
+	copied = BPF_CORE_READ(tp, copied_seq) -
+		 BPF_CORE_READ(tp, rcvq_space.seq);
+	if (!ratio)
+		return rcvbuf;
+	target = ((__u64)copied << 9) / ratio;
+	if (target > limit)
+		target = limit;
+	return target > rcvbuf ? target : rcvbuf;
+}
+
+static __always_inline int rmem_check(int direct, struct sock *sk,
+				      int before_grow)
 {
 	struct net *net = bpftune_read(direct, sk, __sk_common.skc_net.net);
 	__u64 rcvbuf, limit;
 
 	if (!net)
 		return 0;
-	mem_check(sk);
+	mem_check(sk, bpf_ktime_get_ns());
 	/* autotuning off: no receive buffer will ever grow here */
 	if (!bpftune_read(direct, net, ipv4.sysctl_tcp_moderate_rcvbuf)) {
 		bpftune_send(bpftune_net_cookie(net), TCP_BUFFER_MODERATE_RCVBUF,
@@ -149,6 +194,8 @@ static __always_inline int rmem_check(int direct, struct sock *sk)
 	}
 	rcvbuf = bpftune_read(direct, sk, sk_rcvbuf);
 	limit = bpftune_read(direct, net, ipv4.sysctl_tcp_rmem[2]);
+	if (before_grow)
+		rcvbuf = rcvbuf_after_grow(sk, rcvbuf, limit);
 	if (!bpftune_nearly_full(rcvbuf, limit, bpftune_learning_rate))
 		return 0;
 	if (bpftune_read_bitfield(direct, sk, sk_userlocks) &
@@ -159,8 +206,7 @@ static __always_inline int rmem_check(int direct, struct sock *sk)
 
 /*
  * One (send buffer, srtt) sample per netns and CPU per event interval;
- * the gate is the per-CPU rate limit (key 1), cheaper than a hash map on
- * every send.
+ * the gate is the per-CPU rate limit (key 1), cheaper than a hash map.
  */
 static __always_inline void latency_sample(struct sock *sk, __u64 cookie,
 					   __u64 sndbuf)
@@ -181,19 +227,22 @@ static __always_inline void latency_sample(struct sock *sk, __u64 cookie,
 static __always_inline int wmem_check(int direct, struct sock *sk)
 {
 	struct net *net = bpftune_read(direct, sk, __sk_common.skc_net.net);
-	__u64 sndbuf, limit;
+	__u64 sndbuf, limit, now;
 
 	if (!net)
 		return 0;
-	mem_check(sk);
+	now = bpf_ktime_get_ns();
+	mem_check(sk, now);
 	sndbuf = bpftune_read(direct, sk, sk_sndbuf);
 	limit = bpftune_read(direct, net, ipv4.sysctl_tcp_wmem[2]);
 	/*
 	 * Only flows whose buffer has grown to at least half the namespace's
 	 * limit feed the latency correlation: they are the ones growth
 	 * affects; small flows (other srtt, other buffer) would fake one.
+	 * Such a flow is looked at no more than once per gate interval.
 	 */
-	if (sndbuf * 2 < limit)
+	if (sndbuf * 2 < limit ||
+	    !bpftune_gate(TCP_BUFFER_GATE_WMEM, now, TCP_BUFFER_WMEM_GATE_NS))
 		return 0;
 	if (bpftune_read_bitfield(direct, sk, sk_userlocks) &
 	    TCP_BUFFER_SNDBUF_LOCK)
@@ -202,9 +251,25 @@ static __always_inline int wmem_check(int direct, struct sock *sk)
 	return report(sk, TCP_BUFFER_WMEM_NEARLY_FULL, sndbuf, limit);
 }
 
-/* Receive side: the kernel considers growing sk_rcvbuf here. */
-BPFTUNE_HOOK1_DIRECT(rmem_check, tcp_rcv_space_adjust, tcp_rcv_space_adjust,
-		     struct sock *, sk)
+/*
+ * Receive side: tcp_rcv_space_adjust() runs on every read; since 6.18 its
+ * tcp_rcvbuf_grow tracepoint fires only when a read copied more than in
+ * the previous RTT, which is when the buffer may grow.
+ */
+BPFTUNE_FENTRY(rmem_check, tcp_rcv_space_adjust, struct sock *sk)
+{
+	return rmem_check(1, sk, 0);
+}
+
+BPFTUNE_TP_BTF(rmem_check, tcp_rcvbuf_grow, struct sock *sk, int time)
+{
+	return rmem_check(1, sk, 1);
+}
+
+BPFTUNE_KPROBE(rmem_check, tcp_rcv_space_adjust, struct sock *sk)
+{
+	return rmem_check(0, sk, 0);
+}
 
 /*
  * Send side: tcp_sndbuf_expand() grows sk_sndbuf; it has no tracepoint
@@ -274,7 +339,7 @@ BPFTUNE_TP_BTF(exceed_check, sock_exceed_buf_limit, struct sock *sk,
 
 BPFTUNE_KPROBE(exceed_check, __sk_mem_raise_allocated, struct sock *sk)
 {
-	mem_check(sk);
+	mem_check(sk, bpf_ktime_get_ns());
 	return 0;
 }
 
@@ -322,12 +387,13 @@ static __always_inline __u32 service_port(struct bpf_sock_ops *ops,
 static __always_inline struct service_window *
 service_lookup(struct bpf_sock_ops *ops, __u32 active)
 {
-	struct service_key key = {
-		.netns_cookie = bpf_get_netns_cookie(ops),
-		.port = service_port(ops, active),
-		.active = active,
-	};
+	struct service_key key = {};
 
+	if (!services_learned)
+		return NULL;
+	key.netns_cookie = bpf_get_netns_cookie(ops);
+	key.port = service_port(ops, active);
+	key.active = active;
 	return bpf_map_lookup_elem(&service_windows, &key);
 }
 
@@ -439,7 +505,9 @@ static __always_inline void learn(struct bpf_sock_ops *ops)
 	key.active = fs->active;
 	sw = bpf_map_lookup_elem(&service_windows, &key);
 	if (!sw) {
-		bpf_map_update_elem(&service_windows, &key, &init, BPF_NOEXIST);
+		if (!bpf_map_update_elem(&service_windows, &key, &init,
+					 BPF_NOEXIST))
+			__sync_fetch_and_add(&services_learned, 1);
 		sw = bpf_map_lookup_elem(&service_windows, &key);
 		if (!sw)
 			return;

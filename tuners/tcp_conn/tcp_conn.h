@@ -9,11 +9,9 @@
  * The cost of one connection says how far it stayed from the best
  * operating point seen towards that host: the host's lowest RTT (the
  * kernel's rtt_min, a robust minimum) and its highest delivery rate.  A
- * connection's rate is the sum of the bytes its delivery-rate samples
- * (one per ACK) delivered over the sum of their intervals: at RTTs of a
- * few microseconds single samples are coarse (intervals of 1-3 us), and
- * a mean of per-sample rates would be dominated by the shortest
- * intervals.  Its RTT is the mean of its smoothed-RTT samples.  The host's highest
+ * connection's summary is read once, when it leaves ESTABLISHED (no
+ * callback per ACK): its rate is the bytes acknowledged over its time in
+ * ESTABLISHED, its RTT the smoothed RTT then.  The host's highest
  * rate is the highest smoothed rate among its algorithms (each smoothed
  * like the values below), not the highest single connection: one lucky
  * connection would otherwise raise every later cost for good.
@@ -63,7 +61,6 @@
 #define TCP_CONN_HYST_ABS (5 * TCP_CONN_COST_ONE / 100)
 /* A connection teaches something only if it carried this much. */
 #define TCP_CONN_MIN_BYTES (256 * 1024ULL)
-#define TCP_CONN_MIN_RATE_SAMPLES 8
 #define TCP_CONN_NONE 0xff
 
 /* Why a connection got its algorithm. */
@@ -109,12 +106,7 @@ struct tcp_conn_host {
 
 /* Per connection, in socket storage. */
 struct tcp_conn_sk {
-	__u64 srtt_sum_us;
-	__u64 delivered_bytes;	/* summed over delivery-rate samples */
-	__u64 interval_us;	/* their intervals, summed */
-	__u32 min_rtt_us;
-	__u32 srtt_samples;
-	__u32 rate_samples;
+	__u64 start_ns;		/* when it was established */
 	__u8 alg;
 	__u8 reason;
 	__u8 done;
