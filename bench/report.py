@@ -31,6 +31,14 @@ def fmt(v, digits=2):
     return str(v)
 
 
+def startup(arm, which):
+    """Start-up median in ms (older results named the key _s, held ms)."""
+    key = "startup_%s_tuner%s_ms" % (which, "" if which == "first" else "s")
+    if key not in arm:
+        key = key[:-3] + "_s"
+    return arm[key]["median"]
+
+
 def md_overhead(o):
     if "arms" not in o:
         return md_generic(o)
@@ -55,11 +63,11 @@ def md_overhead(o):
             continue
         d = o["arms"][a]
         rows.append("%s: CPU %s %% of a core during the fork load (%s %% over the run); "
-                    "peak RSS %d KiB; start-up %s s to the first tuner, %s s to all "
+                    "peak RSS %d KiB; start-up %s ms to the first tuner, %s ms to all "
                     "(medians)" % (label[a], fmt(d["daemon_cpu_percent_fork"], 3),
                                    fmt(d["daemon_cpu_percent_run"], 3), d["daemon_peak_rss_kb"],
-                                   fmt(d["startup_first_tuner_s"]["median"], 3),
-                                   fmt(d["startup_all_tuners_s"]["median"], 3)))
+                                   fmt(startup(d, "first"), 0),
+                                   fmt(startup(d, "all"), 0)))
         rows.append("")
     loads = ["bulk", "conns", "rr", "fork"]
     rows.append("BPF programs (one pass with kernel.bpf_stats_enabled=1, which "

@@ -107,17 +107,21 @@ static __always_inline int bpftune_sample(__u32 shift)
 }
 
 /*
- * True at most once per interval_ns on this CPU for gate (0 ..
- * BPFTUNE_GATES - 1), given the time now: for hooks that run on every send
- * or receive but need one look now and then.  Put it after the cheapest
- * tests (a comparison against the limit) and before any other map lookup.
+ * True at most once per jiffy (1 to 10 ms) on this CPU for gate (0 ..
+ * BPFTUNE_GATES - 1): for hooks that run on every send or receive but
+ * need one look now and then.  jiffies is a plain load, cheaper than a
+ * clock read.  Put it after the cheapest tests (a comparison against the
+ * limit) and before any other map lookup.
  */
-static __always_inline int bpftune_gate(__u32 gate, __u64 now,
-					__u64 interval_ns)
+static __always_inline int bpftune_gate(__u32 gate)
 {
 	__u64 *last = bpf_map_lookup_elem(&bpftune_gate_last, &gate);
+	__u64 now;
 
-	if (!last || now - *last < interval_ns)
+	if (!last)
+		return 0;
+	now = bpf_jiffies64();
+	if (now == *last)
 		return 0;
 	*last = now;
 	return 1;

@@ -5,8 +5,8 @@
  *   rate's margin of tcp_rmem[2] / tcp_wmem[2] in their namespace (sockets
  *   whose owner fixed the size with SO_RCVBUF / SO_SNDBUF are ignored);
  * - TCP memory pressure and exhaustion (a read of the protocol's
- *   allocation at most every TCP_BUFFER_MEM_GATE_NS per CPU, plus the
- *   sock_exceed_buf_limit tracepoint);
+ *   allocation at most once per jiffy per CPU from the send hook, and from
+ *   each receive-buffer growth, plus the sock_exceed_buf_limit tracepoint);
  * - samples of (send buffer, smoothed RTT) for the latency correlation;
  * - SO_RCVBUF / SO_SNDBUF requests above net.core.[rw]mem_max;
  * - sockops: clamps for new flows during a memory crunch, and initial
@@ -24,15 +24,12 @@
 #define TCP_ESTABLISHED_STATE 1
 
 /*
- * Per-CPU time gates (bpftune_gate()): the send hook runs on every
- * sendmsg, so the global memory read and the per-socket checks of big
- * flows happen at most this often per CPU.  Events are rate limited to one
- * per 25 ms anyway; the first look at a flow comes at most 1 ms late.
+ * Per-CPU gate (bpftune_gate()): the send hook runs on every sendmsg, so
+ * the global memory read and the checks of a big flow happen at most once
+ * per jiffy per CPU.  Events are rate limited to one per 25 ms anyway; the
+ * first look at a flow comes at most a jiffy late.
  */
-#define TCP_BUFFER_GATE_MEM 0
-#define TCP_BUFFER_GATE_WMEM 1
-#define TCP_BUFFER_MEM_GATE_NS 4000000ULL
-#define TCP_BUFFER_WMEM_GATE_NS 1000000ULL
+#define TCP_BUFFER_GATE_SEND 0
 
 /* Dry run: learn and report, but set no socket option. */
 const volatile __u32 dry_run;
@@ -96,7 +93,7 @@ static __always_inline int report(struct sock *sk, __u32 scenario,
  * so one socket's view is everyone's.  There is no tracepoint for
  * tcp_enter_memory_pressure; the pressure flag is read instead.
  */
-static __always_inline void mem_check(struct sock *sk, __u64 now)
+static __always_inline void mem_check(struct sock *sk)
 {
 	unsigned long *pressure_ptr;
 	unsigned long pressure = 0;
@@ -106,9 +103,6 @@ static __always_inline void mem_check(struct sock *sk, __u64 now)
 	__u64 values[5];
 	long allocated;
 
-	/* gate first: the reads below are probe reads */
-	if (!bpftune_gate(TCP_BUFFER_GATE_MEM, now, TCP_BUFFER_MEM_GATE_NS))
-		return;
 	prot = BPF_CORE_READ(sk, __sk_common.skc_prot);
 	if (!prot)
 		return;
@@ -145,10 +139,10 @@ static __always_inline void mem_check(struct sock *sk, __u64 now)
  * The receive check runs when the kernel considers growing sk_rcvbuf (on
  * the tracepoint tier: tcp_rcvbuf_grow, at most once per RTT, before the
  * growth); the send check on every sendmsg (tracepoint tier) or buffer
- * expansion (fentry, kprobe).  "direct" is 1 in fentry/tp_btf programs
- * (plain loads) and 0 in kprobe programs (probe reads); see
- * bpftune_read().  The test against the limit comes first; rarely needed
- * reads (user locks) and map lookups after it.
+ * expansion (fentry, kprobe), gated to once per jiffy per CPU.  "direct"
+ * is 1 in fentry/tp_btf programs (plain loads) and 0 in kprobe programs
+ * (probe reads); see bpftune_read().  Rarely needed reads (user locks)
+ * come after the test against the limit.
  */
 /*
  * tcp_rcvbuf_grow fires before the kernel grows the buffer: what it will
@@ -185,7 +179,7 @@ static __always_inline int rmem_check(int direct, struct sock *sk,
 
 	if (!net)
 		return 0;
-	mem_check(sk, bpf_ktime_get_ns());
+	mem_check(sk);
 	/* autotuning off: no receive buffer will ever grow here */
 	if (!bpftune_read(direct, net, ipv4.sysctl_tcp_moderate_rcvbuf)) {
 		bpftune_send(bpftune_net_cookie(net), TCP_BUFFER_MODERATE_RCVBUF,
@@ -227,22 +221,19 @@ static __always_inline void latency_sample(struct sock *sk, __u64 cookie,
 static __always_inline int wmem_check(int direct, struct sock *sk)
 {
 	struct net *net = bpftune_read(direct, sk, __sk_common.skc_net.net);
-	__u64 sndbuf, limit, now;
+	__u64 sndbuf, limit;
 
-	if (!net)
+	if (!net || !bpftune_gate(TCP_BUFFER_GATE_SEND))
 		return 0;
-	now = bpf_ktime_get_ns();
-	mem_check(sk, now);
+	mem_check(sk);
 	sndbuf = bpftune_read(direct, sk, sk_sndbuf);
 	limit = bpftune_read(direct, net, ipv4.sysctl_tcp_wmem[2]);
 	/*
 	 * Only flows whose buffer has grown to at least half the namespace's
 	 * limit feed the latency correlation: they are the ones growth
 	 * affects; small flows (other srtt, other buffer) would fake one.
-	 * Such a flow is looked at no more than once per gate interval.
 	 */
-	if (sndbuf * 2 < limit ||
-	    !bpftune_gate(TCP_BUFFER_GATE_WMEM, now, TCP_BUFFER_WMEM_GATE_NS))
+	if (sndbuf * 2 < limit)
 		return 0;
 	if (bpftune_read_bitfield(direct, sk, sk_userlocks) &
 	    TCP_BUFFER_SNDBUF_LOCK)
@@ -339,7 +330,7 @@ BPFTUNE_TP_BTF(exceed_check, sock_exceed_buf_limit, struct sock *sk,
 
 BPFTUNE_KPROBE(exceed_check, __sk_mem_raise_allocated, struct sock *sk)
 {
-	mem_check(sk, bpf_ktime_get_ns());
+	mem_check(sk);
 	return 0;
 }
 
@@ -445,6 +436,11 @@ static __always_inline void lift_clamp(struct bpf_sock_ops *ops,
 		     0, values, 2);
 }
 
+/*
+ * Socket storage is created only for a flow clamped during a crunch; the
+ * common connection gets none (an allocation and a free saved on every
+ * connection).  Its role, needed when it closes, comes from the socket.
+ */
 static __always_inline void established(struct bpf_sock_ops *ops, __u32 active)
 {
 	struct service_window *sw;
@@ -454,17 +450,17 @@ static __always_inline void established(struct bpf_sock_ops *ops, __u32 active)
 
 	if (!sk)
 		return;
-	fs = bpf_sk_storage_get(&flow_states, sk, NULL,
-				BPF_SK_STORAGE_GET_F_CREATE);
-	if (!fs)
-		return;
-	fs->active = active;
 	/* state changes: learn from the flow when it ends */
 	bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags |
 				  BPF_SOCK_OPS_STATE_CB_FLAG);
 	if (dry_run)
 		return;
 	if (crunch) {
+		fs = bpf_sk_storage_get(&flow_states, sk, NULL,
+					BPF_SK_STORAGE_GET_F_CREATE);
+		if (!fs)
+			return;
+		fs->active = active;
 		clamp_flow(ops, fs);
 		return;
 	}
@@ -476,6 +472,20 @@ static __always_inline void established(struct bpf_sock_ops *ops, __u32 active)
 		__sync_fetch_and_add(&iw_applied, 1);
 }
 
+/*
+ * Did we connect (1) or accept (0)?  An accepted socket is a copy of its
+ * listener, which was bound to its port: it carries SOCK_BINDPORT_LOCK.
+ * A connecting socket has it only if it was bound to a port before
+ * connect(), which clients rarely do.
+ */
+static __always_inline __u32 flow_active(struct tcp_sock *tp)
+{
+	struct sock *sk = &tp->inet_conn.icsk_inet.sk;
+
+	return !(BPF_CORE_READ_BITFIELD(sk, sk_userlocks) &
+		 TCP_BUFFER_BINDPORT_LOCK);
+}
+
 /* A flow leaves ESTABLISHED: if it was big, its service learns from it. */
 static __always_inline void learn(struct bpf_sock_ops *ops)
 {
@@ -483,26 +493,26 @@ static __always_inline void learn(struct bpf_sock_ops *ops)
 	struct service_key key = {};
 	struct flow_state *fs;
 	struct tcp_sock *tp;
-	__u32 rwnd = 0, mss;
+	__u32 rwnd, mss;
 	struct bpf_sock *sk = ops->sk;
 	__u64 values[2];
 
 	if (ops->args[0] != TCP_ESTABLISHED_STATE || !sk)
 		return;
-	fs = bpf_sk_storage_get(&flow_states, sk, NULL, 0);
-	if (!fs || fs->clamped)
-		return;
 	if (ops->bytes_acked < TCP_BUFFER_LEARN_BYTES &&
 	    ops->bytes_received < TCP_BUFFER_LEARN_BYTES)
 		return;
+	fs = bpf_sk_storage_get(&flow_states, sk, NULL, 0);
+	if (fs && fs->clamped)
+		return;
 	tp = bpf_skc_to_tcp_sock(sk);
-	if (tp) {
-		mss = tp->advmss ? tp->advmss : 1;
-		rwnd = tp->rcv_wnd / mss;
-	}
+	if (!tp)
+		return;
+	mss = tp->advmss ? tp->advmss : 1;
+	rwnd = tp->rcv_wnd / mss;
 	key.netns_cookie = bpf_get_netns_cookie(ops);
-	key.port = service_port(ops, fs->active);
-	key.active = fs->active;
+	key.active = fs ? fs->active : flow_active(tp);
+	key.port = service_port(ops, key.active);
 	sw = bpf_map_lookup_elem(&service_windows, &key);
 	if (!sw) {
 		if (!bpf_map_update_elem(&service_windows, &key, &init,

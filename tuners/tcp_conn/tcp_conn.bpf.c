@@ -3,10 +3,11 @@
  * tcp_conn, kernel side: a sockops program on the daemon's cgroup.  When a
  * connection is established it gets the congestion control the model
  * picks for its remote host (tcp_conn.h: warm-up, then epsilon-greedy);
- * when it leaves ESTABLISHED, its summary (bytes acknowledged over time,
- * smoothed and minimum RTT, retransmits) updates the value of the
- * algorithm it used, and the host's choice is revisited.  No callback per
- * ACK is asked for: only state changes.  Choice changes and refusals go to
+ * its first TCP_CONN_RTT_SAMPLES RTT callbacks record its smoothed RTT,
+ * then it turns them off (no callback per ACK for the rest of a long
+ * flow); when it leaves ESTABLISHED, its summary (bytes acknowledged over
+ * time, minimum RTT, retransmits) updates the value of the algorithm it
+ * used, and the host's choice is revisited.  Choice changes and refusals go to
  * user space as events; per-host state lives in an LRU map user space
  * reads for the summary.
  *
@@ -148,6 +149,7 @@ static __always_inline int on_established(struct bpf_sock_ops *ops)
 	cs->reason = reason;
 	cs->start_ns = bpf_ktime_get_ns();
 	bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags |
+				       BPF_SOCK_OPS_RTT_CB_FLAG |
 				       BPF_SOCK_OPS_STATE_CB_FLAG);
 	return 0;
 }
@@ -159,6 +161,22 @@ static __always_inline struct tcp_conn_sk *sk_conn(struct bpf_sock_ops *ops)
 	if (!sk)
 		return NULL;
 	return bpf_sk_storage_get(&tcp_conn_socks, sk, 0, 0);
+}
+
+static __always_inline int on_rtt(struct bpf_sock_ops *ops)
+{
+	struct tcp_conn_sk *cs = sk_conn(ops);
+
+	if (!cs || cs->done)
+		return 0;
+	if (ops->srtt_us) {
+		cs->srtt_sum_us += ops->srtt_us >> 3;
+		cs->srtt_samples++;
+	}
+	if (cs->srtt_samples >= TCP_CONN_RTT_SAMPLES)
+		bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags &
+					       ~BPF_SOCK_OPS_RTT_CB_FLAG);
+	return 0;
 }
 
 static __always_inline void send_choice(struct tcp_conn_host_key *key,
@@ -196,7 +214,8 @@ static __always_inline int on_finished(struct bpf_sock_ops *ops)
 	/* too little data to say anything about the algorithm */
 	if (ops->bytes_acked < TCP_CONN_MIN_BYTES)
 		return 0;
-	rtt = ops->srtt_us >> 3;
+	rtt = cs->srtt_samples ? cs->srtt_sum_us / cs->srtt_samples :
+				 ops->srtt_us >> 3;
 	min_rtt = ops->rtt_min;
 	elapsed_us = (bpf_ktime_get_ns() - cs->start_ns) / 1000;
 	if (!rtt || !elapsed_us)
@@ -241,6 +260,9 @@ int tcp_conn_sockops(struct bpf_sock_ops *ops)
 	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
 	case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB:
 		on_established(ops);
+		break;
+	case BPF_SOCK_OPS_RTT_CB:
+		on_rtt(ops);
 		break;
 	case BPF_SOCK_OPS_STATE_CB:
 		if (ops->args[0] == TCP_ESTABLISHED)

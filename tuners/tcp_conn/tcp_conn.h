@@ -9,9 +9,12 @@
  * The cost of one connection says how far it stayed from the best
  * operating point seen towards that host: the host's lowest RTT (the
  * kernel's rtt_min, a robust minimum) and its highest delivery rate.  A
- * connection's summary is read once, when it leaves ESTABLISHED (no
- * callback per ACK): its rate is the bytes acknowledged over its time in
- * ESTABLISHED, its RTT the smoothed RTT then.  The host's highest
+ * connection's rate is the bytes acknowledged over its time in
+ * ESTABLISHED, read once when it leaves ESTABLISHED; its RTT is the mean
+ * of the smoothed RTT over its first TCP_CONN_RTT_SAMPLES RTT callbacks,
+ * after which it asks for no more (no callback on every ACK of a long
+ * flow; the smoothed RTT at close would see only the queue of its last
+ * burst).  The host's highest
  * rate is the highest smoothed rate among its algorithms (each smoothed
  * like the values below), not the highest single connection: one lucky
  * connection would otherwise raise every later cost for good.
@@ -104,9 +107,14 @@ struct tcp_conn_host {
 	struct tcp_conn_alg alg[TCP_CONN_MAX_ALGS];
 };
 
+/* RTT callbacks a connection takes before it turns them off. */
+#define TCP_CONN_RTT_SAMPLES 64
+
 /* Per connection, in socket storage. */
 struct tcp_conn_sk {
 	__u64 start_ns;		/* when it was established */
+	__u64 srtt_sum_us;	/* over its first RTT callbacks */
+	__u32 srtt_samples;
 	__u8 alg;
 	__u8 reason;
 	__u8 done;
