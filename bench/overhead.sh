@@ -186,9 +186,9 @@ for arm, rs in runs.items():
         a["daemon_cpu_percent_fork"] = med([x[0] / x[1] * 100 for x in c])
         a["daemon_cpu_percent_run"] = med([x[2] / x[3] * 100 for x in c])
         a["daemon_peak_rss_kb"] = max(x[4] for x in c)
-        a["startup_first_tuner_s"] = {"median": med([x[5] for x in c]),
+        a["startup_first_tuner_ms"] = {"median": med([x[5] for x in c]),
                                       "runs": [x[5] for x in c]}
-        a["startup_all_tuners_s"] = {"median": med([x[6] for x in c]),
+        a["startup_all_tuners_ms"] = {"median": med([x[6] for x in c]),
                                      "runs": [x[6] for x in c]}
     res["arms"][arm] = a
 off = res["arms"]["off"]
