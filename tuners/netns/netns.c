@@ -3,8 +3,10 @@
  * netns, user side: keep the core's cookie -> namespace map current while
  * the daemon runs.  The kernel has no event for namespace creation or
  * destruction, so three sources trigger a rescan of /proc and /run/netns:
- *   - BPF on the syscalls that can create a namespace (debounced: one
- *     rescan NETNS_DEBOUNCE_MS after the first event of a burst),
+ *   - BPF on process events that follow the creation of a namespace:
+ *     CLONE_NEWNET, an exec or fork in another namespace than the parent's
+ *     (debounced: one rescan NETNS_DEBOUNCE_MS after the first event of a
+ *     burst),
  *   - inotify on /run/netns (named namespaces, "ip netns add/del"),
  *   - a periodic rescan every NETNS_PERIOD_MS as the safety net, which also
  *     notices namespaces that died when their last process exited.
@@ -185,7 +187,7 @@ int init(struct bpftune_tuner *tuner)
 	if (err)
 		return err;
 	rescan(st, "start");
-	bpftune_info("netns: following %d network namespaces; rescanning on namespace syscalls, %s changes and every %d s",
+	bpftune_info("netns: following %d network namespaces; rescanning on namespace process events, %s changes and every %d s",
 		     st->known, NETNS_RUN_DIR, NETNS_PERIOD_MS / 1000);
 	return 0;
 }
@@ -222,6 +224,8 @@ static const char *syscall_name(unsigned long long syscall)
 		return "clone3";
 	case NETNS_SYS_SETNS:
 		return "setns";
+	case NETNS_SYS_EXEC:
+		return "exec in a new namespace";
 	default:
 		return "?";
 	}

@@ -13,6 +13,7 @@
 /* from include/net/sock.h; not in vmlinux.h because they are macros */
 #define TCP_BUFFER_SNDBUF_LOCK 1
 #define TCP_BUFFER_RCVBUF_LOCK 2
+#define TCP_BUFFER_BINDPORT_LOCK 4
 
 enum tcp_buffer_scenario {
 	TCP_BUFFER_RMEM_NEARLY_FULL,
