@@ -8,7 +8,7 @@
 # with net.core.rmem_max 4 MiB (6.18's default) and 212992 (before 6.18).
 # SETUPS="20ms-4m ..." picks some; MODES="none daemon tuned" some modes.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 ROUNDS=${ROUNDS:-3}
 SETUPS=${SETUPS:-20ms-4m 20ms-208k 200ms-4m 200ms-208k}
 MODES=${MODES:-none before daemon tuned}

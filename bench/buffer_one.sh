@@ -34,8 +34,8 @@ buffer_run() {
 			nsysctl_set "$ns" net.ipv4.tcp_wmem "$small"
 		fi
 	done
-	case $mode in
 	# shellcheck disable=SC2086 # DAEMON_ARGS is a list of words
+	case $mode in
 	daemon) daemon_start -a tcp_buffer_tuner.so ${DAEMON_ARGS:-} ;;
 	before)
 		[ -x "${BEFORE_BUILD:-}/bpftune" ] || fail "BEFORE_BUILD has no bpftune"

@@ -53,13 +53,13 @@ for i in range(n):
     ip = ("10.200.%d.%d" % (h >> 8, h & 255)) if fam == "4" else ("2001:db8:200::%x" % h)
     print("neigh add %s lladdr 02:00:00:00:%02x:%02x nud stale dev dummy0" % (ip, h >> 8, h & 255))
 ' "$N" "$fam" >"$T_TMP/batch"
-	before=$(table_fulls $table)
+	before=$(table_fulls "$table")
 	start=$(date +%s%N)
 	ip -n "$ns" -force -batch "$T_TMP/batch" >"$T_TMP/batch.out" 2>&1
 	ms=$((($(date +%s%N) - start) / 1000000))
 	# ip's batch mode does not report every failure; count what is missing
 	failed=$((N - $(ip -n "$ns" -$fam neigh show dev dummy0 | grep -vc "fe80:")))
-	after=$(table_fulls $table)
+	after=$(table_fulls "$table")
 	echo "run $mode $fam $failed $((after - before)) $(sysctl -n net.$proto.neigh.default.gc_thresh3) $ms" >>"$out"
 	log "$table $mode: $failed of $N adds failed in $ms ms, $((after - before)) table-full events, thresh3 $(sysctl -n net.$proto.neigh.default.gc_thresh3)"
 	[ "$mode" != off ] && daemon_stop

@@ -97,7 +97,9 @@ def main():
     # parts not run this time keep their last figures (and their date)
     try:
         with open(os.path.join(results, "latest.json")) as f:
-            for name, data in json.load(f).get("parts", {}).items():
+            old = json.load(f)
+            for name, data in old.get("parts", {}).items():
+                data.setdefault("date", old.get("date", "?"))
                 parts.setdefault(name, data)
     except (OSError, ValueError):
         pass
