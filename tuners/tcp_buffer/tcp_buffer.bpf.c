@@ -77,14 +77,63 @@ struct {
 	__type(value, struct flow_state);
 } flow_states SEC(".maps");
 
-static __always_inline int report(struct sock *sk, __u32 scenario,
-				  __u64 buf, __u64 limit)
+/*
+ * What a flow at its buffer limit needs: its RTT and the payload bytes it
+ * moves per RTT (rate x rtt), so that user space can size the limit in
+ * one step (tcp_buffer_bdp_need()).  Receive side: the bytes the
+ * application read in the last RTT (what autotuning sizes from), the
+ * receiver's RTT estimate, scaling_ratio and the window scale fixed at
+ * the handshake; send side: the last delivery-rate sample times srtt.
+ * fentry/tp_btf programs read through bpf_skc_to_tcp_sock() (plain
+ * loads); kprobe programs with probe reads.
+ */
+static __always_inline void flow_bdp(int direct, struct sock *sk, int recv,
+				     __u64 *values)
 {
-	__u64 values[2] = { buf, limit };
+	struct tcp_sock *tp = direct ? bpf_skc_to_tcp_sock(sk) :
+				       (struct tcp_sock *)sk;
+	__u64 srtt, interval;
+
+	if (!tp)
+		return;
+	srtt = bpftune_read(direct, tp, srtt_us) >> 3;
+	if (recv) {
+		values[TCP_BUFFER_EV_RTT] =
+			bpftune_read(direct, tp, rcv_rtt_est.rtt_us) >> 3;
+		if (!values[TCP_BUFFER_EV_RTT])
+			values[TCP_BUFFER_EV_RTT] = srtt;
+		values[TCP_BUFFER_EV_BDP] =
+			(__u32)bpftune_read(direct, tp, rcvq_space.space);
+		if (bpf_core_field_exists(tp->scaling_ratio))
+			values[TCP_BUFFER_EV_RATIO] =
+				bpftune_read(direct, tp, scaling_ratio);
+		values[TCP_BUFFER_EV_WSCALE] =
+			bpftune_read_bitfield(direct, tp, rx_opt.rcv_wscale);
+		return;
+	}
+	values[TCP_BUFFER_EV_RTT] = srtt;
+	interval = bpftune_read(direct, tp, rate_interval_us);
+	if (interval)
+		values[TCP_BUFFER_EV_BDP] =
+			(__u64)bpftune_read(direct, tp, rate_delivered) *
+			bpftune_read(direct, tp, mss_cache) * srtt / interval;
+}
+
+static __always_inline int report(int direct, struct sock *sk,
+				  __u32 scenario, __u64 buf, __u64 limit)
+{
+	__u64 values[TCP_BUFFER_EV_NVALUES] = { buf, limit };
+	__u64 cookie;
 
 	if (!bpftune_nearly_full(buf, limit, bpftune_learning_rate))
 		return 0;
-	bpftune_send(bpftune_sk_netns_cookie(sk), scenario, 0, values, 2);
+	/* the flow's figures only for an event that will be sent (key 1:
+	 * the send below, key 0, passes in the same interval) */
+	cookie = bpftune_sk_netns_cookie(sk);
+	if (bpftune_ratelimited(cookie, scenario, 1))
+		return 0;
+	flow_bdp(direct, sk, scenario == TCP_BUFFER_RMEM_NEARLY_FULL, values);
+	bpftune_send(cookie, scenario, 0, values, TCP_BUFFER_EV_NVALUES);
 	return 0;
 }
 
@@ -195,7 +244,7 @@ static __always_inline int rmem_check(int direct, struct sock *sk,
 	if (bpftune_read_bitfield(direct, sk, sk_userlocks) &
 	    TCP_BUFFER_RCVBUF_LOCK)
 		return 0;
-	return report(sk, TCP_BUFFER_RMEM_NEARLY_FULL, rcvbuf, limit);
+	return report(direct, sk, TCP_BUFFER_RMEM_NEARLY_FULL, rcvbuf, limit);
 }
 
 /*
@@ -206,7 +255,7 @@ static __always_inline void latency_sample(struct sock *sk, __u64 cookie,
 					   __u64 sndbuf)
 {
 	struct tcp_sock *tp = (struct tcp_sock *)sk;
-	__u64 values[2];
+	__u64 values[3], interval;
 
 	if (bpftune_ratelimited(cookie, TCP_BUFFER_LATENCY, 1))
 		return;
@@ -215,7 +264,12 @@ static __always_inline void latency_sample(struct sock *sk, __u64 cookie,
 	values[1] = BPF_CORE_READ(tp, srtt_us) >> 3;
 	if (!values[1])
 		return;
-	bpftune_send(cookie, TCP_BUFFER_LATENCY, 0, values, 2);
+	/* delivery rate, bytes/s: did the bigger buffer buy throughput? */
+	interval = BPF_CORE_READ(tp, rate_interval_us);
+	values[2] = !interval ? 0 :
+		(__u64)BPF_CORE_READ(tp, rate_delivered) *
+		BPF_CORE_READ(tp, mss_cache) * 1000000 / interval;
+	bpftune_send(cookie, TCP_BUFFER_LATENCY, 0, values, 3);
 }
 
 static __always_inline int wmem_check(int direct, struct sock *sk)
@@ -239,7 +293,7 @@ static __always_inline int wmem_check(int direct, struct sock *sk)
 	    TCP_BUFFER_SNDBUF_LOCK)
 		return 0;
 	latency_sample(sk, bpftune_net_cookie(net), sndbuf);
-	return report(sk, TCP_BUFFER_WMEM_NEARLY_FULL, sndbuf, limit);
+	return report(direct, sk, TCP_BUFFER_WMEM_NEARLY_FULL, sndbuf, limit);
 }
 
 /*
