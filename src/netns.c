@@ -45,6 +45,7 @@ static int self_ns_fd = -1;
 static unsigned long long global_cookie;
 static ino_t global_ino;
 static struct timespec last_scan;
+static long long scan_cost_ms; /* how long the last scan took */
 static unsigned int netns_count;
 
 static int socket_cookie(unsigned long long *cookie)
@@ -259,10 +260,18 @@ static void drop_unseen(void)
 	}
 }
 
+static long long ms_between(const struct timespec *a, const struct timespec *b)
+{
+	return (b->tv_sec - a->tv_sec) * 1000LL +
+	       (b->tv_nsec - a->tv_nsec) / 1000000;
+}
+
 int bpftune_netns_scan(void)
 {
 	struct bpftune_netns *ns;
+	struct timespec start;
 
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (ns = netns_head; ns; ns = ns->next)
 		ns->seen = false;
 	bpftune_cap_raise();
@@ -271,6 +280,7 @@ int bpftune_netns_scan(void)
 	bpftune_cap_lower();
 	drop_unseen();
 	clock_gettime(CLOCK_MONOTONIC, &last_scan);
+	scan_cost_ms = ms_between(&start, &last_scan);
 	return 0;
 }
 
@@ -282,11 +292,12 @@ struct bpftune_netns *bpftune_netns_lookup(unsigned long long cookie)
 	if (ns)
 		return ns;
 	/* Unknown cookie: a namespace created since the last scan.  Rescan,
-	 * but not more than ten times a second. */
+	 * but not more than ten times a second, and with thousands of
+	 * namespaces (a scan stats each process's) not more than a tenth of
+	 * the time. */
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if ((now.tv_sec - last_scan.tv_sec) * 1000 +
-		    (now.tv_nsec - last_scan.tv_nsec) / 1000000 <
-	    100)
+	if (ms_between(&last_scan, &now) <
+	    (scan_cost_ms * 10 > 100 ? scan_cost_ms * 10 : 100))
 		return NULL;
 	bpftune_netns_scan();
 	return bpftune_netns_find(cookie);
