@@ -274,6 +274,10 @@ acted=() idle=()
 while read -r name events changes nohooks; do
 	if [ "$changes" -gt 0 ] || [ "$events" -gt 0 ]; then
 		acted+=("$name:$events/$changes")
+	elif [ "$name" = sysctl ] &&
+		stopped=$(sed -nE 's/.*summary: sysctl: .*\(([0-9]+) stopped a tuner.*/\1/p' "$T_LOG") &&
+		[ "${stopped:-0}" -gt 0 ]; then
+		acted+=("sysctl:$stopped-stopped") # fanotify, not BPF events
 	elif [ "$nohooks" = true ]; then
 		log "tuner $name cannot act on this kernel (no hook attached)"
 	else
