@@ -351,9 +351,12 @@ read -r fd_min fd_max other_min other_max rss_base rss_max ns_max sock_max nsamp
 [ "$ns_max" -le 80 ] || fail "namespace fds reached $ns_max (20 live in the churn)"
 [ "$sock_max" -le 70 ] || fail "socket fds reached $sock_max (client limits 32 + 16)"
 
-read -r qr_ok qr_bad < <(awk '{ok += $1; bad += $2} END {print ok + 0, bad + 0}' "$S_DIR/queries.root")
-read -r qn_ok qn_bad < <(awk '{ok += $1; bad += $2} END {print ok + 0, bad + 0}' "$S_DIR/queries.nobody")
-read -r scrapes scrape_bad < <(awk '{n += $1; b += $2} END {print n + 0, b + 0}' "$S_DIR/scrapes")
+# each flood and scraper prints "done failed" when it ends
+sum2() { awk '/^[0-9]+ [0-9]+$/ {a += $1; b += $2} END {printf "%d %d\n", a, b}' "$1"; }
+log "query floods (answered failed): root $(tr '\n' ' ' <"$S_DIR/queries.root"), nobody $(tr '\n' ' ' <"$S_DIR/queries.nobody")"
+read -r qr_ok qr_bad < <(sum2 "$S_DIR/queries.root")
+read -r qn_ok qn_bad < <(sum2 "$S_DIR/queries.nobody")
+read -r scrapes scrape_bad < <(sum2 "$S_DIR/scrapes")
 [ "$scrape_bad" -eq 0 ] || fail "$scrape_bad bad metrics files or lines"
 assert_gt "$qr_ok" 0 "root queries answered"
 assert_gt "$qn_ok" 0 "nobody's TCP queries answered"
