@@ -136,7 +136,7 @@ admin_loop() {
 query_flood() {
 	local who=$1
 	shift
-	"$@" "$Q_PY" - "$who" "$Q_SOCK" "$port" "$deadline_epoch" <<'PY' >>"$S_DIR/queries.$who"
+	"$@" "$Q_PY" - "$who" "$Q_SOCK" "$port" "$deadline_epoch" <<'PY' >"$S_DIR/queries.$who.$BASHPID"
 import socket, sys, time
 who, path, port, end = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
 queries = [b"status\n", b"jstatus\n", b"summary\n", b"jsummary\n", b"rollback\n",
@@ -260,8 +260,8 @@ kill "$FARM"
 wait "$FARM"
 churned=$(sed -nE 's/^churned ([0-9]+).*/\1/p' "$S_DIR/nsfarm.out")
 for ((i = 0; i < 30; i++)); do
-	[ "$(wc -l <"$S_DIR/queries.root" 2>/dev/null)" -ge 2 ] &&
-		[ "$(wc -l <"$S_DIR/queries.nobody" 2>/dev/null)" -ge 2 ] &&
+	[ "$(cat "$S_DIR"/queries.root.* 2>/dev/null | wc -l)" -ge 2 ] &&
+		[ "$(cat "$S_DIR"/queries.nobody.* 2>/dev/null | wc -l)" -ge 2 ] &&
 		[ -s "$S_DIR/scrapes" ] && break
 	sleep 1
 done
@@ -352,10 +352,11 @@ read -r fd_min fd_max other_min other_max rss_base rss_max ns_max sock_max nsamp
 [ "$sock_max" -le 70 ] || fail "socket fds reached $sock_max (client limits 32 + 16)"
 
 # each flood and scraper prints "done failed" when it ends
-sum2() { awk '/^[0-9]+ [0-9]+$/ {a += $1; b += $2} END {printf "%d %d\n", a, b}' "$1"; }
-log "query floods (answered failed): root $(tr '\n' ' ' <"$S_DIR/queries.root"), nobody $(tr '\n' ' ' <"$S_DIR/queries.nobody")"
-read -r qr_ok qr_bad < <(sum2 "$S_DIR/queries.root")
-read -r qn_ok qn_bad < <(sum2 "$S_DIR/queries.nobody")
+# (one file per flood: appends of two processes to one file interleave)
+sum2() { cat "$@" | awk '/^[0-9]+ [0-9]+$/ {a += $1; b += $2} END {printf "%d %d\n", a, b}'; }
+log "query floods (answered failed): root $(cat "$S_DIR"/queries.root.* | tr '\n' ' '), nobody $(cat "$S_DIR"/queries.nobody.* | tr '\n' ' ')"
+read -r qr_ok qr_bad < <(sum2 "$S_DIR"/queries.root.*)
+read -r qn_ok qn_bad < <(sum2 "$S_DIR"/queries.nobody.*)
 read -r scrapes scrape_bad < <(sum2 "$S_DIR/scrapes")
 [ "$scrape_bad" -eq 0 ] || fail "$scrape_bad bad metrics files or lines"
 assert_gt "$qr_ok" 0 "root queries answered"
