@@ -27,6 +27,20 @@ static void try_memlock(void)
 	bpftune_cap_lower();
 }
 
+/* One fd per network namespace: systemd's default soft limit (1024) is
+ * reached at about a thousand namespaces; the hard limit needs no
+ * privilege to reach. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		bpftune_warn("cannot raise the open-file limit: %s", strerror(errno));
+}
+
 static int load_plugins(const struct bpftune_options *o)
 {
 	int i, n = 0;
@@ -118,6 +132,9 @@ static int run(const struct bpftune_options *o)
 	struct bpftune_support support;
 	int err, started;
 
+	/* the TCP query port first: nothing else gets to take it meanwhile */
+	if (o->query_port)
+		bpftune_query_bind_tcp(o->query_port);
 	err = bpftune_support_probe(&support);
 	if (err) {
 		bpftune_err("no BPF attach tier works on this kernel; run bpftune -S for details");
@@ -129,6 +146,7 @@ static int run(const struct bpftune_options *o)
 		     bpftune_cfg.dry_run ? ", dry run (advice only)" : "",
 		     bpftune_cfg.rollback ? ", rollback on exit" : "");
 	try_memlock();
+	raise_nofile();
 	err = bpftune_netns_init();
 	if (err) {
 		bpftune_err("cannot set up netns handling: %s", strerror(-err));

@@ -5,6 +5,11 @@
  * (temporary file + rename, so a scrape never sees half of it) shortly
  * after something it shows changed; bursts of events are coalesced into
  * one rewrite per METRICS_DELAY_MS.
+ *
+ * The temporary file is created afresh each time (O_EXCL, O_NOFOLLOW,
+ * O_NONBLOCK): whatever sits at its path, a leftover or a FIFO someone
+ * planted there, is removed, never opened, so nothing can block the
+ * daemon in open() or write().
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -12,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -25,6 +31,7 @@ static char metrics_tmp[PATH_MAX + 8];
 static int timer_fd = -1;
 static bool armed;
 static int last_err;
+static unsigned long long generation;
 
 static void family(struct bpftune_qbuf *b, const char *name, const char *type,
 		   const char *help)
@@ -338,6 +345,31 @@ static int write_all(int fd, const char *data, size_t len)
 	return 0;
 }
 
+static int create_tmp(void)
+{
+	return open(metrics_tmp,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+		    0644);
+}
+
+/* A new regular file at metrics_tmp, whatever was there before. */
+static int open_tmp(void)
+{
+	struct stat st;
+	int fd;
+
+	fd = create_tmp();
+	if (fd < 0 && errno == EEXIST && !unlink(metrics_tmp))
+		fd = create_tmp();
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	return fd;
+}
+
 static int metrics_write(bool up)
 {
 	struct bpftune_qbuf b;
@@ -349,10 +381,9 @@ static int metrics_write(bool up)
 		err = -ENOMEM;
 		goto out;
 	}
-	fd = open(metrics_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-		  0644);
+	fd = open_tmp();
 	if (fd < 0) {
-		err = -errno;
+		err = fd;
 		goto out;
 	}
 	err = write_all(fd, b.data, b.len);
@@ -386,12 +417,18 @@ static void on_timer(int fd, unsigned int events, void *ctx)
 	metrics_write(true);
 }
 
+unsigned long long bpftune_state_generation(void)
+{
+	return generation;
+}
+
 void bpftune_state_changed(void)
 {
 	struct itimerspec its = {
 		.it_value = { 0, METRICS_DELAY_MS * 1000000L },
 	};
 
+	generation++;
 	if (timer_fd < 0 || armed)
 		return;
 	if (!timerfd_settime(timer_fd, 0, &its, NULL))

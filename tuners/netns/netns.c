@@ -6,7 +6,8 @@
  *   - BPF on process events that follow the creation of a namespace:
  *     CLONE_NEWNET, an exec or fork in another namespace than the parent's
  *     (debounced: one rescan NETNS_DEBOUNCE_MS after the first event of a
- *     burst),
+ *     burst; with thousands of namespaces a rescan costs tens of ms, so
+ *     the next one waits NETNS_COST_FACTOR times as long as the last took),
  *   - inotify on /run/netns (named namespaces, "ip netns add/del"),
  *   - a periodic rescan every NETNS_PERIOD_MS as the safety net, which also
  *     notices namespaces that died when their last process exited.
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpftune/libbpftune.h>
 
@@ -26,6 +28,7 @@
 #include "netns.skel.h"
 
 #define NETNS_DEBOUNCE_MS 50
+#define NETNS_COST_FACTOR 10
 #define NETNS_PERIOD_MS 5000
 #define NETNS_RUN_DIR "/run/netns"
 
@@ -38,15 +41,28 @@ struct netns_state {
 	bool pending;
 	int period_id;
 	int known;
+	long long last_end_ms; /* when the last rescan ended */
+	long long last_cost_ms; /* and how long it took */
 	unsigned long long rescans;
 	unsigned long long syscall_events;
 	unsigned long long dir_events;
 };
 
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
 static void rescan(struct netns_state *st, const char *why)
 {
+	long long start = mono_ms();
 	int known = bpftune_netns_rescan();
 
+	st->last_end_ms = mono_ms();
+	st->last_cost_ms = st->last_end_ms - start;
 	st->rescans++;
 	if (known < 0) {
 		bpftune_warn("netns: rescan failed: %s", strerror(-known));
@@ -73,12 +89,16 @@ static void on_debounce(int fd, unsigned int events, void *ctx)
 /* Rescan soon; events arriving meanwhile join the same rescan. */
 static void rescan_soon(struct netns_state *st)
 {
-	struct itimerspec its = {
-		.it_value = { 0, NETNS_DEBOUNCE_MS * 1000000L },
-	};
+	long long delay = NETNS_DEBOUNCE_MS, wait;
+	struct itimerspec its = { 0 };
 
 	if (st->pending)
 		return;
+	wait = st->last_end_ms + st->last_cost_ms * NETNS_COST_FACTOR - mono_ms();
+	if (wait > delay)
+		delay = wait;
+	its.it_value.tv_sec = delay / 1000;
+	its.it_value.tv_nsec = (delay % 1000) * 1000000L;
 	if (timerfd_settime(st->debounce_fd, 0, &its, NULL)) {
 		rescan(st, "namespace activity");
 		return;
