@@ -30,7 +30,8 @@ small_rmem_traffic 2 >/dev/null
 second=$(nsysctl_field "$NS_B" net.ipv4.tcp_rmem 3)
 log "tcp_rmem max in B: 262144 -> $first -> $second"
 assert_gt "$first" 262144 "tcp_rmem max after the first transfer"
-assert_gt "$second" "$first" "tcp_rmem max after the second transfer"
+# (BDP sizing may have reached the flow's need in one step: not smaller)
+[ "$second" -ge "$first" ] || fail "tcp_rmem max shrank: $first -> $second"
 assert_no_log "stops tuning"
 assert_no_log "pid $pid \("
 
@@ -45,7 +46,8 @@ for ((i = 0; i < 100; i++)); do
 done
 kill -0 "$pid" 2>/dev/null && fail "daemon still runs 10 s after SIGTERM"
 assert_log "summary: tcp_buffer: [0-9]+ changes? to net.ipv4.tcp_rmem"
-assert_log "summary: sysctl: 0 writes by others to tuned sysctls"
+# its own writes were seen and known as its own
+assert_log "summary: sysctl: 0 writes by others to tuned sysctls .*; [1-9][0-9]* own writes ignored"
 assert_log "restored net.ipv4.tcp_rmem = '$SMALL' in netns"
 assert_eq "$(nsysctl "$NS_B" net.ipv4.tcp_rmem)" "$SMALL" "tcp_rmem after SIGTERM (-R)"
 log "own time: $(elapsed) s"
