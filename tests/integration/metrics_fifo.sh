@@ -44,7 +44,7 @@ grep -q 'bpftune_tunable_changes_total{tuner="tcp_buffer"' "$prom" ||
 	fail "metrics file not rewritten after a FIFO was planted"
 [ -p "$prom.tmp" ] && fail "FIFO still at the temporary path"
 q() { "$BPFTUNE" --socket "$Q_SOCK" -q "$@"; }
-q tuners | grep -q "^tcp_buffer: active" || fail "daemon not answering"
+q tuners | grep -q "^tcp_buffer active" || fail "daemon not answering"
 
 # --- the non-UTF-8 name: strict JSON decoding of jstatus and jrollback ---
 "$Q_PY" - "$BPFTUNE" "$Q_SOCK" "$prom" "$T_ID" <<'PY' || fail "non-UTF-8 name"

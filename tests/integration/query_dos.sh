@@ -24,7 +24,7 @@ for ((i = 0; i < 50; i++)); do
 done
 query_daemon_start -a tcp_buffer_tuner.so -p "$port"
 assert_log "warning: cannot listen on 127.0.0.1:$port: Address already in use; queries over TCP are off"
-q tuners | grep -q "^tcp_buffer: active" || fail "no UNIX queries with the port taken"
+q tuners | grep -q "^tcp_buffer active" || fail "no UNIX queries with the port taken"
 kill -0 "$T_DAEMON" || fail "daemon exited with its port taken"
 daemon_stop || fail "daemon exit code (port taken)"
 
@@ -62,7 +62,7 @@ t = time.monotonic()
 out = subprocess.run([bpftune, "--socket", path, "-q", "tuners"],
                      capture_output=True, timeout=5)
 took = time.monotonic() - t
-assert out.returncode == 0 and out.stdout.startswith(b"tcp_buffer: active"), out
+assert out.returncode == 0 and out.stdout.startswith(b"tcp_buffer active"), out
 assert took < 1.0, f"UNIX query took {took:.2f} s beside a TCP flood"
 print(f"UNIX query beside 16 silent TCP clients (24 turned away): {took * 1000:.0f} ms")
 PY
@@ -129,7 +129,7 @@ log "daemon CPU with accept() failing (EMFILE) for 1.5 s: $((used * 1000 / hz)) 
 [ "$((used * 1000 / hz))" -lt 300 ] || fail "daemon spun for $((used * 1000 / hz)) ms of CPU in 1.5 s on EMFILE"
 assert_log "warning: query: cannot accept connections: Too many open files; retrying every 200 ms"
 prlimit --pid "$T_DAEMON" --nofile="$hard:$hard"
-q tuners | grep -q "^tcp_buffer: active" || fail "no answer after EMFILE"
+q tuners | grep -q "^tcp_buffer active" || fail "no answer after EMFILE"
 wait_log "query: accepting connections again" 5 || fail "no log of accepting again"
 
 kill -0 "$T_DAEMON" || fail "daemon died"
