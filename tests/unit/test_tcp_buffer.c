@@ -291,6 +291,5 @@ int main(void)
 	test_cut_floor();
 	test_core_max();
 	test_iw_learn();
-	printf("unit: %d passed, %d failed\n", unit_passed, unit_failed);
-	return unit_failed ? 1 : 0;
+	return unit_report();
 }
