@@ -14,7 +14,7 @@
 # $BUILD/test-logs/<name>.log.failed-<run>.
 # Exit status: 0 when every run passed (or every run skipped), 1 otherwise.
 set -u -o pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 BUILD=${BUILD:-build}
 export BUILD
 

@@ -7,7 +7,7 @@
 # usage: tests/run.sh [FILTER...]         runs tests whose name contains a FILTER
 #        tests/run.sh --list [FILTER...]  prints those tests' names, runs nothing
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 BUILD=${BUILD:-build}
 LOGDIR=$BUILD/test-logs
 list=

@@ -128,7 +128,7 @@ in_cgroup ip netns exec "$NS_B" python3 "$(dirname "$0")/clamp_client.py" \
 	"$IP_A" 5203 "$go" 15 >"$T_TMP/clamp" 2>&1 &
 client=$!
 wait $traffic
-log "throughput into the memory cgroup, per second: $(echo $(cat "$T_TMP/memcg-rate")) Gbit/s"
+log "throughput into the memory cgroup, per second: $(tr "\n" " " <"$T_TMP/memcg-rate")Gbit/s"
 grep -q start_clamp= "$T_TMP/clamp" || fail "the small flow did not start: $(cat "$T_TMP/clamp")"
 wait_log "tcp memory strain is over" 8 || fail "strain never ended"
 touch "$go"
