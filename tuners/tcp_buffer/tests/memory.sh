@@ -100,11 +100,12 @@ on_exit "kill $!; sleep 0.2"
 wait_port "$NS_A" tcp 5202 || fail "iperf3 server in the memory cgroup did not listen"
 if [ $MEMCG_MODE = v2 ]; then
 	# all its memory counts in v2: the limit is what the idle server holds
-	# plus 512 KiB (as v1's TCP limit), for a connection's buffers
+	# plus 256 KiB, for a connection's buffers (refused often, as with
+	# v1's 512 KiB TCP-only limit)
 	idle=$(cat "$memcg/memory.current")
-	echo $((idle + 512 * 1024)) >"$memcg/memory.max" ||
+	echo $((idle + 256 * 1024)) >"$memcg/memory.max" ||
 		fail "cannot set the memory cgroup's memory.max"
-	log "memory cgroup v2: memory.max $((idle + 512 * 1024)) bytes ($idle held idle)"
+	log "memory cgroup v2: memory.max $((idle + 256 * 1024)) bytes ($idle held idle)"
 fi
 # the strain lasts while B sends into the cgroup: 1 s transfers, one
 # after another, until the small flow below has started (bounded: 20 s)
@@ -122,7 +123,11 @@ before=$(grep -Eo "$cut_re" "$T_LOG" | head -1 | sed -E "s/.*131072 ([0-9]+) -> 
 after=$(grep -Eo "$cut_re" "$T_LOG" | head -1 | sed -E "s/.*-> 4096 131072 ([0-9]+) .*/\1/")
 assert_eq "$after" $((before - before / 100 * 25 - before % 100 * 25 / 100)) "first cut of tcp_rmem max in A"
 assert_log "tcp memory strain: .*new small flows are clamped"
-# a new small flow during the crunch (test cgroup: sockops sees it)
+# a new small flow during the crunch (test cgroup: sockops sees it),
+# started while the daemon holds the strain on (refusals may pause long
+# enough to end it for a while: at low rates in v2 the reader keeps up)
+strain_on() { grep -E "tcp memory strain(:| is over)" "$T_LOG" | tail -1 | grep -q "strain:"; }
+for _ in $(seq 100); do strain_on && break; sleep 0.1; done
 go=$T_TMP/go
 in_cgroup ip netns exec "$NS_B" python3 "$(dirname "$0")/clamp_client.py" \
 	"$IP_A" 5203 "$go" 15 >"$T_TMP/clamp" 2>&1 &
@@ -130,7 +135,9 @@ client=$!
 wait $traffic
 log "throughput into the memory cgroup, per second: $(tr "\n" " " <"$T_TMP/memcg-rate")Gbit/s"
 grep -q start_clamp= "$T_TMP/clamp" || fail "the small flow did not start: $(cat "$T_TMP/clamp")"
-wait_log "tcp memory strain is over" 8 || fail "strain never ended"
+# the last strain line must say it is over (an earlier pause does not count)
+for _ in $(seq 80); do strain_on || break; sleep 0.1; done
+strain_on && fail "strain never ended"
 touch "$go"
 wait $client || fail "clamp client failed: $(cat "$T_TMP/clamp")"
 log "small flow: $(tr '\n' ' ' <"$T_TMP/clamp")"
