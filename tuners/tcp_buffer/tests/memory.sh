@@ -53,6 +53,8 @@ daemon_start -R -a tcp_buffer_tuner.so
 # so the load is driven until the daemon logs the change, in bounded
 # rounds of 2 s with 4 streams.
 held=$(awk '/^TCP:/ {print $NF}' /proc/net/sockstat)
+# (at least 1: the daemon puts back, at exit, only values it may write)
+[ "$held" -ge 1 ] || held=1
 low="$held $((held + 512)) $((held * 4 + 65536))"
 sysctl -q -w net.ipv4.tcp_mem="$low" || fail "cannot set tcp_mem"
 pressure_re="tcp memory pressure: net.ipv4.tcp_mem $low -> [0-9 ]+ in global netns, because TCP sockets hold [0-9]+ pages"
