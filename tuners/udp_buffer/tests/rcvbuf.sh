@@ -12,6 +12,10 @@ log "start (test lock held)"
 require python3
 
 save_sysctl net.core.rmem_default net.core.rmem_max net.ipv4.udp_mem
+# from the kernel's defaults, whatever this machine was left with (a
+# rmem_max already at the daemon's cap could not grow in part 1b)
+sysctl -q -w net.core.rmem_default=212992 net.core.rmem_max=212992 ||
+	fail "cannot set rmem_default/rmem_max"
 rdefault=$(sysctl -n net.core.rmem_default)
 rmax=$(sysctl -n net.core.rmem_max)
 two_namespaces
