@@ -23,10 +23,14 @@ T_CGROUP=
 T_DAEMON=
 T_CLEANUPS=()
 
-exec 9>/run/bpftune-test.lock
-if ! flock -w 900 9; then
-	echo "could not get the test lock /run/bpftune-test.lock" >&2
-	exit 1
+# tests/run.sh takes the lock before it starts a test's clock and says so
+# with BPFTUNE_TEST_LOCKED=1 (taking it again here would wait forever)
+if [ -z "${BPFTUNE_TEST_LOCKED:-}" ]; then
+	exec 9>/run/bpftune-test.lock
+	if ! flock -w 900 9; then
+		echo "could not get the test lock /run/bpftune-test.lock" >&2
+		exit 1
+	fi
 fi
 
 log() { echo "[$(date +%T)] $*"; }
@@ -203,11 +207,25 @@ wait_log() {
 }
 
 # --- traffic ---
-# iperf_server NS: start an iperf3 server in NS (killed at exit)
+# wait_port NS tcp|udp PORT [TIMEOUT_S]: wait until a socket in NS listens
+# on (tcp) or is bound to (udp) PORT; false after TIMEOUT_S (default 10)
+wait_port() {
+	local ns=$1 proto=$2 port=$3 timeout=${4:-10} i opt=-Htln
+	[ "$proto" = udp ] && opt=-Huan
+	for ((i = 0; i < timeout * 20; i++)); do
+		[ -n "$(ip netns exec "$ns" ss $opt "( sport = :$port )" 2>/dev/null)" ] &&
+			return 0
+		sleep 0.05
+	done
+	return 1
+}
+# iperf_server NS [PORT]: start an iperf3 server in NS (killed at exit),
+# return once it listens
 iperf_server() {
-	ip netns exec "$1" iperf3 -s -p "${2:-5201}" >/dev/null 2>&1 &
+	local port=${2:-5201}
+	ip netns exec "$1" iperf3 -s -p "$port" >/dev/null 2>&1 &
 	T_PIDS+=($!)
-	sleep 0.3
+	wait_port "$1" tcp "$port" || fail "iperf3 server on port $port in $1 did not listen"
 }
 # iperf_run NS SERVER_IP ARGS...: run a client, print Gbit/s received
 iperf_run() {

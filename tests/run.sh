@@ -1,13 +1,21 @@
 #!/bin/bash
-# Runs every test: unit binaries (each reports its own case counts) and
-# integration scripts (exit 0 = pass, 77 = skipped, anything else = fail).
-# usage: tests/run.sh [FILTER...]   runs only tests whose name contains FILTER
+# Runs every test: unit binaries (each reports its cases and its checks)
+# and integration scripts (exit 0 = pass, 77 = skipped, anything else =
+# fail).  The last line counts test cases: each unit case (a test_*()
+# function of a unit test) and each script is one; the unit checks
+# (assertions) are counted on the line before it.
+# usage: tests/run.sh [FILTER...]         runs tests whose name contains a FILTER
+#        tests/run.sh --list [FILTER...]  prints those tests' names, runs nothing
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 BUILD=${BUILD:-build}
 LOGDIR=$BUILD/test-logs
-mkdir -p "$LOGDIR"
-passed=0 failed=0 skipped=0
+list=
+if [ "${1:-}" = --list ]; then
+	list=1
+	shift
+fi
+passed=0 failed=0 skipped=0 checks_passed=0 checks_failed=0
 failures=()
 
 want() {
@@ -20,44 +28,54 @@ want() {
 	return 1
 }
 
+# counts LOG KIND: "P F" from the binary's "unit: P KIND passed, F failed"
+counts() {
+	sed -nE "s/^unit: ([0-9]+) $2 passed, ([0-9]+) failed$/\1 \2/p" "$1" | tail -1
+}
+
 run_unit() {
-	local bin=$1 name log out p f
+	local bin=$1 name log rc cp cf p f
 	name=unit/$(basename "$bin")
 	log=$LOGDIR/$(echo "$name" | tr / _).log
 	"$bin" >"$log" 2>&1
-	local rc=$?
-	out=$(grep -E '^unit: [0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
-	p=$(echo "$out" | sed -E 's/unit: ([0-9]+) passed.*/\1/')
-	f=$(echo "$out" | sed -E 's/.* ([0-9]+) failed.*/\1/')
-	[ -z "$out" ] && { p=0; f=1; }
+	rc=$?
+	read -r cp cf < <(counts "$log" checks)
+	read -r p f < <(counts "$log" cases)
+	# no report (it crashed, or printed the wrong thing): one failed case
+	if [ -z "${p:-}" ] || [ -z "${cp:-}" ]; then
+		p=0 f=1 cp=${cp:-0} cf=${cf:-0}
+	fi
 	[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
 	passed=$((passed + p))
 	failed=$((failed + f))
+	checks_passed=$((checks_passed + cp))
+	checks_failed=$((checks_failed + cf))
 	if [ "$f" -ne 0 ]; then
 		failures+=("$name")
-		echo "FAIL $name ($p passed, $f failed)"
+		echo "FAIL $name (exit $rc; cases: $p passed, $f failed; checks: $cp passed, $cf failed)"
 		grep -E 'FAIL|ERROR|runtime error|AddressSanitizer' "$log" | head -20
 	else
-		echo "ok   $name ($p cases)"
+		echo "ok   $name ($p cases, $cp checks)"
 	fi
 }
 
 run_script() {
-	local script=$1 name log start rc
+	local script=$1 name log start rc secs
 	name=${script#./}
 	log=$LOGDIR/$(echo "$name" | tr / _).log
+	# the machine-wide test lock is taken here, so that the time limit
+	# counts the test, not the wait for other users of the machine
+	# (unless a caller such as tests/repeat.sh holds it already)
 	start=$(date +%s)
-	timeout --kill-after=10 ${TEST_TIMEOUT:-120} bash "$script" >"$log" 2>&1
-	rc=$?
-	# tests known to depend on timing get one more try; both runs are kept
-	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] &&
-		grep -qxF "$name" tests/retry.list 2>/dev/null; then
-		mv "$log" "$log.first"
-		echo "retry $name (first run failed: $(grep '^FAIL' "$log.first" | tail -1))"
-		timeout --kill-after=10 ${TEST_TIMEOUT:-120} bash "$script" >"$log" 2>&1
-		rc=$?
+	if [ -n "${BPFTUNE_TEST_LOCKED:-}" ]; then
+		timeout --kill-after=10 "${TEST_TIMEOUT:-120}" bash "$script" >"$log" 2>&1
+	else
+		BPFTUNE_TEST_LOCKED=1 flock -w 900 -E 75 /run/bpftune-test.lock \
+			timeout --kill-after=10 "${TEST_TIMEOUT:-120}" bash "$script" >"$log" 2>&1
 	fi
-	local secs=$(($(date +%s) - start))
+	rc=$?
+	secs=$(($(date +%s) - start))
+	[ $rc -eq 75 ] && echo "could not get the test lock /run/bpftune-test.lock in 900 s" >>"$log"
 	case $rc in
 	0)
 		passed=$((passed + 1))
@@ -76,17 +94,28 @@ run_script() {
 	esac
 }
 
+units=() scripts=()
 for bin in "$BUILD"/tests/unit/*; do
 	[ -x "$bin" ] && [ -f "$bin" ] || continue
-	want "unit/$(basename "$bin")" "$@" && run_unit "$bin"
+	want "unit/$(basename "$bin")" "$@" && units+=("$bin")
 done
 for script in tests/integration/*.sh tuners/*/tests/*.sh; do
 	[ -f "$script" ] || continue
-	want "$script" "$@" && run_script "$script"
+	want "$script" "$@" && scripts+=("$script")
 done
+if [ -n "$list" ]; then
+	for bin in "${units[@]}"; do echo "unit/$(basename "$bin")"; done
+	for script in "${scripts[@]}"; do echo "$script"; done
+	exit 0
+fi
+
+mkdir -p "$LOGDIR"
+for bin in "${units[@]}"; do run_unit "$bin"; done
+for script in "${scripts[@]}"; do run_script "$script"; done
 
 if [ ${#failures[@]} -gt 0 ]; then
 	echo "failed: ${failures[*]}"
 fi
+echo "unit checks (assertions): $checks_passed passed, $checks_failed failed"
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

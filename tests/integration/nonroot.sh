@@ -23,13 +23,28 @@ as_user() {
 		--inh-caps="$caps" --ambient-caps="$caps" "$@"
 }
 
-# the daemon, through a wrapper that drops to the user
+# What the user runs must be reachable by the user: a tree checked out
+# under a 0700 directory (such as /root) is not.  So the daemon, its
+# library and the tuners are staged in the test's own directory (under
+# /tmp, removed at exit), the way an install lays them out: the binary and
+# libbpftune.so.0 side by side (RUNPATH $ORIGIN), the tuners below.
 chmod 0711 "$T_TMP"
+stage=$T_TMP/stage
+mkdir -p "$stage/tuners"
+cp "$BPFTUNE" "$stage/bpftune" || fail "cannot stage $BPFTUNE"
+cp -d "$(dirname "$BPFTUNE")"/libbpftune.so* "$stage/" || fail "cannot stage libbpftune.so"
+cp "$TUNERDIR"/*_tuner.so "$stage/tuners/" || fail "cannot stage the tuners of $TUNERDIR"
+chmod -R a+rX "$stage"
+as_user test -x "$stage/bpftune" -a -r "$stage/tuners/tcp_buffer_tuner.so" ||
+	fail "staged files not readable by uid $USER_ID"
+TUNERDIR=$stage/tuners
+
+# the daemon, through a wrapper that drops to the user
 mkdir -p "$T_STATE"
 chown $USER_ID:$USER_ID "$T_STATE"
 cat >"$T_TMP/bpftune-as-user" <<EOT
 #!/bin/sh
-exec setpriv --reuid=$USER_ID --regid=$USER_ID --clear-groups --inh-caps=$caps --ambient-caps=$caps $BPFTUNE "\$@"
+exec setpriv --reuid=$USER_ID --regid=$USER_ID --clear-groups --inh-caps=$caps --ambient-caps=$caps $stage/bpftune "\$@"
 EOT
 chmod 0755 "$T_TMP/bpftune-as-user"
 

@@ -7,8 +7,20 @@
 require dpkg-buildpackage dh fakeroot
 [ -d /run/systemd/system ] &&
 	skip "systemd is running here: installing the package would start the service"
-dpkg -s bpftune >/dev/null 2>&1 && skip "a bpftune package is installed already; not touching it"
-getent passwd bpftune >/dev/null && skip "a user bpftune exists already; not touching it"
+# dpkg state of a package: "install ok installed", "deinstall ok
+# config-files" (removed, its configuration left: state rc), or empty
+dpkg_state() { dpkg-query -W -f '${Status}' "$1" 2>/dev/null; }
+# only an installed package is someone's; a removed one (rc) that left its
+# configuration is put back as it was at exit (below)
+for p in bpftune bpftune-dev; do
+	[ "$(dpkg_state $p)" = "install ok installed" ] &&
+		skip "a $p package is installed already; not touching it"
+done
+left_conf=
+[ "$(dpkg_state bpftune)" = "deinstall ok config-files" ] && left_conf=1
+# the user of a removed package stays until purge: then it is not someone's
+[ -z "$left_conf" ] && getent passwd bpftune >/dev/null &&
+	skip "a user bpftune exists already; not touching it"
 MA=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 VERSION=$(sed -n 's/^#define BPFTUNE_VERSION "\(.*\)"/\1/p' "$TOP/include/bpftune/libbpftune.h")
 
@@ -63,6 +75,30 @@ fi
 if [ -e /var/lib/bpftune ]; then
 	cp -a /var/lib/bpftune "$T_TMP/saved-state"
 	on_exit "rm -rf /var/lib/bpftune; cp -a '$T_TMP/saved-state' /var/lib/bpftune"
+fi
+# A removed package's configuration (state rc) and its user are kept
+# here; at exit, after the purge (registered later, so it runs first),
+# the user comes back with its ids and the package is installed with that
+# configuration and removed again: state rc as it was.
+if [ -n "$left_conf" ]; then
+	conffiles=$(dpkg-query -W -f '${Conffiles}' bpftune | awk 'NF {print $1}')
+	log "bpftune was removed, its configuration left (rc): $(echo $conffiles)"
+	mkdir -p "$T_TMP/conf"
+	for f in $conffiles; do
+		[ -e "$f" ] && cp -a --parents "$f" "$T_TMP/conf"
+	done
+	IFS=: read -r _ _ old_uid old_gid old_gecos _ < <(getent passwd bpftune)
+	restore_rc() {
+		if [ -n "$old_uid" ] && ! getent passwd bpftune >/dev/null; then
+			groupadd -r -g "$old_gid" bpftune
+			useradd -r -u "$old_uid" -g bpftune -d /var/lib/bpftune \
+				-s /usr/sbin/nologin -c "$old_gecos" bpftune
+		fi
+		dpkg_retry --force-confold -i "$deb" || return 1
+		cp -a "$T_TMP/conf/." /
+		dpkg_retry -r bpftune
+	}
+	on_exit restore_rc
 fi
 on_exit "dpkg -P bpftune-dev bpftune"
 dpkg_retry -i "$deb" "$dev" || fail "dpkg -i failed"

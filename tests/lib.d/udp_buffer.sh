@@ -15,7 +15,9 @@ s.bind((sys.argv[1], int(sys.argv[2])))
 time.sleep(60)
 ' "$ip" "$port" "$rcvbuf" &
 	T_PIDS+=($!)
-	sleep 0.3
+	# python starts in ~0.5 s on a busy 2-core machine: datagrams sent
+	# before the bind are refused, not dropped, so wait for the socket
+	wait_port "$ns" udp "$port" || fail "UDP sink on port $port in $ns did not bind"
 }
 
 # udp_blast NS IP PORT COUNT [SIZE]: send COUNT datagrams of SIZE bytes

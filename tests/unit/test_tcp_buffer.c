@@ -381,6 +381,5 @@ int main(void)
 	test_bdp_sizing();
 	test_wscale();
 	test_latency_rate_gate();
-	printf("unit: %d passed, %d failed\n", unit_passed, unit_failed);
-	return unit_failed ? 1 : 0;
+	return unit_report();
 }
