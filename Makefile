@@ -5,6 +5,7 @@ BUILD ?= build
 CC ?= gcc
 CLANG ?= clang
 BPFTOOL ?= bpftool
+LLVM_STRIP ?= llvm-strip
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
 prefix ?= /usr
@@ -52,9 +53,12 @@ $(BUILD)/vmlinux.h:
 	@mkdir -p $(@D)
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
 
+# DWARF is dropped (BTF stays): skeletons embed the object in each tuner,
+# and its debug sections were two thirds of every tuner's memory.
 $(BUILD)/%.bpf.o: %.bpf.c $(BUILD)/vmlinux.h $(HEADERS)
 	@mkdir -p $(@D)
 	$(CLANG) $(BPF_CFLAGS) -I$(dir $<) -c $< -o $@
+	$(LLVM_STRIP) -g $@
 
 $(BUILD)/src/probe.skel.h: $(BUILD)/src/probe.bpf.o
 	$(BPFTOOL) gen skeleton $< name probe_bpf > $@

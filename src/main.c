@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,6 +178,10 @@ static int run(const struct bpftune_options *o)
 	struct bpftune_support support;
 	int err, started;
 
+	/* Each BPF load makes libbpf read the kernel's BTF (~11 MB for a
+	 * moment); with a fixed threshold those blocks are mapped and given
+	 * back when freed, instead of staying in the heap for good. */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	err = bpftune_support_probe(&support);
 	if (err) {
 		bpftune_err("no BPF attach tier works on this kernel; run bpftune -S for details");
@@ -219,7 +224,7 @@ static int run(const struct bpftune_options *o)
 		err = 1;
 		goto out;
 	}
-	bpftune_info("%d tuner(s) running", started);
+	bpftune_plugins_ready(started);
 	if (o->daemonize && daemon(0, 0)) {
 		bpftune_err("cannot daemonize: %s", strerror(errno));
 		err = 1;

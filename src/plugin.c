@@ -28,6 +28,7 @@
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core.h"
@@ -190,6 +191,47 @@ int bpftune_plugin_check_complete(int fd, char *why, size_t len)
 	return 0;
 }
 
+/* ms since this process was started (exec), from /proc/self/stat. */
+static unsigned long ms_since_exec(void)
+{
+	unsigned long long start = 0;
+	char buf[1024], *p;
+	struct timespec now;
+	ssize_t n;
+	int fd;
+
+	fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* field 22, counted after the ")" that ends the command name */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 2, "%*c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu",
+			 &start) != 1)
+		return 0;
+	clock_gettime(CLOCK_BOOTTIME, &now);
+	return now.tv_sec * 1000UL + now.tv_nsec / 1000000 -
+	       start * 1000 / sysconf(_SC_CLK_TCK);
+}
+
+/* when the first tuner of this run was ready, in ms since exec */
+static unsigned long first_ready_ms;
+
+/*
+ * Start-up is over: say how long it took (the bench reads this line) and
+ * free what only start-up needed.
+ */
+void bpftune_plugins_ready(int started)
+{
+	bpftune_info("ready: %d tuner(s) running; first tuner ready %lu ms after start, all %lu ms",
+		     started, first_ready_ms, ms_since_exec());
+	bpftune_support_release();
+}
+
 static int tuner_bind(struct bpftune_tuner *tuner, void *handle)
 {
 	tuner->handle = handle;
@@ -297,8 +339,11 @@ int bpftune_plugin_load(const char *dir, const char *file)
 	if (err) {
 		bpftune_tuner_remove(tuner);
 		plugin_close(tuner);
+		return err;
 	}
-	return err;
+	if (!first_ready_ms)
+		first_ready_ms = ms_since_exec();
+	return 0;
 }
 
 static bool allowed(const char *file, char *const *allow, int nallow)
