@@ -12,6 +12,7 @@ GOALS = {
     "cc": ">= 0.9x the best fixed algorithm on both paths",
     "neigh": "0 table-full drops",
     "overhead": ">= 99.5 % throughput, daemon <= 0.5 % of a core",
+    "startup": "peak RSS <= 16 MiB; start-up time reported",
 }
 
 

@@ -34,6 +34,11 @@ struct bpftune_config {
 };
 extern struct bpftune_config bpftune_cfg;
 
+/* --- main.c: the bpftune program (src/bpftune.c calls it); the one
+ * symbol libbpftune.so exports beyond the tuner API --- */
+__attribute__((visibility("default"))) int bpftune_daemon_main(int argc,
+								char **argv);
+
 /* --- log.c --- */
 void bpftune_log_init(bool to_stderr, bool debug);
 void bpftune_log_fini(void);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* bpftune: options, start-up wiring, shutdown. */
+/* bpftune: options, start-up wiring, shutdown (in libbpftune.so; the
+ * program itself is src/bpftune.c). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -248,7 +249,7 @@ out:
 	return err ? 1 : 0;
 }
 
-int main(int argc, char **argv)
+int bpftune_daemon_main(int argc, char **argv)
 {
 	struct bpftune_options o;
 	char err[256];

@@ -232,19 +232,44 @@ void bpftune_plugins_ready(int started)
 	bpftune_support_release();
 }
 
-static int tuner_bind(struct bpftune_tuner *tuner, void *handle)
+/*
+ * Bind a plugin through its descriptor.  Only the ABI version is read
+ * until it matches: the rest of the layout may differ in another version.
+ */
+static int tuner_bind(struct bpftune_tuner *tuner, void *handle, char *why,
+		      size_t len)
 {
+	const struct bpftune_plugin *p;
+
 	tuner->handle = handle;
-	tuner->init = (int (*)(struct bpftune_tuner *))dlsym(handle, "init");
-	tuner->fini = (void (*)(struct bpftune_tuner *))dlsym(handle, "fini");
-	tuner->event_handler =
-		(void (*)(struct bpftune_tuner *,
-			  const struct bpftune_event *))dlsym(handle,
-							      "event_handler");
-	tuner->summary = (void (*)(struct bpftune_tuner *))dlsym(handle,
-								  "summary");
-	if (!tuner->init || !tuner->fini || !tuner->event_handler)
+	p = dlsym(handle, BPFTUNE_PLUGIN_SYMBOL);
+	if (!p) {
+		snprintf(why, len,
+			 "it has no %s descriptor (BPFTUNE_PLUGIN()); rebuild it against bpftune %s's headers",
+			 BPFTUNE_PLUGIN_SYMBOL, BPFTUNE_VERSION);
 		return -ENOENT;
+	}
+	if (p->abi_version != BPFTUNE_ABI_VERSION) {
+		snprintf(why, len,
+			 "it was built for tuner ABI %u, this bpftune has ABI %u; rebuild it against bpftune %s's headers",
+			 p->abi_version, BPFTUNE_ABI_VERSION, BPFTUNE_VERSION);
+		return -EPROTO;
+	}
+	if (!p->name || strncmp(p->name, tuner->name, BPFTUNE_NAME_LEN)) {
+		snprintf(why, len,
+			 "its descriptor names tuner '%.64s', its file '%s'",
+			 p->name ? p->name : "", tuner->name);
+		return -EINVAL;
+	}
+	if (!p->ops.init || !p->ops.fini || !p->ops.event_handler) {
+		snprintf(why, len,
+			 "its descriptor lacks init, fini or event_handler");
+		return -EINVAL;
+	}
+	tuner->init = p->ops.init;
+	tuner->fini = p->ops.fini;
+	tuner->event_handler = p->ops.event_handler;
+	tuner->summary = p->ops.summary;
 	return 0;
 }
 
@@ -328,11 +353,11 @@ int bpftune_plugin_load(const char *dir, const char *file)
 	tuner->plugin_fd = fd;
 	snprintf(tuner->path, sizeof(tuner->path), "%s", path);
 	tuner->ino = st.st_ino;
-	if (tuner_bind(tuner, handle)) {
-		bpftune_warn("refusing plugin %s: it lacks init, fini or event_handler",
-			     tuner->path);
+	err = tuner_bind(tuner, handle, why, sizeof(why));
+	if (err) {
+		bpftune_warn("refusing plugin %s: %s", tuner->path, why);
 		plugin_close(tuner);
-		return -EINVAL;
+		return err;
 	}
 	bpftune_tuner_add(tuner);
 	err = bpftune_tuner_start(tuner);
