@@ -41,7 +41,18 @@ __attribute__((visibility("default"))) int bpftune_daemon_main(int argc,
 
 /* --- log.c --- */
 void bpftune_log_init(bool to_stderr, bool debug);
+void bpftune_log_set_json(bool json); /* --log-format json; before init */
 void bpftune_log_fini(void);
+bool bpftune_log_json(void);
+/* One change, for --log-format json (text lines are the caller's). */
+struct bpftune_log_change {
+	const char *tuner, *scenario, *netns, *sysctl, *old, *new, *why;
+	bool dry_run;
+};
+void bpftune_log_change(const struct bpftune_log_change *c);
+/* Same tuner, scenario and sysctl give the same id on every host. */
+unsigned long long bpftune_decision_id(const char *tuner, const char *scenario,
+				       const char *sysctl);
 
 /* --- caps.c --- */
 int bpftune_caps_init(void);
@@ -49,13 +60,17 @@ void bpftune_cap_raise(void);
 void bpftune_cap_lower(void);
 
 /* --- netns.c --- */
+/* "/run/netns/" + a file name: the longest path a namespace is found at */
+#define BPFTUNE_NETNS_PATH_LEN (16 + NAME_MAX + 1)
 struct bpftune_netns {
 	struct bpftune_netns *next;
+	struct bpftune_netns *next_cookie; /* hash chains (netns.c) */
+	struct bpftune_netns *next_ino;
 	unsigned long long cookie;
 	ino_t ino;
-	int fd;
+	int fd; /* pins the namespace (and so its inode number) while known */
 	bool seen; /* found by the latest scan */
-	char path[PATH_MAX]; /* where it was found; /run/netns names preferred */
+	char path[BPFTUNE_NETNS_PATH_LEN]; /* /run/netns names preferred */
 };
 int bpftune_netns_init(void);
 void bpftune_netns_fini(void);
@@ -67,6 +82,7 @@ struct bpftune_netns *bpftune_netns_find(unsigned long long cookie);
 struct bpftune_netns *bpftune_netns_lookup(unsigned long long cookie);
 void bpftune_netns_forget(unsigned long long cookie);
 struct bpftune_netns *bpftune_netns_list(void);
+unsigned int bpftune_netns_count(void);
 /* Run in another netns: enter returns 1 when it switched, 0 when already
  * there, <0 on error; pass its result to leave. */
 int bpftune_netns_enter(unsigned long long cookie);
@@ -175,6 +191,7 @@ struct bpftune_tuner {
 	struct bpftune_assess_key *assess_keys;
 	unsigned long long events;
 	unsigned long long changes;
+	unsigned long long reverts; /* changes put back after assessment */
 	void *priv;
 };
 
@@ -275,6 +292,8 @@ int bpftune_loop_del_module(const void *base);
 /* --- query.c --- */
 /* Listen on the UNIX socket (and on 127.0.0.1:tcp_port when > 0). */
 int bpftune_query_init(const char *sock_path, int tcp_port);
+/* Bind 127.0.0.1:port now (at start-up); a failure is a warning. */
+void bpftune_query_bind_tcp(int port);
 void bpftune_query_fini(void);
 /* The client side of bpftune -q: returns the process exit code. */
 int bpftune_query_client(const char *sock_path, int tcp_port,
@@ -286,5 +305,7 @@ int bpftune_metrics_init(const char *path);
 void bpftune_metrics_fini(void);
 /* Something metrics show changed: rewrite the file soon (coalesced). */
 void bpftune_state_changed(void);
+/* Counts bpftune_state_changed() calls: cached answers compare it. */
+unsigned long long bpftune_state_generation(void);
 
 #endif /* BPFTUNE_CORE_H */

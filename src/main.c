@@ -10,70 +10,11 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "core.h"
+#include "cgroup.h"
 #include "options.h"
-
-#ifndef CGROUP2_SUPER_MAGIC
-#define CGROUP2_SUPER_MAGIC 0x63677270
-#endif
-
-/* The root of the cgroup2 hierarchy, from /proc/self/mountinfo. */
-static int find_cgroup2(char *path, size_t len)
-{
-	char line[1024], mnt[PATH_MAX], fstype[64];
-	int found = -ENOENT;
-	FILE *f;
-
-	f = fopen("/proc/self/mountinfo", "re");
-	if (!f)
-		return -errno;
-	while (found && fgets(line, sizeof(line), f)) {
-		const char *sep = strstr(line, " - ");
-
-		if (!sep || sscanf(sep, " - %63s", fstype) != 1 ||
-		    strcmp(fstype, "cgroup2"))
-			continue;
-		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1) {
-			snprintf(path, len, "%s", mnt);
-			found = 0;
-		}
-	}
-	fclose(f);
-	return found;
-}
-
-static int open_cgroup(const char *requested)
-{
-	struct statfs sfs;
-	int fd, err;
-
-	if (requested)
-		snprintf(bpftune_cfg.cgroup_path, sizeof(bpftune_cfg.cgroup_path),
-			 "%s", requested);
-	else if (find_cgroup2(bpftune_cfg.cgroup_path,
-			      sizeof(bpftune_cfg.cgroup_path))) {
-		bpftune_warn("no cgroup2 mount found; cgroup-based tuning is off");
-		return -ENOENT;
-	}
-	fd = open(bpftune_cfg.cgroup_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		bpftune_err("--cgroup %s: %s", bpftune_cfg.cgroup_path,
-			    strerror(-err));
-		return err;
-	}
-	if (fstatfs(fd, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC) {
-		bpftune_err("--cgroup %s is not a cgroup v2 directory",
-			    bpftune_cfg.cgroup_path);
-		close(fd);
-		return -EINVAL;
-	}
-	bpftune_cfg.cgroup_fd = fd;
-	return 0;
-}
 
 static void try_memlock(void)
 {
@@ -86,6 +27,20 @@ static void try_memlock(void)
 		bpftune_debug("cannot raise RLIMIT_MEMLOCK (%s); fine on kernels >= 5.11",
 			      strerror(errno));
 	bpftune_cap_lower();
+}
+
+/* One fd per network namespace: systemd's default soft limit (1024) is
+ * reached at about a thousand namespaces; the hard limit needs no
+ * privilege to reach. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		bpftune_warn("cannot raise the open-file limit: %s", strerror(errno));
 }
 
 static int load_plugins(const struct bpftune_options *o)
@@ -183,6 +138,9 @@ static int run(const struct bpftune_options *o)
 	 * moment); with a fixed threshold those blocks are mapped and given
 	 * back when freed, instead of staying in the heap for good. */
 	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	/* the TCP query port first: nothing else gets to take it meanwhile */
+	if (o->query_port)
+		bpftune_query_bind_tcp(o->query_port);
 	err = bpftune_support_probe(&support);
 	if (err) {
 		bpftune_err("no BPF attach tier works on this kernel; run bpftune -S for details");
@@ -194,6 +152,7 @@ static int run(const struct bpftune_options *o)
 		     bpftune_cfg.dry_run ? ", dry run (advice only)" : "",
 		     bpftune_cfg.rollback ? ", rollback on exit" : "");
 	try_memlock();
+	raise_nofile();
 	err = bpftune_netns_init();
 	if (err) {
 		bpftune_err("cannot set up netns handling: %s", strerror(-err));
@@ -207,11 +166,13 @@ static int run(const struct bpftune_options *o)
 			return 1;
 		}
 	}
-	if (open_cgroup(o->cgroup) && o->cgroup)
+	/* without -c, cgroup-based tuning is off when no cgroup2 can be had */
+	if (bpftune_cgroup_open(o->cgroup) && o->cgroup)
 		return 1;
 	err = bpftune_loop_init();
 	if (err) {
 		bpftune_err("cannot set up the event loop: %s", strerror(-err));
+		bpftune_cgroup_close();
 		return 1;
 	}
 	if (start_reporting(o)) {
@@ -244,6 +205,7 @@ out:
 	    bpftune_journal_restore(bpftune_cfg.state_dir))
 		err = 1;
 	bpftune_journal_close();
+	bpftune_cgroup_close();
 	bpftune_loop_fini();
 	bpftune_netns_fini();
 	return err ? 1 : 0;
@@ -264,7 +226,7 @@ int bpftune_daemon_main(int argc, char **argv)
 		bpftune_usage(stdout);
 		return 0;
 	case BPFTUNE_VERSION_INFO:
-		printf("bpftune %s (libbpf %s)\n", BPFTUNE_VERSION,
+		printf("bpftune v%s (libbpf %s)\n", BPFTUNE_VERSION,
 		       libbpf_version_string());
 		return 0;
 	case BPFTUNE_PRINT_LIBDIR:
@@ -287,6 +249,7 @@ int bpftune_daemon_main(int argc, char **argv)
 	if (o.state_dir)
 		snprintf(bpftune_cfg.state_dir, sizeof(bpftune_cfg.state_dir), "%s",
 			 o.state_dir);
+	bpftune_log_set_json(o.log_json);
 	bpftune_log_init(o.to_stderr || o.action != BPFTUNE_RUN, o.debug);
 	if (o.action != BPFTUNE_RESTORE && bpftune_caps_init())
 		bpftune_warn("running with all capabilities");

@@ -518,6 +518,32 @@ static const char *scenario_name(struct bpftune_tuner *tuner, unsigned int id)
 	return "unnamed scenario";
 }
 
+/* --log-format json: every change is one record, none is coalesced. */
+static void log_change_json(struct bpftune_tuner *tuner,
+			    struct bpftune_tunable *t, struct bpftune_change *c,
+			    const char *old, const char *new,
+			    unsigned int scenario, const char *why)
+{
+	struct bpftune_log_change lc = {
+		.tuner = tuner->name,
+		.scenario = scenario_name(tuner, scenario),
+		.sysctl = t->desc.name,
+		.old = old,
+		.new = new,
+		.why = why,
+		.dry_run = bpftune_cfg.dry_run,
+	};
+	char ns[32];
+
+	if (c->cookie == BPFTUNE_GLOBAL_NETNS ||
+	    c->cookie == bpftune_netns_global_cookie())
+		snprintf(ns, sizeof(ns), "global");
+	else
+		snprintf(ns, sizeof(ns), "%llu", c->cookie);
+	lc.netns = ns;
+	bpftune_log_change(&lc);
+}
+
 /*
  * Log a change unless the same scenario changed the same tunable in the
  * same netns within the log window; those are counted and mentioned with
@@ -530,6 +556,10 @@ static void log_change(struct bpftune_tuner *tuner, struct bpftune_tunable *t,
 	time_t now = time(NULL);
 	char ns[64], more[64] = "";
 
+	if (bpftune_log_json()) {
+		log_change_json(tuner, t, c, old, new, scenario, why);
+		return;
+	}
 	bpftune_netns_str(c->cookie, ns, sizeof(ns));
 	if (c->nchanges > 1 && c->last_scenario == scenario &&
 	    now - c->last_log < (time_t)bpftune_cfg.log_window_s) {
@@ -587,6 +617,8 @@ static int apply_change(struct bpftune_tuner *tuner, struct bpftune_tunable *t,
 	c->scenario_counts[scenario < tuner->nscenarios ? scenario :
 							  tuner->nscenarios]++;
 	tuner->changes++;
+	if (scenario == BPFTUNE_SCENARIO_REVERT)
+		tuner->reverts++;
 	log_change(tuner, t, c, old, new, scenario, why);
 	if (scenario != BPFTUNE_SCENARIO_REVERT)
 		bpftune_assess_changed(tuner, scenario, t->desc.id, cookie, old,

@@ -138,6 +138,41 @@ static void test_escaping(void)
 	qbuf_free(&b);
 }
 
+/* Bytes that are not UTF-8 (a /run/netns name can be any bytes) become
+ * U+FFFD; valid sequences, up to four bytes, pass unchanged. */
+static void test_utf8(void)
+{
+	static const struct {
+		const char *in, *json, *prom;
+	} cases[] = {
+		{ "ns-\xff", "\"ns-\xef\xbf\xbd\"", "ns-\xef\xbf\xbd" },
+		{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+		  "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"",
+		  "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80" },
+		/* overlong '/', a surrogate, beyond U+10FFFF, cut short */
+		{ "\xc0\xaf", "\"\xef\xbf\xbd\xef\xbf\xbd\"",
+		  "\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "\xed\xa0\x80\"", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\\\"\"",
+		  "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\\\"" },
+		{ "\xf4\x90\x80\x80", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"",
+		  "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "a\xe2\x82", "\"a\xef\xbf\xbd\xef\xbf\xbd\"",
+		  "a\xef\xbf\xbd\xef\xbf\xbd" },
+	};
+	struct bpftune_qbuf b;
+	unsigned int i;
+
+	qbuf_init(&b);
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		qbuf_json_str(&b, cases[i].in);
+		CHECK_STR(b.data, cases[i].json);
+		qbuf_free(&b);
+		qbuf_prom_label(&b, cases[i].in);
+		CHECK_STR(b.data, cases[i].prom);
+		qbuf_free(&b);
+	}
+}
+
 /* The buffer stops at BPFTUNE_REPLY_MAX and says so. */
 static void test_cap(void)
 {
@@ -212,6 +247,7 @@ int main(void)
 	test_valid();
 	test_errors();
 	test_escaping();
+	test_utf8();
 	test_cap();
 	test_help();
 	test_enable();

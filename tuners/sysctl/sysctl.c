@@ -215,7 +215,7 @@ static void writer_comm(struct sysctl_state *st, struct sysctl_write *w)
 {
 	struct sysctl_comm exited;
 	char path[64];
-	__u32 key = w->pid;
+	__u32 key = sysctl_exited_slot(w->pid);
 	ssize_t n;
 	int fd;
 
@@ -233,7 +233,8 @@ static void writer_comm(struct sysctl_state *st, struct sysctl_write *w)
 			return;
 		}
 	}
-	if (!bpf_map_lookup_elem(st->comm_map_fd, &key, &exited)) {
+	if (!bpf_map_lookup_elem(st->comm_map_fd, &key, &exited) &&
+	    exited.tgid == (__u32)w->pid) {
 		memcpy(w->comm, exited.comm, SYSCTL_COMM_LEN);
 		w->comm[SYSCTL_COMM_LEN] = '\0';
 	}
