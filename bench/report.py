@@ -12,6 +12,7 @@ GOALS = {
     "cc": ">= 0.9x the best fixed algorithm on both paths",
     "neigh": "<= 1 % of a 5000-neighbour burst refused (arp_cache and ndisc_cache)",
     "overhead": "bulk >= 0.995x, conns, rr, fork >= 0.99x, rr p99 <= 1.01x, daemon <= 0.5 % of a core",
+    "startup": "peak RSS <= 16 MiB; start-up time reported",
 }
 
 

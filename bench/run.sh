@@ -1,11 +1,11 @@
 #!/bin/bash
 # Runs the benchmarks (all, or those named) and writes
 # bench/results/latest.json, latest.md and buffer.svg.
-# usage: bench/run.sh [buffer] [cc] [neigh] [overhead]
+# usage: bench/run.sh [buffer] [cc] [neigh] [overhead] [startup]
 set -u
 cd "$(dirname "$0")/.."
 parts=("$@")
-[ ${#parts[@]} -eq 0 ] && parts=(buffer cc neigh overhead)
+[ ${#parts[@]} -eq 0 ] && parts=(buffer cc neigh overhead startup)
 mkdir -p bench/results/parts
 status=0
 for p in "${parts[@]}"; do

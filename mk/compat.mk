@@ -1,9 +1,8 @@
 # Drop-in compatibility with existing bpftune set-ups: the cgroup v2
 # directory is mounted when -c names one that is not (src/cgroup.c, part of
-# the daemon binary).
-BIN_OBJS += $(BUILD)/src/cgroup.o
+# the daemon, which lives in libbpftune.so: $^ of its link rule picks it up).
 $(BUILD)/src/cgroup.o $(BUILD)/src/main.o: src/cgroup.h
-$(BUILD)/bpftune: $(BUILD)/src/cgroup.o
+$(BUILD)/libbpftune.so: $(BUILD)/src/cgroup.o
 
 # Prometheus rules and Grafana dashboard: in $(datadir)/bpftune/prometheus.
 # OpenRC init script and its conf.d: always in $(datadir)/bpftune/openrc

@@ -5,6 +5,6 @@ TEST_PLUGINS := $(patsubst tests/plugins/%.c,$(BUILD)/tests/plugins/%_tuner.so,$
 
 unit-bins: $(TEST_PLUGINS)
 
-$(BUILD)/tests/plugins/%_tuner.so: tests/plugins/%.c $(BUILD)/libbpftune.so $(HEADERS)
+$(BUILD)/tests/plugins/%_tuner.so: tests/plugins/%.c $(BUILD)/libbpftune.so
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -shared $(LDFLAGS) -o $@ $< -L$(BUILD) -lbpftune $(PKG_LIBS) $(RPATH)

@@ -73,3 +73,6 @@ void event_handler(struct bpftune_tuner *tuner, const struct bpftune_event *ev)
 			      (unsigned long long)ev->values[SAMPLE_EV_TW],
 			      (unsigned long long)bpftune_rate_pct(rate), cur);
 }
+
+BPFTUNE_PLUGIN("sample", .init = init, .fini = fini,
+	       .event_handler = event_handler);

@@ -2,12 +2,19 @@
 /*
  * Opening, tier selection, loading and attaching of a tuner's BPF skeleton.
  *
- * Programs named <hook>__fentry, <hook>__tp and <hook>__kprobe are the
- * variants of one hook.  For each hook we keep the best tier that the
- * kernel allows (support.c), that is not above the --tier cap, and whose
- * target exists in this kernel; the other variants are not loaded.
- * Programs without a tier suffix (sockops, iterators, cgroup programs)
- * are always loaded.
+ * Programs named <hook>__<variant> whose section is a tracing one are the
+ * variants of one hook; the section says the tier (fentry, fexit and lsm:
+ * fentry; tp_btf, raw_tp and tracepoint: tracepoint; kprobe and kretprobe:
+ * kprobe), not the name.  For each hook we keep the best tier that the
+ * kernel allows (support.c), that is not above the --tier cap, whose target
+ * exists in this kernel, and that loads and attaches; the other variants
+ * are not loaded.  Other programs (sockops, iterators, cgroup programs)
+ * are loaded unless this kernel refuses them.
+ *
+ * Whether a choice loads is tried on a second copy of the object (the
+ * tuner's own copy can be loaded only once): one trial per tuner loads every
+ * chosen program together and attaches the tracing ones; only when that
+ * fails is each program tried alone, to find the one to drop.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -24,12 +31,6 @@ static const char *const tier_names[] = {
 	[BPFTUNE_TIER_TRACEPOINT] = "tracepoint",
 	[BPFTUNE_TIER_KPROBE] = "kprobe",
 	[BPFTUNE_TIER_NONE] = "none",
-};
-
-static const char *const tier_suffixes[] = {
-	[BPFTUNE_TIER_FENTRY] = "__fentry",
-	[BPFTUNE_TIER_TRACEPOINT] = "__tp",
-	[BPFTUNE_TIER_KPROBE] = "__kprobe",
 };
 
 const char *bpftune_tier_name(enum bpftune_tier tier)
@@ -108,19 +109,59 @@ static struct bpftune_hook *hook_get(struct bpftune_tuner *tuner,
 	return hook;
 }
 
-static int program_tier(const char *name, size_t *hook_len)
+/* The tier a program's section puts it in; -1 for untiered programs. */
+static int program_tier(const struct bpf_program *prog)
 {
-	size_t len = strlen(name), slen;
-	int tier;
-
-	for (tier = 0; tier < BPFTUNE_TIER_COUNT; tier++) {
-		slen = strlen(tier_suffixes[tier]);
-		if (len > slen && !strcmp(name + len - slen, tier_suffixes[tier])) {
-			*hook_len = len - slen;
-			return tier;
+	switch (bpf_program__type(prog)) {
+	case BPF_PROG_TYPE_TRACING:
+		switch (bpf_program__expected_attach_type(prog)) {
+		case BPF_TRACE_FENTRY:
+		case BPF_TRACE_FEXIT:
+		case BPF_MODIFY_RETURN:
+			return BPFTUNE_TIER_FENTRY;
+		case BPF_TRACE_RAW_TP:
+			return BPFTUNE_TIER_TRACEPOINT;
+		default:
+			return -1; /* iterators */
 		}
+	case BPF_PROG_TYPE_LSM:
+		return BPFTUNE_TIER_FENTRY;
+	case BPF_PROG_TYPE_TRACEPOINT:
+	case BPF_PROG_TYPE_RAW_TRACEPOINT:
+		return BPFTUNE_TIER_TRACEPOINT;
+	case BPF_PROG_TYPE_KPROBE:
+		return BPFTUNE_TIER_KPROBE;
+	default:
+		return -1;
 	}
-	return -1;
+}
+
+/* Length of <hook> in a variant's name <hook>__<variant>; 0 if none. */
+static size_t hook_len(const char *name)
+{
+	const char *p = name, *sep = NULL;
+
+	while ((p = strstr(p, "__"))) {
+		sep = p;
+		p += 2;
+	}
+	if (!sep || sep == name || !sep[2])
+		return 0;
+	return sep - name;
+}
+
+static struct bpftune_hook *prog_hook(struct bpftune_tuner *tuner,
+				      const struct bpf_program *prog)
+{
+	unsigned int i;
+	int tier = program_tier(prog);
+
+	if (tier < 0)
+		return NULL;
+	for (i = 0; i < tuner->nhooks; i++)
+		if (tuner->hooks[i].progs[tier] == prog)
+			return &tuner->hooks[i];
+	return NULL;
 }
 
 static int set_core_globals(struct bpf_object *obj)
@@ -134,88 +175,256 @@ static int set_core_globals(struct bpf_object *obj)
 }
 
 /*
- * Would the verifier accept this variant?  Load it alone from a fresh copy
- * of the skeleton's embedded object, so that a variant rejected on this
- * kernel (a changed struct layout, a verifier limit) falls back to the next
- * tier instead of failing the whole tuner.
+ * The verifier's log of a failed trial.  Given to libbpf, so that a
+ * failure does not make it allocate its own 16 MiB buffer; printed with -d.
  */
-static int trial_load(struct bpftune_tuner *tuner, struct bpf_program *variant)
+static char trial_log[64 * 1024];
+
+/*
+ * A second copy of the tuner's object, with the core's globals, that
+ * loads only the program named only, or else what the tuner's copy loads.
+ */
+static struct bpf_object *trial_open(struct bpftune_tuner *tuner,
+				     const char *only)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts,
-		    .object_name = tuner->skeleton->name);
-	const char *name = bpf_program__name(variant);
-	struct bpf_program *prog;
+		    .object_name = tuner->skeleton->name,
+		    .kernel_log_buf = trial_log,
+		    .kernel_log_size = sizeof(trial_log));
+	struct bpf_program *prog, *mine;
 	struct bpf_object *obj;
-	int err;
+	const char *name;
+	bool load;
 
 	obj = bpf_object__open_mem(tuner->skeleton->data,
 				   tuner->skeleton->data_sz, &opts);
-	err = libbpf_get_error(obj);
-	if (err)
-		return err;
-	bpf_object__for_each_program(prog, obj)
-		bpf_program__set_autoload(prog, !strcmp(bpf_program__name(prog),
-							name));
+	if (libbpf_get_error(obj))
+		return NULL;
+	bpf_object__for_each_program(prog, obj) {
+		name = bpf_program__name(prog);
+		if (only) {
+			load = !strcmp(name, only);
+		} else {
+			mine = bpf_object__find_program_by_name(tuner->obj, name);
+			load = mine && bpf_program__autoload(mine);
+		}
+		bpf_program__set_autoload(prog, load);
+	}
 	set_core_globals(obj);
-	err = bpf_object__load(obj);
-	bpf_object__close(obj);
-	return err;
+	return obj;
 }
 
-/*
- * A program without tier variants (sockops, cgroup, iterator) that this
- * kernel refuses is left out, so that only the feature it serves is lost,
- * not the whole tuner; bpftune_cgroup_attach() then skips it.
- */
-static void check_untiered(struct bpftune_tuner *tuner,
-			   struct bpf_program *prog)
-{
-	if (!bpf_program__autoload(prog) || !trial_load(tuner, prog))
-		return;
-	bpf_program__set_autoload(prog, false);
-	bpftune_warn("%s: program %s (%s) does not load on this kernel (run with -d for the verifier's reason); what it does is off",
-		     tuner->name, bpf_program__name(prog),
-		     bpf_program__section_name(prog));
-}
-
-static void choose_tier(struct bpftune_tuner *tuner, struct bpftune_hook *hook)
+/* Is there a lower tier this hook could fall back to? */
+static bool hook_can_fall(const struct bpftune_hook *hook)
 {
 	const struct bpftune_support *support = bpftune_support_get();
 	int tier;
 
-	hook->tier = BPFTUNE_TIER_NONE;
-	hook->why = "no variant for an available tier";
-	for (tier = bpftune_cfg.max_tier; tier < BPFTUNE_TIER_COUNT; tier++) {
-		struct bpf_program *prog = hook->progs[tier];
+	for (tier = hook->tier + 1; tier < BPFTUNE_TIER_COUNT; tier++)
+		if (hook->progs[tier] && support->tier_ok[tier])
+			return true;
+	return false;
+}
 
-		if (!prog)
+/*
+ * Should the trial attach this program?  Only where failing to attach
+ * leads to another tier: detaching a tracepoint or kprobe link waits for
+ * the kernel to quiesce (~80 ms here), too slow to do for every program.
+ * Elsewhere the real attach (bpftune_bpf_attach) turns a failing hook off.
+ */
+static bool trial_attaches(struct bpftune_tuner *tuner,
+			   const struct bpf_program *prog)
+{
+	struct bpf_program *mine;
+	struct bpftune_hook *hook;
+
+	mine = bpf_object__find_program_by_name(tuner->obj,
+						bpf_program__name(prog));
+	hook = mine ? prog_hook(tuner, mine) : NULL;
+	return hook && hook_can_fall(hook);
+}
+
+/*
+ * Load a trial copy, attach those of its programs that have a fallback,
+ * and detach them again.  Returns 0; <0 when it did not load; 1 when the
+ * program named in failed did not attach.
+ */
+static int trial_run(struct bpftune_tuner *tuner, const char *only,
+		     char *failed, size_t len)
+{
+	struct bpf_program *prog;
+	struct bpf_object *obj;
+	struct bpf_link *link;
+	int err;
+
+	trial_log[0] = '\0';
+	obj = trial_open(tuner, only);
+	if (!obj)
+		return -ENOMEM;
+	err = bpf_object__load(obj);
+	if (err) {
+		if (only && trial_log[0])
+			bpftune_debug("%s: %s: the verifier says:\n%s",
+				      tuner->name, only, trial_log);
+		goto out;
+	}
+	bpf_object__for_each_program(prog, obj) {
+		if (!bpf_program__autoload(prog) || !trial_attaches(tuner, prog))
 			continue;
-		if (!support->tier_ok[tier])
+		link = bpf_program__attach(prog);
+		if (libbpf_get_error(link)) {
+			bpftune_debug("%s: %s: attach failed: %s", tuner->name,
+				      bpf_program__name(prog),
+				      strerror(-libbpf_get_error(link)));
+			snprintf(failed, len, "%s", bpf_program__name(prog));
+			err = 1;
+			break;
+		}
+		bpf_link__destroy(link);
+	}
+out:
+	bpf_object__close(obj);
+	return err;
+}
+
+/* Best tier from `from` on that is allowed, available and has a target. */
+static void hook_pick(struct bpftune_tuner *tuner, struct bpftune_hook *hook,
+		      int from)
+{
+	const struct bpftune_support *support = bpftune_support_get();
+	struct bpf_program *prog;
+	int tier;
+
+	hook->tier = BPFTUNE_TIER_NONE;
+	if (from < (int)bpftune_cfg.max_tier)
+		from = bpftune_cfg.max_tier;
+	for (tier = from; tier < BPFTUNE_TIER_COUNT; tier++) {
+		prog = hook->progs[tier];
+		if (!prog || !support->tier_ok[tier])
 			continue;
 		if (!bpftune_target_exists(tier, bpf_program__section_name(prog))) {
 			hook->why = "target not in this kernel";
 			bpftune_debug("%s: hook %s: %s target missing (%s)",
-				      tuner->name, hook->name,
-				      tier_names[tier],
+				      tuner->name, hook->name, tier_names[tier],
 				      bpf_program__section_name(prog));
 			continue;
 		}
-		if (trial_load(tuner, prog)) {
-			hook->why = "variant rejected by the verifier";
-			bpftune_warn("%s: hook %s: the %s variant does not load on this kernel (run with -d for the verifier's reason); trying the next tier",
-				     tuner->name, hook->name, tier_names[tier]);
-			continue;
-		}
 		hook->tier = tier;
-		hook->why = NULL;
 		break;
 	}
 	for (tier = 0; tier < BPFTUNE_TIER_COUNT; tier++)
-		if (hook->progs[tier] && tier != (int)hook->tier)
-			bpf_program__set_autoload(hook->progs[tier], false);
-	if (hook->tier == BPFTUNE_TIER_NONE)
-		bpftune_warn("%s: hook %s cannot attach on this kernel (%s); what depends on it is off",
-			     tuner->name, hook->name, hook->why);
+		if (hook->progs[tier])
+			bpf_program__set_autoload(hook->progs[tier],
+						  tier == (int)hook->tier);
+}
+
+/* A chosen program did not load or attach: its hook tries the next
+ * tier; a program without tiers is left out, so that only the feature it
+ * serves is lost, not the whole tuner (bpftune_cgroup_attach skips it). */
+static void drop_program(struct bpftune_tuner *tuner, struct bpf_program *prog,
+			 bool loaded)
+{
+	struct bpftune_hook *hook = prog_hook(tuner, prog);
+	const char *what = loaded ? "attach" : "load";
+
+	if (!hook) {
+		bpf_program__set_autoload(prog, false);
+		bpftune_warn("%s: program %s (%s) does not %s on this kernel (run with -d for the verifier's reason); what it does is off",
+			     tuner->name, bpf_program__name(prog),
+			     bpf_program__section_name(prog), what);
+		return;
+	}
+	bpftune_warn("%s: hook %s: the %s variant does not %s on this kernel (run with -d for the verifier's reason); trying the next tier",
+		     tuner->name, hook->name, tier_names[hook->tier], what);
+	hook->why = loaded ? "variant failed to attach" :
+			     "variant rejected by the verifier";
+	hook_pick(tuner, hook, hook->tier + 1);
+}
+
+/* The whole choice did not load: try each chosen program alone. */
+static void isolate(struct bpftune_tuner *tuner)
+{
+	struct bpf_program *prog;
+	struct bpftune_hook *hook;
+	char failed[BPFTUNE_NAME_LEN];
+	unsigned int i;
+	int err;
+
+	bpf_object__for_each_program(prog, tuner->obj) {
+		if (!bpf_program__autoload(prog) || prog_hook(tuner, prog))
+			continue;
+		err = trial_run(tuner, bpf_program__name(prog), failed,
+				sizeof(failed));
+		if (err)
+			drop_program(tuner, prog, err > 0);
+	}
+	for (i = 0; i < tuner->nhooks; i++) {
+		hook = &tuner->hooks[i];
+		while (hook->tier != BPFTUNE_TIER_NONE) {
+			prog = hook->progs[hook->tier];
+			err = trial_run(tuner, bpf_program__name(prog), failed,
+					sizeof(failed));
+			if (!err)
+				break;
+			drop_program(tuner, prog, err > 0);
+		}
+	}
+}
+
+/*
+ * Does what was chosen load and attach?  One trial of everything; a
+ * program that does not attach is dropped (its hook falls to the next
+ * tier) and the trial repeated; when loading fails, each program is tried
+ * alone.
+ */
+static void verify_choice(struct bpftune_tuner *tuner)
+{
+	char failed[BPFTUNE_NAME_LEN];
+	struct bpf_program *prog;
+	int round, err;
+
+	for (round = 0; round < BPFTUNE_MAX_HOOKS * BPFTUNE_TIER_COUNT; round++) {
+		err = trial_run(tuner, NULL, failed, sizeof(failed));
+		if (err <= 0)
+			break;
+		prog = bpf_object__find_program_by_name(tuner->obj, failed);
+		if (!prog)
+			break;
+		drop_program(tuner, prog, true);
+	}
+	if (err < 0)
+		isolate(tuner);
+}
+
+static int hooks_collect(struct bpftune_tuner *tuner)
+{
+	struct bpftune_hook *hook;
+	struct bpf_program *prog;
+	const char *name;
+	size_t len;
+	int tier;
+
+	bpf_object__for_each_program(prog, tuner->obj) {
+		name = bpf_program__name(prog);
+		tier = program_tier(prog);
+		len = hook_len(name);
+		if (tier < 0 || !len)
+			continue;
+		hook = hook_get(tuner, name, len);
+		if (!hook) {
+			bpftune_err("%s: too many hooks", tuner->name);
+			return -E2BIG;
+		}
+		if (hook->progs[tier]) {
+			bpftune_warn("%s: hook %s has two %s variants; %s is not used",
+				     tuner->name, hook->name, tier_names[tier],
+				     name);
+			bpf_program__set_autoload(prog, false);
+			continue;
+		}
+		hook->progs[tier] = prog;
+	}
+	return 0;
 }
 
 int bpftune_bpf_opened(struct bpftune_tuner *tuner,
@@ -223,10 +432,8 @@ int bpftune_bpf_opened(struct bpftune_tuner *tuner,
 		       struct bpf_object *obj)
 {
 	struct bpftune_hook *hook;
-	struct bpf_program *prog;
 	unsigned int i;
-	size_t len;
-	int tier;
+	int err;
 
 	tuner->skeleton = skeleton;
 	tuner->obj = obj;
@@ -234,24 +441,22 @@ int bpftune_bpf_opened(struct bpftune_tuner *tuner,
 	if (set_core_globals(obj))
 		bpftune_debug("%s: BPF object lacks bpftune globals",
 			      tuner->name);
-	bpf_object__for_each_program(prog, obj) {
-		tier = program_tier(bpf_program__name(prog), &len);
-		if (tier < 0) {
-			check_untiered(tuner, prog);
-			continue;
-		}
-		hook = hook_get(tuner, bpf_program__name(prog), len);
-		if (!hook) {
-			bpftune_err("%s: too many hooks", tuner->name);
-			return -E2BIG;
-		}
-		hook->progs[tier] = prog;
+	err = hooks_collect(tuner);
+	if (err)
+		return err;
+	for (i = 0; i < tuner->nhooks; i++) {
+		tuner->hooks[i].why = "no variant for an available tier";
+		hook_pick(tuner, &tuner->hooks[i], 0);
 	}
-	for (i = 0; i < tuner->nhooks; i++)
-		choose_tier(tuner, &tuner->hooks[i]);
+	verify_choice(tuner);
+	for (i = 0; i < tuner->nhooks; i++) {
+		hook = &tuner->hooks[i];
+		if (hook->tier == BPFTUNE_TIER_NONE)
+			bpftune_warn("%s: hook %s cannot attach on this kernel (%s); what depends on it is off",
+				     tuner->name, hook->name, hook->why);
+	}
 	return 0;
 }
-
 enum bpftune_tier bpftune_hook_tier(struct bpftune_tuner *tuner,
 				    const char *name)
 {
@@ -300,6 +505,43 @@ void bpftune_hook_disable(struct bpftune_tuner *tuner, const char *name,
 		bpftune_warn("%s: hook %s is off: %s", tuner->name, name, why);
 }
 
+/*
+ * Attach the tracing programs one by one, so that one the kernel refuses
+ * turns its hook (or, untiered, itself) off instead of failing the whole
+ * tuner; libbpf then attaches the rest and skips links already set.
+ */
+static void attach_tracing(struct bpftune_tuner *tuner)
+{
+	struct bpf_object_skeleton *s = tuner->skeleton;
+	struct bpftune_hook *hook;
+	struct bpf_program *prog;
+	struct bpf_link *link;
+	int i, err;
+
+	for (i = 0; i < s->prog_cnt; i++) {
+		prog = *s->progs[i].prog;
+		if (!bpf_program__autoload(prog) || program_tier(prog) < 0 ||
+		    *s->progs[i].link)
+			continue;
+		link = bpf_program__attach(prog);
+		err = libbpf_get_error(link);
+		if (!err) {
+			*s->progs[i].link = link;
+			continue;
+		}
+		bpf_program__set_autoattach(prog, false);
+		hook = prog_hook(tuner, prog);
+		bpftune_warn("%s: %s %s (%s) does not attach on this kernel: %s; what depends on it is off",
+			     tuner->name, hook ? "hook" : "program",
+			     hook ? hook->name : bpf_program__name(prog),
+			     bpf_program__section_name(prog), strerror(-err));
+		if (!hook)
+			continue;
+		hook->tier = BPFTUNE_TIER_NONE;
+		hook->why = "variant failed to attach";
+	}
+}
+
 int bpftune_bpf_attach(struct bpftune_tuner *tuner)
 {
 	struct bpf_map *events;
@@ -317,6 +559,7 @@ int bpftune_bpf_attach(struct bpftune_tuner *tuner)
 					    "");
 		return err;
 	}
+	attach_tracing(tuner);
 	err = bpf_object__attach_skeleton(tuner->skeleton);
 	if (err) {
 		bpftune_err("%s: attaching BPF programs failed: %s", tuner->name,

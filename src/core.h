@@ -34,6 +34,11 @@ struct bpftune_config {
 };
 extern struct bpftune_config bpftune_cfg;
 
+/* --- main.c: the bpftune program (src/bpftune.c calls it); the one
+ * symbol libbpftune.so exports beyond the tuner API --- */
+__attribute__((visibility("default"))) int bpftune_daemon_main(int argc,
+								char **argv);
+
 /* --- log.c --- */
 void bpftune_log_init(bool to_stderr, bool debug);
 void bpftune_log_set_json(bool json); /* --log-format json; before init */
@@ -274,6 +279,8 @@ struct bpftune_support {
 };
 int bpftune_support_probe(struct bpftune_support *support);
 const struct bpftune_support *bpftune_support_get(void);
+/* Free what only start-up needed (called once the tuners are loaded). */
+void bpftune_support_release(void);
 void bpftune_support_print(const struct bpftune_support *support);
 enum bpftune_tier bpftune_support_effective(const struct bpftune_support *s);
 /* Does a tier's target exist in the running kernel? */
@@ -286,6 +293,8 @@ int bpftune_plugin_check_file(int dirfd, const char *name, int *fd_out,
 bool bpftune_plugin_name_ok(const char *name);
 int bpftune_plugins_load_dir(const char *dir, char *const *allow, int nallow);
 int bpftune_plugin_load(const char *dir, const char *file);
+/* Start-up is done: log "ready: N tuner(s) running ..." with its timing. */
+void bpftune_plugins_ready(int started);
 void bpftune_plugins_unload_all(void);
 int bpftune_plugin_check_complete(int fd, char *why, size_t len);
 /* Run-time discovery: inotify on plugin directories (needs the loop). */

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* bpftune: options, start-up wiring, shutdown. */
+/* bpftune: options, start-up wiring, shutdown (in libbpftune.so; the
+ * program itself is src/bpftune.c). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,6 +214,10 @@ static int run(const struct bpftune_options *o)
 			return 1;
 		}
 	}
+	/* Each BPF load makes libbpf read the kernel's BTF (~11 MB for a
+	 * moment); with a fixed threshold those blocks are mapped and given
+	 * back when freed, instead of staying in the heap for good. */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	/* the TCP query port first: nothing else gets to take it meanwhile */
 	if (o->query_port)
 		bpftune_query_bind_tcp(o->query_port);
@@ -260,7 +266,7 @@ static int run(const struct bpftune_options *o)
 		err = 1;
 		goto out;
 	}
-	bpftune_info("%d tuner(s) running (pid %d)", started, (int)getpid());
+	bpftune_plugins_ready(started);
 	report_ready(&ready_fd);
 	err = bpftune_loop_run();
 	if (err)
@@ -281,7 +287,7 @@ out:
 	return err ? 1 : 0;
 }
 
-int main(int argc, char **argv)
+int bpftune_daemon_main(int argc, char **argv)
 {
 	struct bpftune_options o;
 	char err[256];

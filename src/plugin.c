@@ -28,6 +28,7 @@
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core.h"
@@ -190,19 +191,85 @@ int bpftune_plugin_check_complete(int fd, char *why, size_t len)
 	return 0;
 }
 
-static int tuner_bind(struct bpftune_tuner *tuner, void *handle)
+/* ms since this process was started (exec), from /proc/self/stat. */
+static unsigned long ms_since_exec(void)
 {
+	unsigned long long start = 0;
+	char buf[1024], *p;
+	struct timespec now;
+	ssize_t n;
+	int fd;
+
+	fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* field 22, counted after the ")" that ends the command name */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 2, "%*c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu",
+			 &start) != 1)
+		return 0;
+	clock_gettime(CLOCK_BOOTTIME, &now);
+	return now.tv_sec * 1000UL + now.tv_nsec / 1000000 -
+	       start * 1000 / sysconf(_SC_CLK_TCK);
+}
+
+/* when the first tuner of this run was ready, in ms since exec */
+static unsigned long first_ready_ms;
+
+/*
+ * Start-up is over: say how long it took (the bench reads this line) and
+ * free what only start-up needed.
+ */
+void bpftune_plugins_ready(int started)
+{
+	bpftune_info("ready: %d tuner(s) running (pid %d); first tuner ready %lu ms after start, all %lu ms",
+		     started, (int)getpid(), first_ready_ms, ms_since_exec());
+	bpftune_support_release();
+}
+
+/*
+ * Bind a plugin through its descriptor.  Only the ABI version is read
+ * until it matches: the rest of the layout may differ in another version.
+ */
+static int tuner_bind(struct bpftune_tuner *tuner, void *handle, char *why,
+		      size_t len)
+{
+	const struct bpftune_plugin *p;
+
 	tuner->handle = handle;
-	tuner->init = (int (*)(struct bpftune_tuner *))dlsym(handle, "init");
-	tuner->fini = (void (*)(struct bpftune_tuner *))dlsym(handle, "fini");
-	tuner->event_handler =
-		(void (*)(struct bpftune_tuner *,
-			  const struct bpftune_event *))dlsym(handle,
-							      "event_handler");
-	tuner->summary = (void (*)(struct bpftune_tuner *))dlsym(handle,
-								  "summary");
-	if (!tuner->init || !tuner->fini || !tuner->event_handler)
+	p = dlsym(handle, BPFTUNE_PLUGIN_SYMBOL);
+	if (!p) {
+		snprintf(why, len,
+			 "it has no %s descriptor (BPFTUNE_PLUGIN()); rebuild it against bpftune %s's headers",
+			 BPFTUNE_PLUGIN_SYMBOL, BPFTUNE_VERSION);
 		return -ENOENT;
+	}
+	if (p->abi_version != BPFTUNE_ABI_VERSION) {
+		snprintf(why, len,
+			 "it was built for tuner ABI %u, this bpftune has ABI %u; rebuild it against bpftune %s's headers",
+			 p->abi_version, BPFTUNE_ABI_VERSION, BPFTUNE_VERSION);
+		return -EPROTO;
+	}
+	if (!p->name || strncmp(p->name, tuner->name, BPFTUNE_NAME_LEN)) {
+		snprintf(why, len,
+			 "its descriptor names tuner '%.64s', its file '%s'",
+			 p->name ? p->name : "", tuner->name);
+		return -EINVAL;
+	}
+	if (!p->ops.init || !p->ops.fini || !p->ops.event_handler) {
+		snprintf(why, len,
+			 "its descriptor lacks init, fini or event_handler");
+		return -EINVAL;
+	}
+	tuner->init = p->ops.init;
+	tuner->fini = p->ops.fini;
+	tuner->event_handler = p->ops.event_handler;
+	tuner->summary = p->ops.summary;
 	return 0;
 }
 
@@ -286,19 +353,22 @@ int bpftune_plugin_load(const char *dir, const char *file)
 	tuner->plugin_fd = fd;
 	snprintf(tuner->path, sizeof(tuner->path), "%s", path);
 	tuner->ino = st.st_ino;
-	if (tuner_bind(tuner, handle)) {
-		bpftune_warn("refusing plugin %s: it lacks init, fini or event_handler",
-			     tuner->path);
+	err = tuner_bind(tuner, handle, why, sizeof(why));
+	if (err) {
+		bpftune_warn("refusing plugin %s: %s", tuner->path, why);
 		plugin_close(tuner);
-		return -EINVAL;
+		return err;
 	}
 	bpftune_tuner_add(tuner);
 	err = bpftune_tuner_start(tuner);
 	if (err) {
 		bpftune_tuner_remove(tuner);
 		plugin_close(tuner);
+		return err;
 	}
-	return err;
+	if (!first_ready_ms)
+		first_ready_ms = ms_since_exec();
+	return 0;
 }
 
 static bool allowed(const char *file, char *const *allow, int nallow)

@@ -9,21 +9,178 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <bpf/btf.h>
+#include <linux/btf.h>
 #include <bpf/libbpf.h>
 
 #include "core.h"
 #include "probe.skel.h"
 
 static struct bpftune_support support_state;
-static struct btf *vmlinux_btf;
+
+/*
+ * The kernel's BTF, only to ask whether a function, tracepoint or struct
+ * exists.  libbpf 1.1 can only parse it into a private copy (5.5 MB here,
+ * twice over while parsing), so the raw bytes are mapped read-only instead
+ * (Linux >= 6.16; that memory is the kernel's and costs this process
+ * nothing) or, where the kernel cannot map it, read once.  Names are then
+ * found by walking the type records.
+ */
+#define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
+
+static struct {
+	const unsigned char *data;
+	size_t size;
+	bool mapped;
+	const struct btf_header *hdr;
+} vmlinux;
 
 const struct bpftune_support *bpftune_support_get(void)
 {
 	return &support_state;
+}
+
+static int vmlinux_btf_check(void)
+{
+	const struct btf_header *h = (const void *)vmlinux.data;
+	unsigned long long types_end, strs_end;
+
+	if (vmlinux.size < sizeof(*h) || h->magic != BTF_MAGIC ||
+	    h->hdr_len < sizeof(*h) || h->hdr_len > vmlinux.size)
+		return -EINVAL;
+	types_end = (unsigned long long)h->hdr_len + h->type_off + h->type_len;
+	strs_end = (unsigned long long)h->hdr_len + h->str_off + h->str_len;
+	if (types_end > vmlinux.size || strs_end > vmlinux.size || !h->str_len ||
+	    vmlinux.data[strs_end - 1] != '\0')
+		return -EINVAL;
+	vmlinux.hdr = h;
+	return 0;
+}
+
+static int vmlinux_btf_read(int fd, size_t size)
+{
+	unsigned char *buf = malloc(size);
+	size_t got = 0;
+	ssize_t n;
+
+	if (!buf)
+		return -ENOMEM;
+	while (got < size) {
+		n = read(fd, buf + got, size - got);
+		if (n <= 0) {
+			free(buf);
+			return n < 0 ? -errno : -EIO;
+		}
+		got += n;
+	}
+	vmlinux.data = buf;
+	return 0;
+}
+
+static void vmlinux_btf_close(void)
+{
+	if (vmlinux.mapped)
+		munmap((void *)vmlinux.data, vmlinux.size);
+	else
+		free((void *)vmlinux.data);
+	memset(&vmlinux, 0, sizeof(vmlinux));
+}
+
+static int vmlinux_btf_open(void)
+{
+	struct stat st;
+	void *map;
+	int fd, err;
+
+	fd = open(VMLINUX_BTF, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || st.st_size <= 0) {
+		close(fd);
+		return -EINVAL;
+	}
+	vmlinux.size = st.st_size;
+	map = mmap(NULL, vmlinux.size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map != MAP_FAILED) {
+		vmlinux.data = map;
+		vmlinux.mapped = true;
+		err = 0;
+	} else {
+		err = vmlinux_btf_read(fd, vmlinux.size);
+	}
+	close(fd);
+	if (!err)
+		err = vmlinux_btf_check();
+	if (err)
+		vmlinux_btf_close();
+	return err;
+}
+
+/*
+ * Start-up is over: a copy of the BTF read into memory (where the kernel
+ * cannot map it) is freed, and read again if a tuner appears later.  A
+ * mapping costs nothing and stays.
+ */
+void bpftune_support_release(void)
+{
+	if (vmlinux.data && !vmlinux.mapped)
+		vmlinux_btf_close();
+}
+
+/* Bytes of type data that follow a struct btf_type of this kind. */
+static size_t btf_extra(const struct btf_type *t)
+{
+	unsigned int vlen = BTF_INFO_VLEN(t->info);
+
+	switch (BTF_INFO_KIND(t->info)) {
+	case BTF_KIND_INT:
+	case BTF_KIND_VAR:
+	case BTF_KIND_DECL_TAG:
+		return 4;
+	case BTF_KIND_ARRAY:
+		return sizeof(struct btf_array);
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		return vlen * sizeof(struct btf_member);
+	case BTF_KIND_ENUM:
+		return vlen * sizeof(struct btf_enum);
+	case BTF_KIND_ENUM64:
+		return vlen * sizeof(struct btf_enum64);
+	case BTF_KIND_FUNC_PROTO:
+		return vlen * sizeof(struct btf_param);
+	case BTF_KIND_DATASEC:
+		return vlen * sizeof(struct btf_var_secinfo);
+	default:
+		return 0;
+	}
+}
+
+/* Is there a type of this kind and name in the kernel's BTF? */
+static bool btf_has(const char *name, unsigned int kind)
+{
+	const struct btf_header *h = vmlinux.hdr;
+	const unsigned char *p, *end;
+	const struct btf_type *t;
+	const char *strs;
+
+	if (!h && (vmlinux_btf_open() || !(h = vmlinux.hdr)))
+		return false;
+	p = vmlinux.data + h->hdr_len + h->type_off;
+	end = p + h->type_len;
+	strs = (const char *)vmlinux.data + h->hdr_len + h->str_off;
+	while (p + sizeof(*t) <= end) {
+		t = (const void *)p;
+		if (BTF_INFO_KIND(t->info) == kind && t->name_off < h->str_len &&
+		    !strcmp(strs + t->name_off, name))
+			return true;
+		p += sizeof(*t) + btf_extra(t);
+	}
+	return false;
 }
 
 static int probe_one(const char *prog_name, bool attach, char *why,
@@ -81,24 +238,20 @@ int bpftune_support_probe(struct bpftune_support *s)
 		[BPFTUNE_TIER_TRACEPOINT] = "probe_tp",
 		[BPFTUNE_TIER_KPROBE] = "probe_kprobe",
 	};
-	const struct btf_type *net;
 	char why[128];
-	int tier, err, id;
+	int tier, err;
 
 	memset(s, 0, sizeof(*s));
 	s->best = BPFTUNE_TIER_NONE;
 	bpftune_cap_raise();
-	if (!vmlinux_btf) {
-		vmlinux_btf = btf__load_vmlinux_btf();
-		err = libbpf_get_error(vmlinux_btf);
-		if (err) {
-			vmlinux_btf = NULL;
-			bpftune_err("cannot read kernel BTF (/sys/kernel/btf/vmlinux): %s; "
-				    "either the kernel lacks CONFIG_DEBUG_INFO_BTF or this libbpf (%s) is too old to parse it",
-				    strerror(-err), libbpf_version_string());
-		}
+	if (!vmlinux.data) {
+		err = vmlinux_btf_open();
+		if (err)
+			bpftune_err("cannot read kernel BTF (" VMLINUX_BTF "): %s; "
+				    "the kernel lacks CONFIG_DEBUG_INFO_BTF?",
+				    strerror(-err));
 	}
-	s->btf = vmlinux_btf != NULL;
+	s->btf = vmlinux.data != NULL;
 	ensure_tracefs();
 	for (tier = 0; tier < BPFTUNE_TIER_COUNT && s->btf; tier++) {
 		if (tier == BPFTUNE_TIER_KPROBE &&
@@ -114,12 +267,10 @@ int bpftune_support_probe(struct bpftune_support *s)
 		if (!err && s->best == BPFTUNE_TIER_NONE)
 			s->best = tier;
 	}
-	if (s->btf) {
-		id = btf__find_by_name_kind(vmlinux_btf, "net", BTF_KIND_STRUCT);
-		net = id > 0 ? btf__type_by_id(vmlinux_btf, id) : NULL;
-		s->netns_cookie = net && !probe_one("probe_netns_cookie", false,
-						    why, sizeof(why));
-	}
+	if (s->btf)
+		s->netns_cookie = btf_has("net", BTF_KIND_STRUCT) &&
+				  !probe_one("probe_netns_cookie", false, why,
+					     sizeof(why));
 	bpftune_cap_lower();
 	support_state = *s;
 	return bpftune_support_effective(s) == BPFTUNE_TIER_NONE ? -ENOTSUP : 0;
@@ -141,11 +292,6 @@ static bool kallsyms_has(const char *func)
 	}
 	fclose(f);
 	return found;
-}
-
-static bool btf_has(const char *name, int kind)
-{
-	return vmlinux_btf && btf__find_by_name_kind(vmlinux_btf, name, kind) > 0;
 }
 
 bool bpftune_target_exists(enum bpftune_tier tier, const char *section)

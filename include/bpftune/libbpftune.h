@@ -1,18 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The tuner API: what a tuner plugin (<name>_tuner.so) may call, and what it
- * must export.  A tuner exports:
+ * The tuner API: what a tuner plugin (<name>_tuner.so) may call, and the
+ * one thing it must export, its descriptor:
  *
- *	int init(struct bpftune_tuner *tuner);
- *	void fini(struct bpftune_tuner *tuner);
- *	void event_handler(struct bpftune_tuner *tuner,
- *			   const struct bpftune_event *event);
- *	void summary(struct bpftune_tuner *tuner);	(optional)
+ *	BPFTUNE_PLUGIN("sample", .init = init, .fini = fini,
+ *		       .event_handler = event_handler,
+ *		       .summary = summary);	(summary is optional)
+ *
+ * The descriptor carries the tuner ABI version the plugin was built for;
+ * the daemon refuses a plugin built for another one.
  *
  * init() declares tunables and scenarios, opens its BPF skeleton with
  * bpftune_bpf_open(), adjusts it and calls bpftune_bpf_attach().  The core
  * owns every sysctl read and write, the netns map, logging, the journal
  * and the summary; a tuner never writes /proc/sys itself.
+ *
+ * libbpftune.so exports what this header declares and nothing else.
  */
 #ifndef BPFTUNE_LIBBPFTUNE_H
 #define BPFTUNE_LIBBPFTUNE_H
@@ -25,6 +28,11 @@
 #include <bpftune/bpftune.h>
 
 #define BPFTUNE_VERSION "0.1.0"
+/*
+ * Version of the tuner ABI: struct bpftune_plugin and the calls below.
+ * Raised on any incompatible change to either.
+ */
+#define BPFTUNE_ABI_VERSION 1
 #define BPFTUNE_MAX_VALUES 3
 #define BPFTUNE_NAME_LEN 64
 #define BPFTUNE_MAX_HOOKS 16
@@ -35,6 +43,36 @@
 #endif
 
 struct bpftune_tuner;
+
+/* What the daemon calls in a tuner. */
+struct bpftune_tuner_ops {
+	int (*init)(struct bpftune_tuner *tuner);
+	void (*fini)(struct bpftune_tuner *tuner);
+	void (*event_handler)(struct bpftune_tuner *tuner,
+			      const struct bpftune_event *event);
+	void (*summary)(struct bpftune_tuner *tuner); /* optional */
+};
+
+/* A plugin's descriptor, exported as BPFTUNE_PLUGIN_SYMBOL. */
+struct bpftune_plugin {
+	unsigned int abi_version; /* first, in every ABI version */
+	const char *name;	  /* the tuner's name: <name>_tuner.so */
+	struct bpftune_tuner_ops ops;
+};
+
+#define BPFTUNE_PLUGIN_SYMBOL "bpftune_plugin"
+#define BPFTUNE_PLUGIN(tuner_name, ...)                                        \
+	const struct bpftune_plugin bpftune_plugin = {                         \
+		.abi_version = BPFTUNE_ABI_VERSION,                            \
+		.name = tuner_name,                                            \
+		.ops = { __VA_ARGS__ },                                        \
+	}
+
+/* What follows is the API: exported even from objects built with
+ * -fvisibility=hidden (the core and the in-tree tuners are). */
+#pragma GCC visibility push(default)
+
+extern const struct bpftune_plugin bpftune_plugin;
 
 /* Attach tiers, best first. */
 enum bpftune_tier {
@@ -246,5 +284,7 @@ void bpftune_loop_del_fd(int fd);
 int bpftune_timer_add(unsigned int interval_ms, bpftune_timer_cb cb,
 		      void *ctx);
 void bpftune_timer_del(int id);
+
+#pragma GCC visibility pop
 
 #endif /* BPFTUNE_LIBBPFTUNE_H */

@@ -18,7 +18,7 @@ timeout 30 "$BPFTUNE" -D -s -R -c "$T_CGROUP" --state-dir "$T_STATE" \
 rc=$?
 assert_eq "$rc" 0 "exit code of bpftune -D"
 assert_log "tuner\(s\) running"
-pid=$(sed -nE "s/.*tuner\(s\) running \(pid ([0-9]+)\)/\1/p" "$T_LOG")
+pid=$(sed -nE "s/.*tuner\(s\) running \(pid ([0-9]+)\).*/\1/p" "$T_LOG")
 [ -n "$pid" ] || fail "no daemon left running after bpftune -D returned"
 on_exit "kill -KILL $pid"
 log "daemon pid $pid"

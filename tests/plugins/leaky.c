@@ -36,3 +36,6 @@ void event_handler(struct bpftune_tuner *tuner, const struct bpftune_event *ev)
 	(void)tuner;
 	(void)ev;
 }
+
+BPFTUNE_PLUGIN("leaky", .init = init, .fini = fini,
+	       .event_handler = event_handler);

@@ -267,3 +267,6 @@ void event_handler(struct bpftune_tuner *tuner, const struct bpftune_event *ev)
 		break;
 	}
 }
+
+BPFTUNE_PLUGIN("ip_frag", .init = init, .fini = fini,
+	       .event_handler = event_handler);

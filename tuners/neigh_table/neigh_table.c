@@ -601,3 +601,6 @@ void event_handler(struct bpftune_tuner *tuner, const struct bpftune_event *ev)
 	}
 	raise_table(tuner, table, ev->scenario, true, why);
 }
+
+BPFTUNE_PLUGIN("neigh_table", .init = init, .fini = fini,
+	       .event_handler = event_handler);

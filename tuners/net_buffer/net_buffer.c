@@ -449,3 +449,6 @@ void event_handler(struct bpftune_tuner *tuner, const struct bpftune_event *ev)
 	if (ev->scenario == NET_BUFFER_BACKLOG_DROPS)
 		backlog_check(tuner, st);
 }
+
+BPFTUNE_PLUGIN("net_buffer", .init = init, .fini = fini,
+	       .event_handler = event_handler);

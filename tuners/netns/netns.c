@@ -274,3 +274,6 @@ void summary(struct bpftune_tuner *tuner)
 		     st->rescans, st->syscall_events, st->dir_events,
 		     NETNS_RUN_DIR, st->known);
 }
+
+BPFTUNE_PLUGIN("netns", .init = init, .fini = fini,
+	       .event_handler = event_handler, .summary = summary);

@@ -181,3 +181,6 @@ void event_handler(struct bpftune_tuner *tuner, const struct bpftune_event *ev)
 			      entries, (unsigned long long)bpftune_rate_pct(rate),
 			      cur);
 }
+
+BPFTUNE_PLUGIN("route_table", .init = init, .fini = fini,
+	       .event_handler = event_handler);

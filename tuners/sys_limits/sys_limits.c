@@ -200,3 +200,6 @@ void event_handler(struct bpftune_tuner *tuner, const struct bpftune_event *ev)
 		tasks = total;
 	check_tasks(tuner, tasks);
 }
+
+BPFTUNE_PLUGIN("sys_limits", .init = init, .fini = fini,
+	       .event_handler = event_handler);

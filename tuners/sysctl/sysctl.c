@@ -546,3 +546,6 @@ void summary(struct bpftune_tuner *tuner)
 		     st->writes, st->disables, st->unmatched, st->lost,
 		     st->skipped, st->own_writes);
 }
+
+BPFTUNE_PLUGIN("sysctl", .init = init, .fini = fini,
+	       .event_handler = event_handler, .summary = summary);

@@ -866,3 +866,6 @@ void event_handler(struct bpftune_tuner *tuner, const struct bpftune_event *ev)
 		break;
 	}
 }
+
+BPFTUNE_PLUGIN("tcp_buffer", .init = init, .fini = fini,
+	       .event_handler = event_handler, .summary = summary);

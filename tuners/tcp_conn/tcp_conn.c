@@ -378,3 +378,6 @@ void summary(struct bpftune_tuner *tuner)
 		bpftune_info("summary: %s: no remote hosts seen",
 			     bpftune_tuner_name(tuner));
 }
+
+BPFTUNE_PLUGIN("tcp_conn", .init = init, .fini = fini,
+	       .event_handler = event_handler, .summary = summary);

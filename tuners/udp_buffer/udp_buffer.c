@@ -280,3 +280,6 @@ void event_handler(struct bpftune_tuner *tuner, const struct bpftune_event *ev)
 		break;
 	}
 }
+
+BPFTUNE_PLUGIN("udp_buffer", .init = init, .fini = fini,
+	       .event_handler = event_handler);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpftune/libbpftune.h>
+#include "probe_file.h"
 
 enum { PROBE_GROW, PROBE_SCENARIOS };
 enum { PROBE_SOMAXCONN };
@@ -35,23 +36,6 @@ struct probe_state {
 	char dir[256];
 	int timer;
 };
-
-static int read_file(const char *dir, const char *name, char *buf, size_t len)
-{
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "r");
-	if (!f)
-		return -errno;
-	if (!fgets(buf, len, f)) {
-		fclose(f);
-		return -EIO;
-	}
-	fclose(f);
-	return 0;
-}
 
 static int sample(struct bpftune_tuner *tuner, unsigned long long cookie,
 		  double *value)
@@ -137,3 +121,6 @@ void event_handler(struct bpftune_tuner *tuner, const struct bpftune_event *ev)
 	(void)tuner;
 	(void)ev;
 }
+
+BPFTUNE_PLUGIN("assess_probe", .init = init, .fini = fini,
+	       .event_handler = event_handler);
