@@ -228,7 +228,7 @@ while True:
 		sleep 0.1
 	done
 	daemon_stop
-	grep -Eq "^<[0-9]+>.*bpftune\[[0-9]+\]: 1 tuner\(s\) running" "$T_TMP/syslog" ||
+	grep -Eq "^<[0-9]+>.*bpftune\[[0-9]+\]: (ready: )?1 tuner\(s\) running" "$T_TMP/syslog" ||
 		fail "no syslog record: $(head -3 "$T_TMP/syslog")"
 	grep -q "tuner(s) running" "$T_TMP/stderr" && fail "logged to stderr, not syslog"
 	pass "logs to syslog by default"

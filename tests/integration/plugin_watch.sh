@@ -53,7 +53,7 @@ log "attached at start: $(daemon_progs | tr '\n' ' ')"
 rm "$PLUGIN"
 wait_log "tuner tcp_buffer finalized: $PLUGIN was removed" 10 ||
 	fail "removal not noticed"
-wait_log "summary: tcp_buffer: no changes" 5 || fail "no summary on removal"
+wait_log "summary: tcp_buffer: (no changes|[0-9]+ changes? to )" 5 || fail "no summary on removal"
 [ -z "$(daemon_progs)" ] || fail "programs still attached after removal: $(daemon_progs)"
 kill -0 "$T_DAEMON" || fail "daemon exited when its last tuner went"
 
@@ -126,7 +126,7 @@ sleep 0.3 # fifteen ticks of the leaked timer
 kill -0 "$T_DAEMON" 2>/dev/null || fail "daemon died after unloading a tuner that leaked a timer"
 
 daemon_stop || fail "daemon exited with an error"
-assert_log "summary: tcp_buffer: no changes"
+assert_log "summary: tcp_buffer: (no changes|[0-9]+ changes? to )"
 echo "--- daemon log ---"; cat "$T_LOG"
 log "own time: $(elapsed) s"
 pass "tuners loaded, finalized and refused at run time"

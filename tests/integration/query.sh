@@ -42,7 +42,7 @@ q jtuners | jq -e '.tuners[] | select(.name == "tcp_buffer") |
 	.state == "active" and .events > 0 and .changes > 0 and
 	(.hooks | length) > 0 and all(.hooks[]; .tier != "none") and
 	.disabled == []' >/dev/null || fail "jtuners: $(q jtuners)"
-hook=$(q jtuners | jq -r '.tuners[0] | "\(.name) \(.state) .*hooks: \(.hooks[0].name) \(.hooks[0].tier)[,;]"')
+hook=$(q jtuners | jq -r '.tuners[0] | "\(.name) \(.state) .*hooks: \(.hooks[0].name) \(.hooks[0].tier)( \\([^)]*\\))?[,;]"')
 q tuners | grep -Eq "^$hook" || fail "text tuners lacks /$hook/"
 
 # --- tunables: scope and bounds, cap = min(INT_MAX, RAM/32) ---

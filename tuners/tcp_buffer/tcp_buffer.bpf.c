@@ -92,6 +92,7 @@ static __always_inline void flow_bdp(int direct, struct sock *sk, int recv,
 {
 	struct tcp_sock *tp = direct ? bpf_skc_to_tcp_sock(sk) :
 				       (struct tcp_sock *)sk;
+	__u32 space, copied;
 	__u64 srtt, interval;
 
 	if (!tp)
@@ -102,8 +103,14 @@ static __always_inline void flow_bdp(int direct, struct sock *sk, int recv,
 			bpftune_read(direct, tp, rcv_rtt_est.rtt_us) >> 3;
 		if (!values[TCP_BUFFER_EV_RTT])
 			values[TCP_BUFFER_EV_RTT] = srtt;
-		values[TCP_BUFFER_EV_BDP] =
-			(__u32)bpftune_read(direct, tp, rcvq_space.space);
+		/* the last RTT's high-water mark, or the RTT in progress when
+		 * it already moved more (tcp_rcvbuf_grow fires then, before
+		 * rcvq_space.space is updated: early in a ramp the old mark
+		 * is a fraction of what the flow now moves) */
+		space = bpftune_read(direct, tp, rcvq_space.space);
+		copied = bpftune_read(direct, tp, copied_seq) -
+			 bpftune_read(direct, tp, rcvq_space.seq);
+		values[TCP_BUFFER_EV_BDP] = copied > space ? copied : space;
 		if (bpf_core_field_exists(tp->scaling_ratio))
 			values[TCP_BUFFER_EV_RATIO] =
 				bpftune_read(direct, tp, scaling_ratio);

@@ -58,8 +58,13 @@ echo "$scales" | grep -q "wscale:[0-9]*,1[0-4]" || fail "no connection with rece
 # the new one must pass that ceiling (on a quiet machine it reaches ~900;
 # a loaded one cannot relay 1 Gbit/s, hence the modest bar)
 [ "$new_mbps" -gt 260 ] || fail "new flow at $new_mbps Mbit/s, not beyond the scale-3 window's 210"
-wait_log "running flows cannot use all of the new tcp_rmem max in netns [0-9]+: .* scale 3 \(window at most 524280 bytes\)" 2 ||
-	fail "no 'running flows cannot use' line"
+# The per-flow note ("running flows cannot use all of the new tcp_rmem
+# max") needs an event from the old flow; on the tcp_rcvbuf_grow hook a
+# flow held by its window scale no longer grows and sends none, so only
+# the start-up line (asserted above) is certain to say it.
+if grep -Eq "running flows cannot use all of the new tcp_rmem max" "$T_LOG"; then
+	log "the old flow's scale was also named per flow"
+fi
 daemon_stop || fail "daemon exited with an error"
 assert_eq "$(sysctl -n net.core.rmem_max)" 212992 "rmem_max rolled back"
 pass "rmem_max raised for window scale room: old flow $old_mbps Mbit/s, new $new_mbps"
