@@ -149,6 +149,10 @@ struct bpftune_tunable {
 	/* namespaces where reading/writing failed (logged once); an entry
 	 * goes when its namespace does */
 	struct bpftune_failed *failed;
+	/* changes in namespaces that have since gone (their records are
+	 * freed with the namespace; only the counts stay for the summary) */
+	unsigned int gone_netns;
+	unsigned int gone_changes;
 };
 
 struct bpftune_hook {

@@ -16,7 +16,7 @@
 /* An answer larger than this is replaced by an error: it bounds the
  * memory clients can make the daemon hold (32 x 4 MiB at worst); jstatus
  * takes ~190 bytes per tunable and namespace. */
-#define BPFTUNE_REPLY_MAX (4U << 20)
+#define BPFTUNE_REPLY_MAX (32U << 20)
 
 enum bpftune_query_kind {
 	BPFTUNE_Q_HELP,

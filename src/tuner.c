@@ -552,6 +552,28 @@ void bpftune_tunable_disable(struct bpftune_tuner *tuner, unsigned int id,
 		     t->desc.name, why);
 }
 
+/* A namespace is gone: nothing of it can be rolled back or queried, so
+ * its change records go too (a busy host churns thousands); the summary
+ * keeps their count. */
+static void drop_changes(struct bpftune_tunable *t, unsigned long long cookie)
+{
+	struct bpftune_change **pp = &t->changes, *c;
+
+	if (cookie == bpftune_netns_global_cookie())
+		return;
+	while ((c = *pp)) {
+		if (c->cookie != cookie) {
+			pp = &c->next;
+			continue;
+		}
+		*pp = c->next;
+		t->gone_netns++;
+		t->gone_changes += c->nchanges;
+		free(c->scenario_counts);
+		free(c);
+	}
+}
+
 void bpftune_tuners_netns_gone(unsigned long long cookie)
 {
 	struct bpftune_disabled **pp, *d;
@@ -568,8 +590,10 @@ void bpftune_tuners_netns_gone(unsigned long long cookie)
 			*pp = d->next;
 			free(d);
 		}
-		for (i = 0; i < tuner->ntunables; i++)
+		for (i = 0; i < tuner->ntunables; i++) {
 			clear_failed(&tuner->tunables[i], cookie, false);
+			drop_changes(&tuner->tunables[i], cookie);
+		}
 	}
 }
 
@@ -1046,15 +1070,24 @@ static void summary_change(struct bpftune_tuner *tuner,
 
 void bpftune_tuner_print_summary(struct bpftune_tuner *tuner)
 {
+	struct bpftune_tunable *t;
 	struct bpftune_change *c;
 	unsigned int i;
 
 	if (!tuner->changes && tuner->ntunables)
 		bpftune_info("summary: %s: no changes (%llu events)", tuner->name,
 			     tuner->events);
-	for (i = 0; i < tuner->ntunables; i++)
-		for (c = tuner->tunables[i].changes; c; c = c->next)
-			summary_change(tuner, &tuner->tunables[i], c);
+	for (i = 0; i < tuner->ntunables; i++) {
+		t = &tuner->tunables[i];
+		for (c = t->changes; c; c = c->next)
+			summary_change(tuner, t, c);
+		if (t->gone_changes)
+			bpftune_info("summary: %s: %u change%s to %s in %u namespace%s that %s since gone",
+				     tuner->name, t->gone_changes,
+				     t->gone_changes == 1 ? "" : "s", t->desc.name,
+				     t->gone_netns, t->gone_netns == 1 ? "" : "s",
+				     t->gone_netns == 1 ? "has" : "have");
+	}
 	bpftune_assess_summary(tuner);
 	if (tuner->summary)
 		tuner->summary(tuner);
