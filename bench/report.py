@@ -9,7 +9,7 @@ import sys
 
 GOALS = {
     "buffer": "daemon >= 95 % of hand-tuned within 5 s",
-    "cc": ">= 0.9x the best fixed algorithm on both paths",
+    "cc": "mean >= 0.95x the best fixed algorithm on low-rtt and lossy-wan; loss10: bbr at once; mixed: >= 1.3x the best single fixed algorithm",
     "neigh": "0 table-full drops",
     "overhead": ">= 99.5 % throughput, daemon <= 0.5 % of a core",
 }
