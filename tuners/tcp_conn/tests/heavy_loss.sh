@@ -31,7 +31,7 @@ for i in 1 2 3 4 5; do
 	out=$(bulk_run_cgroup "$NS_B" "$IP_A" -t 500)
 	used="$used $(bulk_ccs "$out")"
 	t=$(bulk_mean "$out")
-	ratios+=("$(awk -v t="$t" -v c="$c" 'BEGIN { printf "%.2f", c > 0 ? t / c : 99 }')")
+	ratios+=("$(awk -v t="$t" -v c="$c" 'BEGIN { printf "%.2f", (c > 0) ? t / c : 99 }')")
 	log "pair $i: cubic $c, tuned $t Mbit/s ($(bulk_ccs "$out"))"
 done
 [ "$(tr ' ' '\n' <<<"$used" | grep . | sort -u)" = bbr ] ||
