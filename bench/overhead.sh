@@ -1,15 +1,37 @@
 #!/bin/bash
-# Overhead: iperf3 at full speed over a plain veth, and many short
-# connections, with and without the daemon (all tuners), interleaved
-# A/B/B/A/A/B so drift hits both sides alike.  Reports throughput and
-# connection-rate ratios, BPF run time per event (kernel.bpf_stats_enabled
-# on during daemon runs, restored after), daemon CPU and peak RSS.
+# Overhead of the daemon (all tuners, default options) on four loads, each
+# run with and without it in interleaved A/B pairs (order alternating) so
+# drift hits both sides alike:
+#   bulk   iperf3 at full speed over a plain veth (Gbit/s)
+#   conns  many short connections (connections/s)
+#   rr     1 KiB request/response on one persistent connection
+#          (transactions/s, p50 and p99 latency)
+#   fork   many short processes, fork + exec + exit (processes/s), with the
+#          daemon's own CPU time during that load
+# plus the daemon's start-up time (exec until the first tuner, and all
+# tuners, started; polled) and peak RSS.  kernel.bpf_stats_enabled stays
+# off during the pairs (it adds two clock reads to every program run);
+# one extra pass with it on measures each program's events/s and ns/event
+# per load.  It is restored afterwards.
+#
+# BASE_BUILD=<dir of another build> adds a third arm "base" (e.g. main
+# built elsewhere), interleaved with the others, for before/after in one run.
 . "$(dirname "$0")/lib.sh"
 require iperf3 bpftool
-ROUNDS=${ROUNDS:-3}
-SECS=${SECS:-5}
+PAIRS=${PAIRS:-5}
+SECS=${SECS:-4}
 CONNS=${CONNS:-3000}
+RR_SECS=${RR_SECS:-3}
+RR_SIZE=${RR_SIZE:-1024}
+FORKS=${FORKS:-5000}
+FORK_PROG=${FORK_PROG:-/bin/true}
+BASE_BUILD=${BASE_BUILD:-}
+for t in connburst forkexec; do
+	[ -x "$BUILD/bench/$t" ] || fail "missing $BUILD/bench/$t (make bench builds it)"
+done
+[ -z "$BASE_BUILD" ] || [ -x "$BASE_BUILD/bpftune" ] || fail "no $BASE_BUILD/bpftune"
 save_sysctl kernel.bpf_stats_enabled
+sysctl -q -w kernel.bpf_stats_enabled=0
 two_namespaces
 # many short connections from one address: let TIME_WAIT ports be reused
 nsysctl_set "$NS_B" net.ipv4.tcp_tw_reuse 1
@@ -17,71 +39,176 @@ cgroup_create
 iperf_server "$NS_A"
 ip netns exec "$NS_A" "$BUILD/bench/connburst" server 6001 &
 T_PIDS+=($!)
+ip netns exec "$NS_A" "$BUILD/bench/connburst" rr-server 6002 &
+T_PIDS+=($!)
 sleep 0.3
 out=$T_TMP/overhead.txt
 : >"$out"
 
-one_run() { # one_run on|off
-	local mode=$1 gbps conns pid t0 t1 start end
-	if [ "$mode" = on ]; then
-		daemon_start
-		pid=$T_DAEMON
-		sysctl -q -w kernel.bpf_stats_enabled=1
-		prog_stats "$pid" >"$T_TMP/stats0"
-		t0=$(daemon_cpu_ns "$pid")
-	fi
-	start=$(date +%s.%N)
-	gbps=$(in_cgroup ip netns exec "$NS_B" iperf3 -c "$IP_A" -t "$SECS" -J |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9)')
-	conns=$(in_cgroup ip netns exec "$NS_B" "$BUILD/bench/connburst" client "$IP_A" 6001 "$CONNS" 1000 |
-		awk '{print $8}')
-	end=$(date +%s.%N)
-	if [ "$mode" = on ]; then
-		t1=$(daemon_cpu_ns "$pid")
-		prog_stats "$pid" >"$T_TMP/stats1"
-		sysctl -q -w kernel.bpf_stats_enabled=0
-		echo "cpu $mode $((t1 - t0)) $(echo "$end - $start" | bc) $(daemon_hwm_kb "$pid")" >>"$out"
-		join <(sort "$T_TMP/stats0") <(sort "$T_TMP/stats1") |
-			awk '{print "prog", $1, $4 - $2, $5 - $3}' >>"$out"
-		daemon_stop
-	fi
-	echo "run $mode $gbps $conns" >>"$out"
-	log "$mode: $gbps Gbit/s, $conns conn/s"
+# --- the loads; each prints its figures on one line ---
+load_bulk() {
+	in_cgroup ip netns exec "$NS_B" iperf3 -c "$IP_A" -t "$SECS" -J |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9)'
+}
+load_conns() {
+	in_cgroup ip netns exec "$NS_B" "$BUILD/bench/connburst" client "$IP_A" 6001 "$CONNS" 1000 |
+		awk '{print $8}'
+}
+# transactions/s, p50 us, p99 us
+load_rr() {
+	in_cgroup ip netns exec "$NS_B" "$BUILD/bench/connburst" rr-client "$IP_A" 6002 "$RR_SECS" "$RR_SIZE" |
+		awk '{print $6, $8, $10}'
+}
+load_fork() {
+	in_cgroup "$BUILD/bench/forkexec" "$FORKS" "$FORK_PROG" | awk '{print $8}'
 }
 
-for ((r = 0; r < ROUNDS; r++)); do
-	if ((r % 2 == 0)); then one_run off; one_run on; else one_run on; one_run off; fi
+now_ns() { local t=${EPOCHREALTIME/./}; echo "${t}000"; }
+
+# startup_poll T0_NS OUT: waits for the daemon's first "tuner X started"
+# and its "tuner(s) running" lines; writes "first_ms all_ms" to OUT
+startup_poll() {
+	local t0=$1 first=0 all=0 s i
+	for ((i = 0; i < 6000; i++)); do
+		s=
+		[ -f "$T_LOG" ] && read -r -d '' s <"$T_LOG"
+		if [ "$first" = 0 ] && [[ $s == *"tuner "*" started"* ]]; then
+			first=$((($(now_ns) - t0) / 1000))
+		fi
+		if [[ $s == *"tuner(s) running"* ]]; then
+			all=$((($(now_ns) - t0) / 1000))
+			[ "$first" = 0 ] && first=$all
+			break
+		fi
+		sleep 0.003
+	done
+	echo "$((first / 1000)).$(printf %03d $((first % 1000))) $((all / 1000)).$(printf %03d $((all % 1000)))" >"$2"
+}
+
+# arm_start ARM: the daemon of that arm (on: this build; base: BASE_BUILD)
+arm_start() {
+	local dir=$BUILD t0 poller
+	[ "$1" = base ] && dir=$BASE_BUILD
+	rm -f "$T_LOG"
+	t0=$(now_ns)
+	startup_poll "$t0" "$T_TMP/startup" &
+	poller=$!
+	BPFTUNE=$dir/bpftune TUNERDIR=$dir/tuners daemon_start
+	wait "$poller"
+}
+
+one_run() { # one_run off|on|base
+	local arm=$1 gbps conns rr forks pid c0 c1 f0 f1 t0 t1 start
+	if [ "$arm" != off ]; then
+		arm_start "$arm"
+		pid=$T_DAEMON
+		c0=$(daemon_cpu_ns "$pid")
+		start=$(now_ns)
+	fi
+	gbps=$(load_bulk)
+	conns=$(load_conns)
+	rr=$(load_rr)
+	[ "$arm" != off ] && f0=$(daemon_cpu_ns "$pid")
+	t0=$(now_ns)
+	forks=$(load_fork)
+	t1=$(now_ns)
+	if [ "$arm" != off ]; then
+		f1=$(daemon_cpu_ns "$pid")
+		c1=$(daemon_cpu_ns "$pid")
+		echo "cpu $arm $((f1 - f0)) $((t1 - t0)) $((c1 - c0)) $((t1 - start)) $(daemon_hwm_kb "$pid") $(cat "$T_TMP/startup")" >>"$out"
+		daemon_stop
+	fi
+	echo "run $arm $gbps $conns $rr $forks" >>"$out"
+	log "$arm: $gbps Gbit/s, $conns conn/s, rr (tps p50 p99 us) $rr, $forks proc/s"
+}
+
+arms=(off on)
+[ -n "$BASE_BUILD" ] && arms+=(base)
+n=${#arms[@]}
+for ((r = 0; r < PAIRS; r++)); do
+	for ((i = 0; i < n; i++)); do
+		# rotate the order each round; reverse it every other round
+		if ((r % 2 == 0)); then k=$(((i + r / 2) % n)); else k=$(((n - 1 - i + r / 2) % n)); fi
+		one_run "${arms[$k]}"
+	done
 done
-python3 - "$out" "$PARTS/overhead.json" <<'PY'
+
+# --- per-program cost: one pass with bpf_stats on, snapshot per load ---
+stats_pass() {
+	local load s0 s1 t0 t1
+	arm_start on
+	sysctl -q -w kernel.bpf_stats_enabled=1
+	for load in bulk conns rr fork; do
+		prog_stats "$T_DAEMON" | sort >"$T_TMP/s0"
+		t0=$(now_ns)
+		"load_$load" >/dev/null
+		t1=$(now_ns)
+		prog_stats "$T_DAEMON" | sort >"$T_TMP/s1"
+		join "$T_TMP/s0" "$T_TMP/s1" |
+			awk -v l="$load" -v t=$((t1 - t0)) '{print "prog", l, $1, $4 - $2, $5 - $3, t}' >>"$out"
+	done
+	sysctl -q -w kernel.bpf_stats_enabled=0
+	daemon_stop
+}
+stats_pass
+
+python3 - "$out" "$PARTS/overhead.json" "$PAIRS" "$FORKS" "$CONNS" "$RR_SIZE" <<'PY'
 import json, statistics, sys
-runs = {"on": [], "off": []}
-progs, cpu = {}, []
-for line in open(sys.argv[1]):
+out, dest = sys.argv[1], sys.argv[2]
+runs, cpu, progs = {}, {}, {}
+for line in open(out):
     f = line.split()
     if f[0] == "run":
-        runs[f[1]].append((float(f[2]), float(f[3])))
-    elif f[0] == "prog":
-        name = f[1].split("#")[0]
-        c, t = progs.get(name, (0, 0))
-        progs[name] = (c + int(f[2]), t + int(f[3]))
+        runs.setdefault(f[1], []).append([float(x) for x in f[2:8]])
     elif f[0] == "cpu":
-        cpu.append((int(f[2]) / 1e9, float(f[3]), int(f[4])))
-def med(v): return statistics.median(v)
-def spread(v): return [min(v), max(v)]
-on_g = [r[0] for r in runs["on"]]; off_g = [r[0] for r in runs["off"]]
-on_c = [r[1] for r in runs["on"]]; off_c = [r[1] for r in runs["off"]]
-res = {
-    "throughput_gbps": {"daemon": med(on_g), "no_daemon": med(off_g),
-                        "daemon_runs": on_g, "no_daemon_runs": off_g},
-    "throughput_ratio": med(on_g) / med(off_g),
-    "conn_rate": {"daemon": med(on_c), "no_daemon": med(off_c),
-                  "daemon_runs": on_c, "no_daemon_runs": off_c},
-    "conn_rate_ratio": med(on_c) / med(off_c),
-    "daemon_cpu_percent_of_a_core": med([c[0] / c[1] * 100 for c in cpu]),
-    "daemon_peak_rss_kb": max(c[2] for c in cpu),
-    "bpf_programs": {n: {"events": c, "ns_per_event": (t / c if c else 0)}
-                     for n, (c, t) in sorted(progs.items())},
-}
-json.dump(res, open(sys.argv[2], "w"), indent=2)
-print(json.dumps(res, indent=2))
+        cpu.setdefault(f[1], []).append([float(x) for x in f[2:10]])
+    elif f[0] == "prog":
+        load, name = f[1], f[2].split("#")[0]
+        p = progs.setdefault(name, {"events": 0, "ns": 0, "per_load": {}})
+        ev, ns, secs = int(f[3]), int(f[4]), int(f[5]) / 1e9
+        p["events"] += ev
+        p["ns"] += ns
+        pl = p["per_load"].setdefault(load, [0, secs])
+        pl[0] += ev
+med = statistics.median
+MEASURES = [("bulk_gbps", 0, 1), ("conns_per_s", 1, 1), ("rr_tps", 2, 1),
+            ("rr_p50_us", 3, -1), ("rr_p99_us", 4, -1), ("forks_per_s", 5, 1)]
+res = {"pairs": int(sys.argv[3]), "forks_per_run": int(sys.argv[4]),
+       "conns_per_run": int(sys.argv[5]), "rr_bytes": int(sys.argv[6]),
+       "arms": {}}
+for arm, rs in runs.items():
+    a = {}
+    for name, i, _ in MEASURES:
+        v = [r[i] for r in rs]
+        a[name] = {"median": med(v), "runs": v}
+    if arm in cpu:
+        c = cpu[arm]
+        a["daemon_cpu_percent_fork"] = med([x[0] / x[1] * 100 for x in c])
+        a["daemon_cpu_percent_run"] = med([x[2] / x[3] * 100 for x in c])
+        a["daemon_peak_rss_kb"] = max(x[4] for x in c)
+        a["startup_first_tuner_ms"] = {"median": med([x[5] for x in c]),
+                                      "runs": [x[5] for x in c]}
+        a["startup_all_tuners_ms"] = {"median": med([x[6] for x in c]),
+                                     "runs": [x[6] for x in c]}
+    res["arms"][arm] = a
+off = res["arms"]["off"]
+for arm, a in res["arms"].items():
+    if arm == "off":
+        continue
+    # ratio > 1 is worse for latencies: daemon / no daemon
+    a["ratios"] = {name: a[name]["median"] / off[name]["median"]
+                   for name, _, _ in MEASURES if off[name]["median"]}
+res["bpf_programs"] = {
+    n: {"events": p["events"],
+        "ns_per_event": p["ns"] / p["events"] if p["events"] else 0,
+        "events_per_s": {l: v[0] / v[1] for l, v in p["per_load"].items()}}
+    for n, p in sorted(progs.items())}
+on = res["arms"]["on"]
+# the keys earlier reports used
+res["throughput_ratio"] = on["ratios"]["bulk_gbps"]
+res["conn_rate_ratio"] = on["ratios"]["conns_per_s"]
+res["daemon_cpu_percent_of_a_core"] = on["daemon_cpu_percent_fork"]
+res["daemon_peak_rss_kb"] = on["daemon_peak_rss_kb"]
+json.dump(res, open(dest, "w"), indent=2)
+print(json.dumps(res, indent=1))
 PY

@@ -8,10 +8,10 @@ import platform
 import sys
 
 GOALS = {
-    "buffer": "daemon >= 95 % of hand-tuned within 5 s",
+    "buffer": "daemon >= 95 % of hand-tuned within 2 s (20 ms RTT) / 4 s (200 ms), rmem_max 4 MiB and 212992",
     "cc": "mean >= 0.95x the best fixed algorithm on low-rtt and lossy-wan; loss10: bbr at once; mixed: >= 1.3x the best single fixed algorithm",
-    "neigh": "0 table-full drops",
-    "overhead": ">= 99.5 % throughput, daemon <= 0.5 % of a core",
+    "neigh": "<= 1 % of a 5000-neighbour burst refused (arp_cache and ndisc_cache)",
+    "overhead": "bulk >= 0.995x, conns, rr, fork >= 0.99x, rr p99 <= 1.01x, daemon <= 0.5 % of a core",
 }
 
 
@@ -31,22 +31,53 @@ def fmt(v, digits=2):
     return str(v)
 
 
+def startup(arm, which):
+    """Start-up median in ms (older results named the key _s, held ms)."""
+    key = "startup_%s_tuner%s_ms" % (which, "" if which == "first" else "s")
+    if key not in arm:
+        key = key[:-3] + "_s"
+    return arm[key]["median"]
+
+
 def md_overhead(o):
-    rows = ["| measure | no daemon | daemon | ratio |", "|---|---|---|---|"]
-    t = o["throughput_gbps"]
-    rows.append("| iperf3 veth Gbit/s (median) | %s | %s | %s |" % (
-        fmt(t["no_daemon"]), fmt(t["daemon"]), fmt(o["throughput_ratio"], 3)))
-    c = o["conn_rate"]
-    rows.append("| short connections /s (median) | %s | %s | %s |" % (
-        fmt(c["no_daemon"], 0), fmt(c["daemon"], 0), fmt(o["conn_rate_ratio"], 3)))
+    if "arms" not in o:
+        return md_generic(o)
+    arms = [a for a in ("off", "base", "on") if a in o["arms"]]
+    label = {"off": "no daemon", "on": "daemon", "base": "daemon (base build)"}
+    head = "| measure (median of %d) | " % o["pairs"] + " | ".join(label[a] for a in arms)
+    head += " | " + " | ".join("ratio %s" % a for a in arms if a != "off") + " |"
+    rows = [head, "|" + "---|" * (1 + 2 * len(arms) - 1)]
+    names = [("bulk_gbps", "iperf3 veth Gbit/s", 2),
+             ("conns_per_s", "short connections /s (%d per run)" % o["conns_per_run"], 0),
+             ("rr_tps", "%d B request/response transactions/s" % o["rr_bytes"], 0),
+             ("rr_p50_us", "request/response p50 latency us", 1),
+             ("rr_p99_us", "request/response p99 latency us", 1),
+             ("forks_per_s", "fork+exec+exit processes/s (%d per run)" % o["forks_per_run"], 0)]
+    for key, text, digits in names:
+        cells = [fmt(o["arms"][a][key]["median"], digits) for a in arms]
+        cells += [fmt(o["arms"][a]["ratios"][key], 3) for a in arms if a != "off"]
+        rows.append("| %s | %s |" % (text, " | ".join(cells)))
     rows.append("")
-    rows.append("daemon CPU: %s %% of a core; peak RSS %d KiB" % (
-        fmt(o["daemon_cpu_percent_of_a_core"], 3), o["daemon_peak_rss_kb"]))
+    for a in arms:
+        if a == "off":
+            continue
+        d = o["arms"][a]
+        rows.append("%s: CPU %s %% of a core during the fork load (%s %% over the run); "
+                    "peak RSS %d KiB; start-up %s ms to the first tuner, %s ms to all "
+                    "(medians)" % (label[a], fmt(d["daemon_cpu_percent_fork"], 3),
+                                   fmt(d["daemon_cpu_percent_run"], 3), d["daemon_peak_rss_kb"],
+                                   fmt(startup(d, "first"), 0),
+                                   fmt(startup(d, "all"), 0)))
+        rows.append("")
+    loads = ["bulk", "conns", "rr", "fork"]
+    rows.append("BPF programs (one pass with kernel.bpf_stats_enabled=1, which "
+                "adds its own clock reads to each ns/event):")
     rows.append("")
-    rows.append("| BPF program | events | ns/event |")
-    rows.append("|---|---|---|")
+    rows.append("| BPF program | ns/event | " + " | ".join("events/s %s" % l for l in loads) + " |")
+    rows.append("|---|---|" + "---|" * len(loads))
     for name, p in o["bpf_programs"].items():
-        rows.append("| %s | %d | %s |" % (name, p["events"], fmt(p["ns_per_event"], 0)))
+        eps = [fmt(p["events_per_s"].get(l, 0.0), 0) for l in loads]
+        rows.append("| %s | %s | %s |" % (name, fmt(p["ns_per_event"], 0), " | ".join(eps)))
     return rows
 
 
@@ -88,18 +119,32 @@ def main():
     parts = {}
     for name in sorted(os.listdir(parts_dir)) if os.path.isdir(parts_dir) else []:
         if name.endswith(".json"):
-            with open(os.path.join(parts_dir, name)) as f:
+            path = os.path.join(parts_dir, name)
+            with open(path) as f:
                 parts[name[:-5]] = json.load(f)
+            parts[name[:-5]].setdefault("date", datetime.datetime.utcfromtimestamp(
+                os.path.getmtime(path)).strftime("%Y-%m-%d %H:%M UTC"))
+    now = datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC")
+    # parts not run this time keep their last figures (and their date)
+    try:
+        with open(os.path.join(results, "latest.json")) as f:
+            old = json.load(f)
+            for name, data in old.get("parts", {}).items():
+                data.setdefault("date", old.get("date", "?"))
+                parts.setdefault(name, data)
+    except (OSError, ValueError):
+        pass
     latest = {
-        "date": datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC"),
+        "date": now,
         "machine": machine(),
-        "parts": parts,
+        "parts": dict(sorted(parts.items())),
     }
     with open(os.path.join(results, "latest.json"), "w") as f:
         json.dump(latest, f, indent=2)
     md = ["# bpftune benchmark, %s" % latest["date"], "", "Machine: %s" % latest["machine"], ""]
-    for name, data in parts.items():
-        md.append("## %s (goal: %s)" % (name, GOALS.get(name, "-")))
+    for name, data in latest["parts"].items():
+        md.append("## %s (goal: %s; measured %s)" % (name, GOALS.get(name, "-"),
+                                                    data.get("date", latest["date"])))
         md.append("")
         if name == "overhead":
             md += md_overhead(data)

@@ -1,5 +1,5 @@
 # Benchmarks: `sudo make bench` (not part of `make test`).
-BENCH_TOOLS := $(BUILD)/bench/connburst
+BENCH_TOOLS := $(BUILD)/bench/connburst $(BUILD)/bench/forkexec
 
 $(BUILD)/bench/%: bench/tools/%.c
 	@mkdir -p $(@D)

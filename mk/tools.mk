@@ -1,6 +1,6 @@
 # Test and benchmark tools: tests/tools/<name>.c -> build/tools/<name>.
 # A tool with a tests/tools/<name>.bpf.c gets its skeleton built first.
-TOOLS := loss delay bulk
+TOOLS := loss delay bulk nsfarm
 TOOL_BINS := $(addprefix $(BUILD)/tools/,$(TOOLS))
 
 .PHONY: tools
@@ -22,5 +22,9 @@ $(BUILD)/tools/delay: tests/tools/delay.c
 	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
 
 $(BUILD)/tools/bulk: tests/tools/bulk.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
+
+$(BUILD)/tools/nsfarm: tests/tools/nsfarm.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)

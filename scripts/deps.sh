@@ -8,7 +8,7 @@ libnl-3-dev libnl-route-3-dev pkg-config make gcc pandoc"
 run="iproute2"
 test="iproute2 iperf3 python3 jq procps util-linux libclang-rt-14-dev man-db
 curl prometheus-node-exporter systemd debhelper dpkg-dev fakeroot libcap2-bin rpm
-iputils-ping bc"
+iputils-ping bc prometheus"
 vm="qemu-system-x86"
 
 want=""

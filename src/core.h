@@ -36,7 +36,18 @@ extern struct bpftune_config bpftune_cfg;
 
 /* --- log.c --- */
 void bpftune_log_init(bool to_stderr, bool debug);
+void bpftune_log_set_json(bool json); /* --log-format json; before init */
 void bpftune_log_fini(void);
+bool bpftune_log_json(void);
+/* One change, for --log-format json (text lines are the caller's). */
+struct bpftune_log_change {
+	const char *tuner, *scenario, *netns, *sysctl, *old, *new, *why;
+	bool dry_run;
+};
+void bpftune_log_change(const struct bpftune_log_change *c);
+/* Same tuner, scenario and sysctl give the same id on every host. */
+unsigned long long bpftune_decision_id(const char *tuner, const char *scenario,
+				       const char *sysctl);
 
 /* --- caps.c --- */
 int bpftune_caps_init(void);
@@ -44,13 +55,17 @@ void bpftune_cap_raise(void);
 void bpftune_cap_lower(void);
 
 /* --- netns.c --- */
+/* "/run/netns/" + a file name: the longest path a namespace is found at */
+#define BPFTUNE_NETNS_PATH_LEN (16 + NAME_MAX + 1)
 struct bpftune_netns {
 	struct bpftune_netns *next;
+	struct bpftune_netns *next_cookie; /* hash chains (netns.c) */
+	struct bpftune_netns *next_ino;
 	unsigned long long cookie;
 	ino_t ino;
-	int fd;
+	int fd; /* pins the namespace (and so its inode number) while known */
 	bool seen; /* found by the latest scan */
-	char path[PATH_MAX]; /* where it was found; /run/netns names preferred */
+	char path[BPFTUNE_NETNS_PATH_LEN]; /* /run/netns names preferred */
 };
 int bpftune_netns_init(void);
 void bpftune_netns_fini(void);
@@ -62,6 +77,7 @@ struct bpftune_netns *bpftune_netns_find(unsigned long long cookie);
 struct bpftune_netns *bpftune_netns_lookup(unsigned long long cookie);
 void bpftune_netns_forget(unsigned long long cookie);
 struct bpftune_netns *bpftune_netns_list(void);
+unsigned int bpftune_netns_count(void);
 /* Run in another netns: enter returns 1 when it switched, 0 when already
  * there, <0 on error; pass its result to leave. */
 int bpftune_netns_enter(unsigned long long cookie);
@@ -86,7 +102,14 @@ void bpftune_journal_close(void);
 bool bpftune_journal_has(unsigned long long cookie, const char *name);
 int bpftune_journal_record(unsigned long long cookie, const char *name,
 			   const char *orig);
-/* Restore every recorded original; clears the journal when all went well. */
+/* After a write: what bpftune set (restore leaves a value that differs). */
+int bpftune_journal_wrote(unsigned long long cookie, const char *name,
+			  const char *value);
+/* The recorded original of (cookie, name), NULL if none. */
+const char *bpftune_journal_original(unsigned long long cookie,
+				     const char *name);
+/* Restore every recorded original that is still bpftune's; clears the
+ * journal unless a write failed. */
 int bpftune_journal_restore(const char *state_dir);
 int bpftune_journal_boot_id(char *buf, size_t len);
 void bpftune_journal_set_boot_id_path(const char *path);
@@ -104,14 +127,23 @@ struct bpftune_change {
 	unsigned int last_scenario;
 };
 
+struct bpftune_failed {
+	struct bpftune_failed *next;
+	unsigned long long cookie;
+};
+
 struct bpftune_tunable {
+	/* bounds in desc are the sysctl's one bound, shared by every tuner
+	 * that declares it; decl_* are what this tuner declared */
 	struct bpftune_tunable_desc desc;
+	long long decl_min[BPFTUNE_MAX_VALUES];
+	long long decl_max[BPFTUNE_MAX_VALUES];
 	bool absent;
 	bool disabled_global; /* an administrator set this global tunable */
 	struct bpftune_change *changes;
-	/* namespaces where reading/writing failed; logged once */
-	unsigned long long failed[16];
-	unsigned int nfailed;
+	/* namespaces where reading/writing failed (logged once); an entry
+	 * goes when its namespace does */
+	struct bpftune_failed *failed;
 };
 
 struct bpftune_hook {
@@ -170,6 +202,7 @@ struct bpftune_tuner {
 	struct bpftune_assess_key *assess_keys;
 	unsigned long long events;
 	unsigned long long changes;
+	unsigned long long reverts; /* changes put back after assessment */
 	void *priv;
 };
 
@@ -192,6 +225,14 @@ const char *bpftune_tuner_state_name(enum bpftune_tuner_state state);
 /* Find which tuner owns a sysctl name. */
 struct bpftune_tunable *bpftune_tunable_by_name(const char *name,
 						struct bpftune_tuner **owner);
+/* A netns refused a tunable: not tried there again (until SIGHUP or until
+ * the netns is gone); logged once.  -ESRCH (netns not found) is not kept. */
+void bpftune_tunable_mark_failed(struct bpftune_tuner *tuner, unsigned int id,
+				 unsigned long long cookie, const char *what,
+				 int err);
+/* A sysctl some tuner declared (loaded now or earlier in this process),
+ * with its bounds: what -R and --restore may write.  false if none. */
+bool bpftune_sysctl_known(const char *name, struct bpftune_tunable_desc *desc);
 /* A namespace is gone: forget per-netns disable entries for its cookie. */
 void bpftune_tuners_netns_gone(unsigned long long cookie);
 
@@ -266,6 +307,8 @@ int bpftune_loop_del_module(const void *base);
 /* --- query.c --- */
 /* Listen on the UNIX socket (and on 127.0.0.1:tcp_port when > 0). */
 int bpftune_query_init(const char *sock_path, int tcp_port);
+/* Bind 127.0.0.1:port now (at start-up); a failure is a warning. */
+void bpftune_query_bind_tcp(int port);
 void bpftune_query_fini(void);
 /* The client side of bpftune -q: returns the process exit code. */
 int bpftune_query_client(const char *sock_path, int tcp_port,
@@ -277,5 +320,7 @@ int bpftune_metrics_init(const char *path);
 void bpftune_metrics_fini(void);
 /* Something metrics show changed: rewrite the file soon (coalesced). */
 void bpftune_state_changed(void);
+/* Counts bpftune_state_changed() calls: cached answers compare it. */
+unsigned long long bpftune_state_generation(void);
 
 #endif /* BPFTUNE_CORE_H */

@@ -1,35 +1,72 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Crash-safe journal of original values.  Before a tunable is first changed
- * in a namespace, "<cookie> <name> <original value>" is appended to
- * <state-dir>/journal and fsync'ed; the first line names the boot.  So if
- * the daemon dies at any instant, the original is on disk before anything
- * was changed.  Netns cookies are only unique within one boot, hence a
- * journal from another boot is discarded.
+ * Crash-safe journal of original values, and of what bpftune last wrote.
+ * <state-dir>/journal holds one record a line:
+ *
+ *	boot <boot id>				  first record
+ *	o <cookie> <name> <value> #<hash>	  original, before the first change
+ *	w <cookie> <name> <value> #<hash>	  bpftune's latest write
+ *
+ * An original is fsync'ed before the change is made, so if the daemon dies
+ * at any instant the original is on disk before anything was changed.  A
+ * "w" record is not fsync'ed: it only has to outlive the process (the page
+ * cache does that), since a power loss ends the boot and the journal with
+ * it: netns cookies are only unique within one boot, so a journal from
+ * another boot is discarded.
+ *
+ * The journal is input, not truth:
+ *  - a record counts only whole, ending in a newline and with a matching
+ *    hash; a torn last line (full disk, power loss) is dropped and cut
+ *    off, so that the next record does not glue onto it;
+ *  - restoring writes only sysctls a tuner declares, within its bounds,
+ *    and leaves alone a value that differs from bpftune's latest write
+ *    (someone set it since);
+ *  - the state directory and the journal must belong to the user bpftune
+ *    runs as (for root's --restore: the directory's owner), be writable by
+ *    nobody else and not be symlinks: checked on the open fds;
+ *  - one process at a time: the daemon holds an flock on the directory;
+ *    a second daemon, or --restore, finds it taken and refuses.
+ * Records of the earlier format, "<cookie> <name> <value>", are originals.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "core.h"
 
 #define JOURNAL_NAME "journal"
+#define JOURNAL_TMP_NAME "journal.new"
 #define JOURNAL_LINE 512
+#define JOURNAL_NAME_SIZE (BPFTUNE_NAME_LEN * 2)
+/* A journal holds a few records per tunable and namespace; one larger
+ * than this was not written by bpftune. */
+#define JOURNAL_MAX_BYTES (64U << 20)
+/* Rewrite the journal with one original and one latest write per entry
+ * once it holds this many lines and four times as many as needed. */
+#define JOURNAL_COMPACT_LINES 8192
+#define JOURNAL_COMPACT_RATIO 4
 
 struct journal_entry {
 	struct journal_entry *next;
 	unsigned long long cookie;
-	char name[BPFTUNE_NAME_LEN * 2];
-	char value[BPFTUNE_VALUE_LEN];
+	char name[JOURNAL_NAME_SIZE];
+	char orig[BPFTUNE_VALUE_LEN];
+	char last[BPFTUNE_VALUE_LEN]; /* bpftune's latest write, "" if none */
 };
 
 static struct journal_entry *entries;
+static unsigned int nentries;
 static int journal_fd = -1;
+static int state_fd = -1;
+static unsigned int nlines; /* records in the file */
+static char state_path[PATH_MAX];
 static char boot_id_path[PATH_MAX] = "/proc/sys/kernel/random/boot_id";
 
 void bpftune_journal_set_boot_id_path(const char *path)
@@ -52,6 +89,19 @@ int bpftune_journal_boot_id(char *buf, size_t len)
 	return 0;
 }
 
+/* 32-bit FNV-1a: enough to tell a whole record from a damaged one. */
+static unsigned int record_hash(const char *s, size_t len)
+{
+	unsigned int h = 2166136261U;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 16777619U;
+	}
+	return h;
+}
+
 static void free_entries(void)
 {
 	struct journal_entry *e;
@@ -60,47 +110,147 @@ static void free_entries(void)
 		entries = e->next;
 		free(e);
 	}
+	nentries = 0;
 }
 
-static int add_entry(unsigned long long cookie, const char *name,
-		     const char *value)
+static struct journal_entry *entry_find(unsigned long long cookie,
+					const char *name)
 {
-	struct journal_entry *e = calloc(1, sizeof(*e)), **pp = &entries;
+	struct journal_entry *e;
 
+	for (e = entries; e; e = e->next)
+		if (e->cookie == cookie && !strcmp(e->name, name))
+			return e;
+	return NULL;
+}
+
+/* The entry of (cookie, name); a new one, in file order, has orig. */
+static struct journal_entry *entry_get(unsigned long long cookie,
+				       const char *name, const char *orig)
+{
+	struct journal_entry *e = entry_find(cookie, name), **pp = &entries;
+
+	if (e || !orig)
+		return e;
+	e = calloc(1, sizeof(*e));
 	if (!e)
-		return -ENOMEM;
+		return NULL;
 	e->cookie = cookie;
 	snprintf(e->name, sizeof(e->name), "%s", name);
-	snprintf(e->value, sizeof(e->value), "%s", value);
-	/* keep file order so the first (original) entry wins */
+	snprintf(e->orig, sizeof(e->orig), "%s", orig);
 	while (*pp)
 		pp = &(*pp)->next;
 	*pp = e;
-	return 0;
+	nentries++;
+	return e;
 }
 
-static int journal_path(const char *dir, char *path, size_t len)
+/* One line per record: tabs and newlines in values become spaces. */
+static void clean_value(char *dst, const char *src)
 {
-	if ((size_t)snprintf(path, len, "%s/%s", dir, JOURNAL_NAME) >= len)
+	size_t i;
+
+	if (dst != src)
+		snprintf(dst, BPFTUNE_VALUE_LEN, "%s", src);
+	for (i = 0; dst[i]; i++)
+		if (dst[i] == '\t' || dst[i] == '\n' || dst[i] == '\r')
+			dst[i] = ' ';
+}
+
+/* "o 4097 net.ipv4.tcp_rmem 4096 131072 262144 #1a2b3c4d\n" */
+static int format_record(char *line, size_t size, char tag,
+			 unsigned long long cookie, const char *name,
+			 const char *value)
+{
+	char clean[BPFTUNE_VALUE_LEN];
+	int len, n;
+
+	clean_value(clean, value);
+	len = snprintf(line, size, "%c %llu %s %s", tag, cookie, name, clean);
+	if (len < 0 || (size_t)len >= size)
 		return -ENAMETOOLONG;
-	return 0;
+	n = snprintf(line + len, size - len, " #%08x\n",
+		     record_hash(line, len));
+	if ((size_t)n >= size - len)
+		return -ENAMETOOLONG;
+	return len + n;
 }
 
 /*
- * Parse a journal file into the entry list.  Returns 0 when it belongs to
- * this boot, 1 when it is from another boot (entries not loaded), <0 on
- * error.  Malformed lines are skipped with a warning.
+ * One record (without its newline): tag 'o' or 'w', cookie, name and
+ * value.  -EINVAL when malformed or its hash does not match.
  */
-static int journal_load(FILE *f, const char *boot_id)
+static int parse_record(char *line, char *tag, unsigned long long *cookie,
+			char *name, const char **value)
 {
-	char line[JOURNAL_LINE], name[BPFTUNE_NAME_LEN * 2];
-	unsigned long long cookie;
-	bool boot_ok = false;
-	int lineno = 0, off;
+	char *hash = strrchr(line, '#'), *end;
+	unsigned long hv;
 
-	while (fgets(line, sizeof(line), f)) {
+	if (isdigit((unsigned char)line[0])) {
+		/* earlier format: an original, no hash */
+		*tag = 'o';
+	} else {
+		if ((line[0] != 'o' && line[0] != 'w') || line[1] != ' ' ||
+		    !hash || hash == line || hash[-1] != ' ')
+			return -EINVAL;
+		hv = strtoul(hash + 1, &end, 16);
+		if (end != hash + 9 || *end ||
+		    hv != record_hash(line, hash - 1 - line))
+			return -EINVAL;
+		hash[-1] = '\0';
+		*tag = line[0];
+		line += 2;
+	}
+	if (!isdigit((unsigned char)line[0]))
+		return -EINVAL;
+	*cookie = strtoull(line, &end, 10);
+	if (*end != ' ')
+		return -EINVAL;
+	line = end + 1;
+	end = strchr(line, ' ');
+	if (!end || end == line || end - line >= JOURNAL_NAME_SIZE)
+		return -EINVAL;
+	memcpy(name, line, end - line);
+	name[end - line] = '\0';
+	*value = end + 1;
+	return 0;
+}
+
+static void apply_record(char tag, unsigned long long cookie,
+			 const char *name, const char *value)
+{
+	struct journal_entry *e;
+
+	if (tag == 'o') {
+		entry_get(cookie, name, value); /* the first original wins */
+		return;
+	}
+	e = entry_find(cookie, name);
+	if (e)
+		snprintf(e->last, sizeof(e->last), "%s", value);
+}
+
+/*
+ * Parse a journal's text into the entry list.  Returns 0 when it belongs
+ * to this boot, 1 when it is from another boot (nothing loaded).  *whole
+ * is the length up to the end of the last complete line.
+ */
+static int journal_parse(char *buf, size_t len, const char *boot_id,
+			 size_t *whole)
+{
+	char name[JOURNAL_NAME_SIZE], *line, *nl, tag;
+	unsigned long long cookie;
+	const char *value;
+	bool boot_ok = false;
+	int lineno = 0;
+
+	nlines = 0;
+	for (line = buf; line < buf + len; line = nl + 1) {
+		nl = memchr(line, '\n', buf + len - line);
+		if (!nl)
+			break;
+		*nl = '\0';
 		lineno++;
-		line[strcspn(line, "\n")] = '\0';
 		if (line[0] == '#' || line[0] == '\0')
 			continue;
 		if (!strncmp(line, "boot ", 5)) {
@@ -111,214 +261,577 @@ static int journal_load(FILE *f, const char *boot_id)
 		}
 		if (!boot_ok)
 			return 1;
-		if (sscanf(line, "%llu %127s %n", &cookie, name, &off) != 2) {
-			bpftune_warn("journal line %d is malformed; skipped",
+		nlines++;
+		if (strlen(line) != (size_t)(nl - line) ||
+		    parse_record(line, &tag, &cookie, name, &value)) {
+			bpftune_warn("journal line %d is damaged or malformed; skipped",
 				     lineno);
 			continue;
 		}
-		add_entry(cookie, name, line + off);
+		apply_record(tag, cookie, name, value);
 	}
-	return boot_ok || lineno == 0 ? 0 : 1;
+	*whole = line - buf;
+	if (*whole < len)
+		bpftune_warn("journal: the last line is incomplete (%zu bytes: an interrupted write); dropped",
+			     len - *whole);
+	return boot_ok || !lineno ? 0 : 1;
 }
 
-/* Load entries from f (then closed); 1 when from another boot. */
-static int journal_read(FILE *f, const char *path, const char *boot_id)
+/* The whole file, NUL-terminated, in *buf (free it). */
+static int read_all(int fd, char **buf, size_t *len)
 {
+	struct stat st;
+	size_t got = 0;
+	ssize_t n;
+	char *b;
+
+	if (fstat(fd, &st))
+		return -errno;
+	if (st.st_size > JOURNAL_MAX_BYTES)
+		return -EFBIG;
+	b = malloc(st.st_size + 1);
+	if (!b)
+		return -ENOMEM;
+	while (got < (size_t)st.st_size) {
+		n = pread(fd, b + got, st.st_size - got, got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += n;
+	}
+	b[got] = '\0';
+	*buf = b;
+	*len = got;
+	return 0;
+}
+
+/* Load the entries of fd; 1 when from another boot (then none loaded). */
+static int journal_load(int fd, const char *boot_id, size_t *whole,
+			size_t *size)
+{
+	char *buf = NULL;
 	int err;
 
 	free_entries();
-	err = journal_load(f, boot_id);
-	fclose(f);
+	err = read_all(fd, &buf, size);
+	if (err)
+		return err;
+	err = journal_parse(buf, *size, boot_id, whole);
+	free(buf);
 	if (err == 1) {
-		bpftune_info("journal %s is from another boot; discarded", path);
+		bpftune_info("journal in %s is from another boot; discarded",
+			     state_path);
 		free_entries();
 	}
 	return err;
 }
 
-static int journal_reset(int fd, const char *boot_id)
+static int check_stat(const struct stat *st, uid_t owner, const char *what)
 {
-	char header[128];
+	if (st->st_uid != owner) {
+		bpftune_err("%s %s is owned by uid %u, not by uid %u (the user bpftune runs as); refused",
+			    what, state_path, st->st_uid, owner);
+		return -EPERM;
+	}
+	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+		bpftune_err("%s %s is writable by others (mode %o); refused",
+			    what, state_path, st->st_mode & 07777);
+		return -EPERM;
+	}
+	return 0;
+}
+
+/*
+ * Open (creating when asked) and check the state directory: a directory,
+ * not a symlink, owned by the user we run as, or when root restores, by
+ * anyone (then *owner is that user, whom the journal must belong to).
+ */
+static int state_open(const char *dir, bool create, bool any_owner,
+		      uid_t *owner)
+{
+	struct stat st;
+	int fd, err;
+
+	snprintf(state_path, sizeof(state_path), "%s", dir);
+	if (create && mkdir(dir, 0700) && errno != EEXIST)
+		return -errno;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		if (err == -ELOOP || err == -ENOTDIR)
+			bpftune_err("state directory %s is a symlink or not a directory; refused",
+				    dir);
+		return err;
+	}
+	if (fstat(fd, &st)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	*owner = any_owner ? st.st_uid : geteuid();
+	err = check_stat(&st, *owner, "state directory");
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* One process at a time per state directory. */
+static int state_lock(int fd, const char *who)
+{
+	if (!flock(fd, LOCK_EX | LOCK_NB))
+		return 0;
+	if (errno != EWOULDBLOCK)
+		return -errno;
+	bpftune_err("another bpftune daemon runs with state directory %s; %s",
+		    state_path, who);
+	return -EBUSY;
+}
+
+/* The journal file in the state directory, checked through its fd. */
+static int journal_file_open(int dirfd, int flags, uid_t owner)
+{
+	struct stat st;
+	int fd, err;
+
+	fd = openat(dirfd, JOURNAL_NAME, flags | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		err = -errno;
+		if (err == -ELOOP)
+			bpftune_err("journal in %s is a symlink; refused",
+				    state_path);
+		return err;
+	}
+	err = fstat(fd, &st) ? -errno : 0;
+	if (!err && (!S_ISREG(st.st_mode) || st.st_nlink != 1)) {
+		bpftune_err("journal in %s is not a regular file with one link; refused",
+			    state_path);
+		err = -EPERM;
+	}
+	if (!err)
+		err = check_stat(&st, owner, "journal in");
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len) {
+		n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int write_header(int fd, const char *boot_id)
+{
+	char header[160];
 	int len;
 
-	if (ftruncate(fd, 0) || lseek(fd, 0, SEEK_SET) < 0)
-		return -errno;
 	len = snprintf(header, sizeof(header),
 		       "# bpftune: original values, restored by -R or --restore\n"
 		       "boot %s\n",
 		       boot_id);
-	if (write(fd, header, len) != len)
-		return -EIO;
+	return write_all(fd, header, len);
+}
+
+static int journal_reset(int fd, const char *boot_id)
+{
+	int err;
+
+	if (ftruncate(fd, 0) || lseek(fd, 0, SEEK_SET) < 0)
+		return -errno;
+	err = write_header(fd, boot_id);
+	if (err)
+		return err;
+	nlines = 0;
 	return fsync(fd) ? -errno : 0;
 }
 
 int bpftune_journal_open(const char *state_dir)
 {
-	char path[PATH_MAX], boot_id[64];
-	FILE *f;
-	int err, fd;
+	char boot_id[64];
+	size_t whole = 0, size = 0;
+	uid_t owner;
+	int err, fd, dirfd;
 
 	err = bpftune_journal_boot_id(boot_id, sizeof(boot_id));
 	if (err)
 		return err;
-	if (mkdir(state_dir, 0700) && errno != EEXIST)
-		return -errno;
-	err = journal_path(state_dir, path, sizeof(path));
+	dirfd = state_open(state_dir, true, false, &owner);
+	if (dirfd < 0)
+		return dirfd;
+	err = state_lock(dirfd, "refusing to start a second one (stop it, or give this one another --state-dir)");
 	if (err)
-		return err;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	f = fdopen(dup(fd), "r");
-	if (!f) {
-		close(fd);
-		return -errno;
+		goto err_dir;
+	fd = journal_file_open(dirfd, O_RDWR | O_CREAT, owner);
+	if (fd < 0) {
+		err = fd;
+		goto err_dir;
 	}
-	err = journal_read(f, path, boot_id);
-	if (err == 1 || lseek(fd, 0, SEEK_END) == 0) {
+	err = journal_load(fd, boot_id, &whole, &size);
+	if (err < 0)
+		goto err_fd;
+	if (err == 1 || size == 0)
 		err = journal_reset(fd, boot_id);
-		if (err) {
-			close(fd);
-			return err;
-		}
-	}
+	else if (whole < size && ftruncate(fd, whole))
+		err = -errno;
+	if (err)
+		goto err_fd;
 	lseek(fd, 0, SEEK_END);
 	journal_fd = fd;
+	state_fd = dirfd;
 	return 0;
+err_fd:
+	close(fd);
+err_dir:
+	close(dirfd);
+	free_entries();
+	return err;
 }
 
 void bpftune_journal_close(void)
 {
 	if (journal_fd >= 0)
 		close(journal_fd);
+	if (state_fd >= 0)
+		close(state_fd);
 	journal_fd = -1;
+	state_fd = -1;
 	free_entries();
+}
+
+/* Append one record; a short write is cut off again, so no torn line
+ * stays behind for the next record to glue onto. */
+static int append(const char *line, int len, bool sync)
+{
+	off_t end;
+	int err;
+
+	if (journal_fd < 0)
+		return 0;
+	end = lseek(journal_fd, 0, SEEK_END);
+	if (end < 0)
+		return -errno;
+	err = write_all(journal_fd, line, len);
+	if (!err && sync && fsync(journal_fd))
+		err = -errno;
+	if (err) {
+		if (ftruncate(journal_fd, end))
+			bpftune_warn("journal: cannot cut off a failed write: %s",
+				     strerror(errno));
+		return err;
+	}
+	nlines++;
+	return 0;
+}
+
+/* Every entry as one original and its latest write, into fd. */
+static int write_compact(int fd, const char *boot_id)
+{
+	char line[JOURNAL_LINE];
+	struct journal_entry *e;
+	int len, err;
+
+	err = write_header(fd, boot_id);
+	for (e = entries; e && !err; e = e->next) {
+		len = format_record(line, sizeof(line), 'o', e->cookie, e->name,
+				    e->orig);
+		err = len < 0 ? len : write_all(fd, line, len);
+		if (err || !e->last[0])
+			continue;
+		len = format_record(line, sizeof(line), 'w', e->cookie, e->name,
+				    e->last);
+		err = len < 0 ? len : write_all(fd, line, len);
+	}
+	if (!err && fsync(fd))
+		err = -errno;
+	return err;
+}
+
+/*
+ * Each change adds a "w" record: once the file holds many times the
+ * records needed, it is rewritten (new file, fsync, rename, fsync of the
+ * directory), so that it stays small for as long as the daemon runs.
+ */
+static void maybe_compact(void)
+{
+	char boot_id[64];
+	int fd, err;
+
+	if (state_fd < 0 || nlines < JOURNAL_COMPACT_LINES ||
+	    nlines < JOURNAL_COMPACT_RATIO * 2 * nentries)
+		return;
+	if (bpftune_journal_boot_id(boot_id, sizeof(boot_id)))
+		return;
+	unlinkat(state_fd, JOURNAL_TMP_NAME, 0);
+	fd = openat(state_fd, JOURNAL_TMP_NAME,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	err = write_compact(fd, boot_id);
+	if (!err && renameat(state_fd, JOURNAL_TMP_NAME, state_fd, JOURNAL_NAME))
+		err = -errno;
+	if (err) {
+		close(fd);
+		unlinkat(state_fd, JOURNAL_TMP_NAME, 0);
+		goto out;
+	}
+	fsync(state_fd);
+	close(journal_fd);
+	journal_fd = fd;
+	bpftune_debug("journal: %u records rewritten as %u entries", nlines,
+		      nentries);
+	nlines = 2 * nentries;
+out:
+	if (err)
+		bpftune_warn("journal: cannot rewrite it smaller (%s); it keeps growing",
+			     strerror(-err));
 }
 
 bool bpftune_journal_has(unsigned long long cookie, const char *name)
 {
-	struct journal_entry *e;
+	return entry_find(cookie, name) != NULL;
+}
 
-	for (e = entries; e; e = e->next)
-		if (e->cookie == cookie && !strcmp(e->name, name))
-			return true;
-	return false;
+const char *bpftune_journal_original(unsigned long long cookie,
+				     const char *name)
+{
+	struct journal_entry *e = entry_find(cookie, name);
+
+	return e ? e->orig : NULL;
 }
 
 int bpftune_journal_record(unsigned long long cookie, const char *name,
 			   const char *orig)
 {
-	char line[JOURNAL_LINE], value[BPFTUNE_VALUE_LEN];
-	size_t i;
-	int len;
+	char line[JOURNAL_LINE], clean[BPFTUNE_VALUE_LEN];
+	int len, err;
 
 	if (bpftune_journal_has(cookie, name))
 		return 0;
-	/* one line per entry: tabs and newlines in values become spaces */
-	snprintf(value, sizeof(value), "%s", orig);
-	for (i = 0; value[i]; i++)
-		if (value[i] == '\t' || value[i] == '\n')
-			value[i] = ' ';
-	len = snprintf(line, sizeof(line), "%llu %s %s\n", cookie, name, value);
-	if (len >= (int)sizeof(line))
-		return -ENAMETOOLONG;
-	if (journal_fd >= 0) {
-		if (write(journal_fd, line, len) != len || fsync(journal_fd))
-			return -errno ? -errno : -EIO;
-	}
-	return add_entry(cookie, name, value);
+	clean_value(clean, orig);
+	len = format_record(line, sizeof(line), 'o', cookie, name, clean);
+	if (len < 0)
+		return len;
+	err = append(line, len, true);
+	if (err)
+		return err;
+	return entry_get(cookie, name, clean) ? 0 : -ENOMEM;
 }
 
-static int restore_entry(const struct journal_entry *e)
+int bpftune_journal_wrote(unsigned long long cookie, const char *name,
+			  const char *value)
 {
-	unsigned long long cookie = e->cookie;
-	char cur[BPFTUNE_VALUE_LEN];
-	int err;
+	struct journal_entry *e = entry_find(cookie, name);
+	char line[JOURNAL_LINE];
+	int len, err;
 
-	if (cookie != bpftune_netns_global_cookie() &&
-	    cookie != BPFTUNE_GLOBAL_NETNS && !bpftune_netns_find(cookie)) {
-		bpftune_info("netns %llu no longer exists; %s not restored there",
-			     cookie, e->name);
-		return 0;
-	}
-	err = bpftune_sysctl_read_raw(cookie, e->name, cur, sizeof(cur));
-	if (!err) {
-		char *p;
-
-		for (p = cur; *p; p++)
-			if (*p == '\t')
-				*p = ' ';
-		if (!strcmp(cur, e->value))
-			return 0;
-	}
-	err = bpftune_sysctl_write_raw(cookie, e->name, e->value);
-	if (err) {
-		bpftune_warn("could not restore %s = '%s' in netns %llu: %s",
-			     e->name, e->value, cookie, strerror(-err));
+	if (!e)
+		return -ENOENT;
+	len = format_record(line, sizeof(line), 'w', cookie, name, value);
+	if (len < 0)
+		return len;
+	err = append(line, len, false);
+	if (err)
 		return err;
-	}
-	if (cookie == bpftune_netns_global_cookie() ||
-	    cookie == BPFTUNE_GLOBAL_NETNS)
-		bpftune_info("restored %s = '%s' (global netns)", e->name,
-			     e->value);
-	else
-		bpftune_info("restored %s = '%s' in netns %llu", e->name,
-			     e->value, cookie);
+	clean_value(e->last, value);
+	maybe_compact();
 	return 0;
 }
 
-/* Only the first entry of a (netns, name) pair holds the original. */
-static bool earlier_entry(const struct journal_entry *entry)
+/* Values equal as the sysctl reads them (tabs) and as recorded (spaces)? */
+static bool same_value(const struct bpftune_tunable_desc *d, const char *a,
+		       const char *b)
 {
-	struct journal_entry *e;
+	long long va[BPFTUNE_MAX_VALUES], vb[BPFTUNE_MAX_VALUES];
 
-	for (e = entries; e != entry; e = e->next)
-		if (e->cookie == entry->cookie && !strcmp(e->name, entry->name))
-			return true;
-	return false;
+	if (!(d->flags & BPFTUNE_STRING) && d->nvalues &&
+	    !bpftune_sysctl_parse(a, va, d->nvalues) &&
+	    !bpftune_sysctl_parse(b, vb, d->nvalues))
+		return !memcmp(va, vb, d->nvalues * sizeof(va[0]));
+	while (*a || *b) {
+		if (isspace((unsigned char)*a) && isspace((unsigned char)*b)) {
+			while (isspace((unsigned char)*a))
+				a++;
+			while (isspace((unsigned char)*b))
+				b++;
+			continue;
+		}
+		if (*a++ != *b++)
+			return false;
+	}
+	return true;
+}
+
+static bool is_global(unsigned long long cookie)
+{
+	return cookie == BPFTUNE_GLOBAL_NETNS ||
+	       cookie == bpftune_netns_global_cookie();
+}
+
+/* May this entry be written: a sysctl a tuner declares, in its scope,
+ * with a value within its bounds? */
+static bool entry_allowed(const struct journal_entry *e,
+			  struct bpftune_tunable_desc *d)
+{
+	long long v[BPFTUNE_MAX_VALUES];
+	unsigned int i;
+
+	if (!bpftune_sysctl_known(e->name, d)) {
+		bpftune_warn("journal names %s, which no tuner declares; not restored",
+			     e->name);
+		return false;
+	}
+	if ((d->flags & BPFTUNE_GLOBAL) && !is_global(e->cookie)) {
+		bpftune_warn("journal has global %s in netns %llu; not restored",
+			     e->name, e->cookie);
+		return false;
+	}
+	if (d->flags & BPFTUNE_STRING)
+		return true;
+	if (bpftune_sysctl_parse(e->orig, v, d->nvalues)) {
+		bpftune_warn("journal value '%s' of %s is not %u number(s); not restored",
+			     e->orig, e->name, d->nvalues);
+		return false;
+	}
+	for (i = 0; i < d->nvalues; i++) {
+		if (v[i] >= d->min[i] && (!d->max[i] || v[i] <= d->max[i]))
+			continue;
+		bpftune_warn("journal value '%s' of %s is outside the bounds bpftune may write (value %u: %lld..%lld); not restored, set it yourself if it is right",
+			     e->orig, e->name, i + 1, d->min[i], d->max[i]);
+		return false;
+	}
+	return true;
+}
+
+enum restore_result { RESTORED, LEFT, REFUSED, FAILED };
+
+static enum restore_result restore_entry(const struct journal_entry *e)
+{
+	struct bpftune_tunable_desc d;
+	char cur[BPFTUNE_VALUE_LEN], ns[64];
+	int err;
+
+	if (!is_global(e->cookie) && !bpftune_netns_find(e->cookie)) {
+		bpftune_info("netns %llu no longer exists; %s not restored there",
+			     e->cookie, e->name);
+		return LEFT;
+	}
+	if (!entry_allowed(e, &d))
+		return REFUSED;
+	bpftune_netns_str(e->cookie, ns, sizeof(ns));
+	err = bpftune_sysctl_read_raw(e->cookie, e->name, cur, sizeof(cur));
+	clean_value(cur, cur);
+	if (!err && same_value(&d, cur, e->orig))
+		return LEFT;
+	if (!err && e->last[0] && !same_value(&d, cur, e->last)) {
+		bpftune_info("%s in %s is '%s', not '%s' as bpftune last set it: someone changed it since; left alone (original '%s')",
+			     e->name, ns, cur, e->last, e->orig);
+		return LEFT;
+	}
+	err = bpftune_sysctl_write_raw(e->cookie, e->name, e->orig);
+	if (err) {
+		bpftune_warn("could not restore %s = '%s' in %s: %s", e->name,
+			     e->orig, ns, strerror(-err));
+		return FAILED;
+	}
+	if (is_global(e->cookie))
+		bpftune_info("restored %s = '%s' (global netns)", e->name,
+			     e->orig);
+	else
+		bpftune_info("restored %s = '%s' in netns %llu", e->name,
+			     e->orig, e->cookie);
+	return RESTORED;
+}
+
+/* --restore without a daemon: load the journal of dir, checked. */
+static int restore_open(const char *state_dir, const char *boot_id,
+			int *dirfd)
+{
+	size_t whole, size;
+	uid_t owner;
+	int fd, err;
+
+	*dirfd = state_open(state_dir, false, geteuid() == 0, &owner);
+	if (*dirfd < 0)
+		return *dirfd;
+	err = state_lock(*dirfd, "it restores on exit with -R; stop it before --restore");
+	if (err)
+		goto err;
+	fd = journal_file_open(*dirfd, O_RDONLY, owner);
+	if (fd < 0) {
+		err = fd;
+		goto err;
+	}
+	err = journal_load(fd, boot_id, &whole, &size);
+	close(fd);
+	if (err >= 0)
+		return err;
+err:
+	close(*dirfd);
+	*dirfd = -1;
+	return err;
 }
 
 int bpftune_journal_restore(const char *state_dir)
 {
-	char path[PATH_MAX], boot_id[64];
+	int err, dirfd = -1, counts[FAILED + 1] = { 0 };
 	struct journal_entry *e;
-	int err, failed = 0, restored = 0;
-	FILE *f;
+	char boot_id[64];
 
 	err = bpftune_journal_boot_id(boot_id, sizeof(boot_id));
 	if (err)
 		return err;
-	err = journal_path(state_dir, path, sizeof(path));
-	if (err)
-		return err;
-	f = fopen(path, "re");
-	if (!f) {
-		if (errno == ENOENT) {
-			bpftune_info("no journal at %s: nothing to restore", path);
+	if (journal_fd < 0) {
+		err = restore_open(state_dir, boot_id, &dirfd);
+		if (err == -ENOENT) {
+			bpftune_info("no journal in %s: nothing to restore",
+				     state_dir);
 			return 0;
 		}
-		return -errno;
+		if (err < 0)
+			return err;
+		err = 0; /* 1: from another boot, nothing loaded */
 	}
-	journal_read(f, path, boot_id);
 	bpftune_netns_scan();
-	for (e = entries; e; e = e->next) {
-		if (earlier_entry(e))
-			continue;
-		if (restore_entry(e))
-			failed++;
-		else
-			restored++;
-	}
-	if (failed) {
+	for (e = entries; e; e = e->next)
+		counts[restore_entry(e)]++;
+	bpftune_debug("journal: %d restored, %d left, %d refused, %d failed",
+		      counts[RESTORED], counts[LEFT], counts[REFUSED],
+		      counts[FAILED]);
+	if (counts[FAILED]) {
 		bpftune_warn("%d value(s) could not be restored; journal kept",
-			     failed);
-		return -EIO;
+			     counts[FAILED]);
+		err = -EIO;
+		goto out;
 	}
 	free_entries();
 	if (journal_fd >= 0)
-		return journal_reset(journal_fd, boot_id);
-	if (unlink(path) && errno != ENOENT)
-		return -errno;
-	bpftune_debug("journal: %d entries handled", restored);
-	return 0;
+		err = journal_reset(journal_fd, boot_id);
+	else if (unlinkat(dirfd, JOURNAL_NAME, 0) && errno != ENOENT)
+		err = -errno;
+	if (!err && counts[REFUSED]) {
+		bpftune_warn("%d journal entr%s refused (see above); journal cleared",
+			     counts[REFUSED], counts[REFUSED] == 1 ? "y" : "ies");
+		err = -EPERM;
+	}
+out:
+	if (dirfd >= 0)
+		close(dirfd);
+	return err;
 }

@@ -8,70 +8,11 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "core.h"
+#include "cgroup.h"
 #include "options.h"
-
-#ifndef CGROUP2_SUPER_MAGIC
-#define CGROUP2_SUPER_MAGIC 0x63677270
-#endif
-
-/* The root of the cgroup2 hierarchy, from /proc/self/mountinfo. */
-static int find_cgroup2(char *path, size_t len)
-{
-	char line[1024], mnt[PATH_MAX], fstype[64];
-	int found = -ENOENT;
-	FILE *f;
-
-	f = fopen("/proc/self/mountinfo", "re");
-	if (!f)
-		return -errno;
-	while (found && fgets(line, sizeof(line), f)) {
-		const char *sep = strstr(line, " - ");
-
-		if (!sep || sscanf(sep, " - %63s", fstype) != 1 ||
-		    strcmp(fstype, "cgroup2"))
-			continue;
-		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1) {
-			snprintf(path, len, "%s", mnt);
-			found = 0;
-		}
-	}
-	fclose(f);
-	return found;
-}
-
-static int open_cgroup(const char *requested)
-{
-	struct statfs sfs;
-	int fd, err;
-
-	if (requested)
-		snprintf(bpftune_cfg.cgroup_path, sizeof(bpftune_cfg.cgroup_path),
-			 "%s", requested);
-	else if (find_cgroup2(bpftune_cfg.cgroup_path,
-			      sizeof(bpftune_cfg.cgroup_path))) {
-		bpftune_warn("no cgroup2 mount found; cgroup-based tuning is off");
-		return -ENOENT;
-	}
-	fd = open(bpftune_cfg.cgroup_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		bpftune_err("--cgroup %s: %s", bpftune_cfg.cgroup_path,
-			    strerror(-err));
-		return err;
-	}
-	if (fstatfs(fd, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC) {
-		bpftune_err("--cgroup %s is not a cgroup v2 directory",
-			    bpftune_cfg.cgroup_path);
-		close(fd);
-		return -EINVAL;
-	}
-	bpftune_cfg.cgroup_fd = fd;
-	return 0;
-}
 
 static void try_memlock(void)
 {
@@ -84,6 +25,20 @@ static void try_memlock(void)
 		bpftune_debug("cannot raise RLIMIT_MEMLOCK (%s); fine on kernels >= 5.11",
 			      strerror(errno));
 	bpftune_cap_lower();
+}
+
+/* One fd per network namespace: systemd's default soft limit (1024) is
+ * reached at about a thousand namespaces; the hard limit needs no
+ * privilege to reach. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		bpftune_warn("cannot raise the open-file limit: %s", strerror(errno));
 }
 
 static int load_plugins(const struct bpftune_options *o)
@@ -128,13 +83,26 @@ static int do_support(const struct bpftune_options *o)
 	return 0;
 }
 
-static int do_restore(void)
+/*
+ * Only sysctls a tuner declares, within its bounds, are restored: the
+ * tuners are initialised as for -S (nothing loaded into the kernel, nothing
+ * written) to learn which, then unloaded.
+ */
+static int do_restore(const struct bpftune_options *o)
 {
+	struct bpftune_support support;
 	int err;
 
 	err = bpftune_netns_init();
 	if (err)
 		return 1;
+	/* the tiers tuners may choose from, as bpftune -S finds them */
+	bpftune_support_probe(&support);
+	bpftune_cfg.support_only = true;
+	if (!load_plugins(o))
+		bpftune_warn("no tuner could be loaded: no journal entry can be checked, so none is restored");
+	bpftune_plugins_unload_all();
+	bpftune_cfg.support_only = false;
 	err = bpftune_journal_restore(bpftune_cfg.state_dir);
 	if (err)
 		bpftune_err("restore from %s incomplete: %s", bpftune_cfg.state_dir,
@@ -172,11 +140,81 @@ static int start_reporting(const struct bpftune_options *o)
 	return err;
 }
 
+/*
+ * -D: fork before anything takes note of our pid or binds itself to this
+ * process: the BPF programs' daemon pid, the sysctl tuner's own pid (both
+ * tell our writes from an administrator's) and the signalfd (a signalfd
+ * polled through epoll wakes only the process that made it).  The parent
+ * waits until the child reports over a pipe that its tuners run, and exits
+ * 0 then, 1 when start-up failed, so that "bpftune -D" keeps a meaningful
+ * exit code.  stderr stays open with -s (the log goes there).  The working
+ * directory is kept: relative paths given as options are used later.
+ */
+static int daemonize(bool keep_stderr, int *ready_fd)
+{
+	int pipefd[2], devnull;
+	ssize_t n;
+	pid_t pid;
+	char c;
+
+	if (pipe2(pipefd, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return -errno;
+	}
+	if (pid > 0) {
+		close(pipefd[1]);
+		do
+			n = read(pipefd[0], &c, 1);
+		while (n < 0 && errno == EINTR);
+		if (n != 1)
+			fprintf(stderr, "bpftune: the daemon failed to start; its log says why\n");
+		_exit(n == 1 ? 0 : 1);
+	}
+	close(pipefd[0]);
+	setsid();
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (devnull >= 0) {
+		dup2(devnull, STDIN_FILENO);
+		dup2(devnull, STDOUT_FILENO);
+		if (!keep_stderr)
+			dup2(devnull, STDERR_FILENO);
+		close(devnull);
+	}
+	*ready_fd = pipefd[1];
+	return 0;
+}
+
+/* Tell the waiting parent of a -D daemon that start-up is complete. */
+static void report_ready(int *ready_fd)
+{
+	if (*ready_fd < 0)
+		return;
+	if (write(*ready_fd, "", 1) != 1)
+		bpftune_warn("cannot tell the starting process that we run: %s",
+			     strerror(errno));
+	close(*ready_fd);
+	*ready_fd = -1;
+}
+
 static int run(const struct bpftune_options *o)
 {
 	struct bpftune_support support;
-	int err, started;
+	int err, started, ready_fd = -1;
 
+	if (o->daemonize) {
+		err = daemonize(o->to_stderr, &ready_fd);
+		if (err) {
+			bpftune_err("cannot daemonize: %s", strerror(-err));
+			return 1;
+		}
+	}
+	/* the TCP query port first: nothing else gets to take it meanwhile */
+	if (o->query_port)
+		bpftune_query_bind_tcp(o->query_port);
 	err = bpftune_support_probe(&support);
 	if (err) {
 		bpftune_err("no BPF attach tier works on this kernel; run bpftune -S for details");
@@ -188,6 +226,7 @@ static int run(const struct bpftune_options *o)
 		     bpftune_cfg.dry_run ? ", dry run (advice only)" : "",
 		     bpftune_cfg.rollback ? ", rollback on exit" : "");
 	try_memlock();
+	raise_nofile();
 	err = bpftune_netns_init();
 	if (err) {
 		bpftune_err("cannot set up netns handling: %s", strerror(-err));
@@ -201,11 +240,13 @@ static int run(const struct bpftune_options *o)
 			return 1;
 		}
 	}
-	if (open_cgroup(o->cgroup) && o->cgroup)
+	/* without -c, cgroup-based tuning is off when no cgroup2 can be had */
+	if (bpftune_cgroup_open(o->cgroup) && o->cgroup)
 		return 1;
 	err = bpftune_loop_init();
 	if (err) {
 		bpftune_err("cannot set up the event loop: %s", strerror(-err));
+		bpftune_cgroup_close();
 		return 1;
 	}
 	if (start_reporting(o)) {
@@ -219,12 +260,8 @@ static int run(const struct bpftune_options *o)
 		err = 1;
 		goto out;
 	}
-	bpftune_info("%d tuner(s) running", started);
-	if (o->daemonize && daemon(0, 0)) {
-		bpftune_err("cannot daemonize: %s", strerror(errno));
-		err = 1;
-		goto out;
-	}
+	bpftune_info("%d tuner(s) running (pid %d)", started, (int)getpid());
+	report_ready(&ready_fd);
 	err = bpftune_loop_run();
 	if (err)
 		bpftune_err("event loop failed: %s", strerror(-err));
@@ -238,6 +275,7 @@ out:
 	    bpftune_journal_restore(bpftune_cfg.state_dir))
 		err = 1;
 	bpftune_journal_close();
+	bpftune_cgroup_close();
 	bpftune_loop_fini();
 	bpftune_netns_fini();
 	return err ? 1 : 0;
@@ -258,7 +296,7 @@ int main(int argc, char **argv)
 		bpftune_usage(stdout);
 		return 0;
 	case BPFTUNE_VERSION_INFO:
-		printf("bpftune %s (libbpf %s)\n", BPFTUNE_VERSION,
+		printf("bpftune v%s (libbpf %s)\n", BPFTUNE_VERSION,
 		       libbpf_version_string());
 		return 0;
 	case BPFTUNE_PRINT_LIBDIR:
@@ -281,13 +319,14 @@ int main(int argc, char **argv)
 	if (o.state_dir)
 		snprintf(bpftune_cfg.state_dir, sizeof(bpftune_cfg.state_dir), "%s",
 			 o.state_dir);
+	bpftune_log_set_json(o.log_json);
 	bpftune_log_init(o.to_stderr || o.action != BPFTUNE_RUN, o.debug);
 	if (o.action != BPFTUNE_RESTORE && bpftune_caps_init())
 		bpftune_warn("running with all capabilities");
 	if (o.action == BPFTUNE_SUPPORT)
 		ret = do_support(&o);
 	else if (o.action == BPFTUNE_RESTORE)
-		ret = do_restore();
+		ret = do_restore(&o);
 	else
 		ret = run(&o);
 	bpftune_log_fini();

@@ -5,6 +5,11 @@
  * (temporary file + rename, so a scrape never sees half of it) shortly
  * after something it shows changed; bursts of events are coalesced into
  * one rewrite per METRICS_DELAY_MS.
+ *
+ * The temporary file is created afresh each time (O_EXCL, O_NOFOLLOW,
+ * O_NONBLOCK): whatever sits at its path, a leftover or a FIFO someone
+ * planted there, is removed, never opened, so nothing can block the
+ * daemon in open() or write().
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -12,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -25,6 +31,7 @@ static char metrics_tmp[PATH_MAX + 8];
 static int timer_fd = -1;
 static bool armed;
 static int last_err;
+static unsigned long long generation;
 
 static void family(struct bpftune_qbuf *b, const char *name, const char *type,
 		   const char *help)
@@ -103,6 +110,12 @@ static void write_tuner_counts(struct bpftune_qbuf *b)
 	for (tuner = bpftune_tuners(); tuner; tuner = tuner->next) {
 		labels_tuner(b, "bpftune_tuner_changes_total", tuner);
 		qbuf_printf(b, "} %llu\n", tuner->changes);
+	}
+	family(b, "bpftune_tuner_reverts_total", "counter",
+	       "Changes each tuner made that assessment found harmful and put back.");
+	for (tuner = bpftune_tuners(); tuner; tuner = tuner->next) {
+		labels_tuner(b, "bpftune_tuner_reverts_total", tuner);
+		qbuf_printf(b, "} %llu\n", tuner->reverts);
 	}
 	family(b, "bpftune_tuner_disabled_netns", "gauge",
 	       "Network namespaces in which each tuner stepped aside.");
@@ -256,6 +269,43 @@ static void write_values(struct bpftune_qbuf *b)
 	qbuf_free(&info);
 }
 
+static void bound_line(struct bpftune_qbuf *b, const struct bpftune_tuner *tuner,
+		       const struct bpftune_tunable_desc *d, unsigned int v,
+		       const char *which, long long value)
+{
+	char idx[12];
+
+	snprintf(idx, sizeof(idx), "%u", v);
+	labels_tuner(b, "bpftune_tunable_bound", tuner);
+	label(b, "tunable", d->name);
+	label(b, "index", idx);
+	label(b, "bound", which);
+	qbuf_printf(b, "} %lld\n", value);
+}
+
+/* The safety bounds: alerts compare bpftune_tunable_value with them. */
+static void write_bounds(struct bpftune_qbuf *b)
+{
+	const struct bpftune_tunable_desc *d;
+	struct bpftune_tuner *tuner;
+	unsigned int i, v;
+
+	family(b, "bpftune_tunable_bound", "gauge",
+	       "Safety bound of each numeric tunable (bound: min or max; no max series when unbounded).");
+	for (tuner = bpftune_tuners(); tuner; tuner = tuner->next) {
+		for (i = 0; i < tuner->ntunables; i++) {
+			d = &tuner->tunables[i].desc;
+			if (tuner->tunables[i].absent || d->flags & BPFTUNE_STRING)
+				continue;
+			for (v = 0; v < d->nvalues; v++) {
+				bound_line(b, tuner, d, v, "min", d->min[v]);
+				if (d->max[v])
+					bound_line(b, tuner, d, v, "max", d->max[v]);
+			}
+		}
+	}
+}
+
 static void metrics_format(struct bpftune_qbuf *b, bool up)
 {
 	const struct bpftune_support *support = bpftune_support_get();
@@ -275,6 +325,7 @@ static void metrics_format(struct bpftune_qbuf *b, bool up)
 	write_scenarios(b);
 	write_tunable_changes(b);
 	write_values(b);
+	write_bounds(b);
 }
 
 static int write_all(int fd, const char *data, size_t len)
@@ -294,6 +345,31 @@ static int write_all(int fd, const char *data, size_t len)
 	return 0;
 }
 
+static int create_tmp(void)
+{
+	return open(metrics_tmp,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+		    0644);
+}
+
+/* A new regular file at metrics_tmp, whatever was there before. */
+static int open_tmp(void)
+{
+	struct stat st;
+	int fd;
+
+	fd = create_tmp();
+	if (fd < 0 && errno == EEXIST && !unlink(metrics_tmp))
+		fd = create_tmp();
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	return fd;
+}
+
 static int metrics_write(bool up)
 {
 	struct bpftune_qbuf b;
@@ -305,10 +381,9 @@ static int metrics_write(bool up)
 		err = -ENOMEM;
 		goto out;
 	}
-	fd = open(metrics_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-		  0644);
+	fd = open_tmp();
 	if (fd < 0) {
-		err = -errno;
+		err = fd;
 		goto out;
 	}
 	err = write_all(fd, b.data, b.len);
@@ -342,12 +417,18 @@ static void on_timer(int fd, unsigned int events, void *ctx)
 	metrics_write(true);
 }
 
+unsigned long long bpftune_state_generation(void)
+{
+	return generation;
+}
+
 void bpftune_state_changed(void)
 {
 	struct itimerspec its = {
 		.it_value = { 0, METRICS_DELAY_MS * 1000000L },
 	};
 
+	generation++;
 	if (timer_fd < 0 || armed)
 		return;
 	if (!timerfd_settime(timer_fd, 0, &its, NULL))

@@ -6,6 +6,14 @@
  * namespace that a later scan no longer finds (no process in it, no bind
  * mount) is dropped and its fd closed, so the daemon never keeps a dead
  * namespace alive and never retries it.
+ *
+ * The fd held per namespace pins it, and with it its inode number, which
+ * the kernel hands out again once a namespace is freed: matching a scan's
+ * finds by inode is only sound while we hold the fd.  A dense host has
+ * thousands of namespaces, so lookups by cookie and by inode go through
+ * hash tables (a scan stats every /proc/<pid>/ns/net), and the daemon
+ * raises its open-file limit (main.c); when even that runs out, the
+ * namespaces beyond it are logged once and left untuned.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -27,11 +35,17 @@
 #define SO_NETNS_COOKIE 71
 #endif
 
+#define NETNS_HASH_SIZE 4096 /* buckets; chains stay short up to ~10^4 */
+
 static struct bpftune_netns *netns_head;
+static struct bpftune_netns *by_cookie[NETNS_HASH_SIZE];
+static struct bpftune_netns *by_ino[NETNS_HASH_SIZE];
+static int open_err; /* last error opening a namespace; logged once */
 static int self_ns_fd = -1;
 static unsigned long long global_cookie;
 static ino_t global_ino;
 static struct timespec last_scan;
+static long long scan_cost_ms; /* how long the last scan took */
 static unsigned int netns_count;
 
 static int socket_cookie(unsigned long long *cookie)
@@ -78,13 +92,26 @@ struct bpftune_netns *bpftune_netns_list(void)
 	return netns_head;
 }
 
+unsigned int bpftune_netns_count(void)
+{
+	return netns_count;
+}
+
+static unsigned int hash64(unsigned long long v)
+{
+	v ^= v >> 33;
+	v *= 0xff51afd7ed558ccdULL;
+	v ^= v >> 33;
+	return (unsigned int)(v % NETNS_HASH_SIZE);
+}
+
 struct bpftune_netns *bpftune_netns_find(unsigned long long cookie)
 {
 	struct bpftune_netns *ns;
 
 	if (cookie == BPFTUNE_GLOBAL_NETNS)
 		cookie = global_cookie;
-	for (ns = netns_head; ns; ns = ns->next)
+	for (ns = by_cookie[hash64(cookie)]; ns; ns = ns->next_cookie)
 		if (ns->cookie == cookie)
 			return ns;
 	return NULL;
@@ -94,10 +121,60 @@ static struct bpftune_netns *find_ino(ino_t ino)
 {
 	struct bpftune_netns *ns;
 
-	for (ns = netns_head; ns; ns = ns->next)
+	for (ns = by_ino[hash64(ino)]; ns; ns = ns->next_ino)
 		if (ns->ino == ino)
 			return ns;
 	return NULL;
+}
+
+static void hash_add(struct bpftune_netns *ns)
+{
+	unsigned int hc = hash64(ns->cookie), hi = hash64(ns->ino);
+
+	ns->next_cookie = by_cookie[hc];
+	by_cookie[hc] = ns;
+	ns->next_ino = by_ino[hi];
+	by_ino[hi] = ns;
+}
+
+static void hash_del(struct bpftune_netns *ns)
+{
+	struct bpftune_netns **pp;
+
+	for (pp = &by_cookie[hash64(ns->cookie)]; *pp; pp = &(*pp)->next_cookie) {
+		if (*pp == ns) {
+			*pp = ns->next_cookie;
+			break;
+		}
+	}
+	for (pp = &by_ino[hash64(ns->ino)]; *pp; pp = &(*pp)->next_ino) {
+		if (*pp == ns) {
+			*pp = ns->next_ino;
+			break;
+		}
+	}
+}
+
+/* Unlink from the hash tables (the caller unlinks it from the list). */
+static void ns_free(struct bpftune_netns *ns)
+{
+	hash_del(ns);
+	close(ns->fd);
+	free(ns);
+	netns_count--;
+}
+
+/* EMFILE with thousands of namespaces: say so once, not once per scan. */
+static void open_failed(const char *path, int err)
+{
+	if (err == open_err)
+		return;
+	open_err = err;
+	if (err == EMFILE || err == ENFILE)
+		bpftune_warn("cannot open %s: %s; %u namespaces are tuned, later ones are not until some go (raise LimitNOFILE)",
+			     path, strerror(err), netns_count);
+	else
+		bpftune_debug("cannot open %s: %s", path, strerror(err));
 }
 
 static void add_ns(const char *path)
@@ -120,8 +197,10 @@ static void add_ns(const char *path)
 		return;
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0) {
+		open_failed(path, errno);
 		return;
+	}
 	if (bpftune_netns_fd_cookie(fd, &cookie)) {
 		close(fd);
 		return;
@@ -138,7 +217,9 @@ static void add_ns(const char *path)
 	snprintf(ns->path, sizeof(ns->path), "%s", path);
 	ns->next = netns_head;
 	netns_head = ns;
+	hash_add(ns);
 	netns_count++;
+	open_err = 0;
 	bpftune_debug("netns %llu (inode %lu) found at %s", cookie,
 		      (unsigned long)st.st_ino, path);
 }
@@ -175,16 +256,22 @@ static void drop_unseen(void)
 		bpftune_debug("netns %llu is gone; forgetting it", ns->cookie);
 		*pp = ns->next;
 		bpftune_tuners_netns_gone(ns->cookie);
-		close(ns->fd);
-		free(ns);
-		netns_count--;
+		ns_free(ns);
 	}
+}
+
+static long long ms_between(const struct timespec *a, const struct timespec *b)
+{
+	return (b->tv_sec - a->tv_sec) * 1000LL +
+	       (b->tv_nsec - a->tv_nsec) / 1000000;
 }
 
 int bpftune_netns_scan(void)
 {
 	struct bpftune_netns *ns;
+	struct timespec start;
 
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (ns = netns_head; ns; ns = ns->next)
 		ns->seen = false;
 	bpftune_cap_raise();
@@ -193,6 +280,7 @@ int bpftune_netns_scan(void)
 	bpftune_cap_lower();
 	drop_unseen();
 	clock_gettime(CLOCK_MONOTONIC, &last_scan);
+	scan_cost_ms = ms_between(&start, &last_scan);
 	return 0;
 }
 
@@ -204,11 +292,12 @@ struct bpftune_netns *bpftune_netns_lookup(unsigned long long cookie)
 	if (ns)
 		return ns;
 	/* Unknown cookie: a namespace created since the last scan.  Rescan,
-	 * but not more than ten times a second. */
+	 * but not more than ten times a second, and with thousands of
+	 * namespaces (a scan stats each process's) not more than a tenth of
+	 * the time. */
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if ((now.tv_sec - last_scan.tv_sec) * 1000 +
-		    (now.tv_nsec - last_scan.tv_nsec) / 1000000 <
-	    100)
+	if (ms_between(&last_scan, &now) <
+	    (scan_cost_ms * 10 > 100 ? scan_cost_ms * 10 : 100))
 		return NULL;
 	bpftune_netns_scan();
 	return bpftune_netns_find(cookie);
@@ -225,9 +314,7 @@ void bpftune_netns_forget(unsigned long long cookie)
 		}
 		*pp = ns->next;
 		bpftune_tuners_netns_gone(ns->cookie);
-		close(ns->fd);
-		free(ns);
-		netns_count--;
+		ns_free(ns);
 		return;
 	}
 }
@@ -290,10 +377,9 @@ void bpftune_netns_fini(void)
 
 	while ((ns = netns_head)) {
 		netns_head = ns->next;
-		close(ns->fd);
-		free(ns);
+		ns_free(ns);
 	}
-	netns_count = 0;
+	open_err = 0;
 	if (self_ns_fd >= 0)
 		close(self_ns_fd);
 	self_ns_fd = -1;

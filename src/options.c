@@ -10,14 +10,14 @@
 #include "options.h"
 
 enum {
-	OPT_PRINT_LIBDIR = 256,
-	OPT_STATE_DIR,
+	OPT_STATE_DIR = 256,
 	OPT_RESTORE,
 	OPT_TIER,
 	OPT_ASSESS_WINDOW,
 	OPT_JSON,
 	OPT_SOCKET,
 	OPT_METRICS_FILE,
+	OPT_LOG_FORMAT,
 };
 
 static const struct option long_options[] = {
@@ -31,8 +31,9 @@ static const struct option long_options[] = {
 	{ "rollback", no_argument, NULL, 'R' },
 	{ "cgroup", required_argument, NULL, 'c' },
 	{ "libdir", required_argument, NULL, 'l' },
-	{ "print-libdir", no_argument, NULL, OPT_PRINT_LIBDIR },
+	{ "print-libdir", no_argument, NULL, 'P' },
 	{ "allow", required_argument, NULL, 'a' },
+	{ "allowlist", required_argument, NULL, 'a' }, /* older bpftune */
 	{ "daemon", no_argument, NULL, 'D' },
 	{ "dry-run", no_argument, NULL, 'n' },
 	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
@@ -45,6 +46,7 @@ static const struct option long_options[] = {
 	{ "socket", required_argument, NULL, OPT_SOCKET },
 	{ "port", required_argument, NULL, 'p' },
 	{ "metrics-file", required_argument, NULL, OPT_METRICS_FILE },
+	{ "log-format", required_argument, NULL, OPT_LOG_FORMAT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -57,13 +59,18 @@ void bpftune_usage(FILE *out)
 		"  -V, --version            show the version and exit\n"
 		"  -d, --debug              debug logging (includes libbpf messages)\n"
 		"  -s, --stderr             log to stderr instead of syslog\n"
+		"      --log-format FORMAT  text (default) or json: one JSON object per line,\n"
+		"                           each change with host, tuner, netns, sysctl,\n"
+		"                           old, new, why and a stable decision id\n"
 		"  -S, --support            print what this kernel supports and exit\n"
 		"  -r, --learning_rate N    0..4: act within and step by 1,3,6,12,25 %% (default 4)\n"
 		"  -R, --rollback           restore original values on exit\n"
-		"  -c, --cgroup DIR         cgroup v2 directory for cgroup programs\n"
-		"                           (default: root of the cgroup2 mount)\n"
+		"  -c, --cgroup DIR         cgroup v2 directory for cgroup programs; cgroup2\n"
+		"                           is mounted on DIR when it is not one (default:\n"
+		"                           root of the cgroup2 mount, else a mount on\n"
+		"                           /var/run/bpftune/cgroupv2)\n"
 		"  -l, --libdir DIR         also load tuners from DIR\n"
-		"      --print-libdir       print the system tuner directory and exit\n"
+		"  -P, --print-libdir       print the system tuner directory and exit\n"
 		"  -a, --allow NAME         load only this tuner (NAME_tuner.so); repeatable\n"
 		"  -D, --daemon             run in the background\n"
 		"  -n, --dry-run            advice mode: decide and log changes, write nothing\n"
@@ -176,7 +183,7 @@ int bpftune_parse_options(int argc, char **argv, struct bpftune_options *o,
 	o->assess_window_ms = 10000;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hVdsSr:Rc:l:a:DnLq:p:", long_options,
+	while ((c = getopt_long(argc, argv, ":hVdsSr:Rc:l:a:DnLq:p:P", long_options,
 				NULL)) != -1) {
 		switch (c) {
 		case 'h':
@@ -216,7 +223,7 @@ int bpftune_parse_options(int argc, char **argv, struct bpftune_options *o,
 			}
 			o->libdirs[o->nlibdirs++] = optarg;
 			break;
-		case OPT_PRINT_LIBDIR:
+		case 'P':
 			o->action = BPFTUNE_PRINT_LIBDIR;
 			break;
 		case 'a':
@@ -291,6 +298,16 @@ int bpftune_parse_options(int argc, char **argv, struct bpftune_options *o,
 			if (parse_port(optarg, &o->query_port)) {
 				snprintf(err, errlen,
 					 "--port must be a TCP port 1..65535, not '%s'",
+					 optarg);
+				return -1;
+			}
+			break;
+		case OPT_LOG_FORMAT:
+			if (!strcmp(optarg, "json")) {
+				o->log_json = true;
+			} else if (strcmp(optarg, "text")) {
+				snprintf(err, errlen,
+					 "--log-format must be text or json, not '%s'",
 					 optarg);
 				return -1;
 			}

@@ -30,6 +30,7 @@ struct bpftune_options {
 	bool rollback;
 	bool daemonize;
 	bool dry_run;
+	bool log_json;		  /* --log-format json */
 	unsigned int learning_rate;
 	unsigned int assess_window_ms;
 	enum bpftune_tier max_tier;

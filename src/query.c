@@ -13,6 +13,15 @@
  * Listeners and clients live in an epoll set of their own whose single fd
  * is registered in the main loop: that gives us EPOLLOUT for replies the
  * kernel could not take at once without changing the loop.
+ *
+ * Denial of service: the UNIX socket (root only) and the TCP port (any
+ * local user) have separate client limits, so a flood on the port cannot
+ * lock root out.  status and rollback scan /proc and enter every
+ * namespace; their answers are shared from a cache, rebuilt at most once
+ * per QUERY_CACHE_MIN_MS and never more often than keeps building them
+ * under a tenth of the daemon's time.  When accept() fails for want of
+ * file descriptors the listeners rest for a tick instead of waking the
+ * loop again at once.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -34,9 +43,29 @@
 #include "query_parse.h"
 
 #define QUERY_CLIENT_MS 2000
-#define QUERY_MAX_CLIENTS 32
+#define QUERY_MAX_UNIX_CLIENTS 32
+#define QUERY_MAX_TCP_CLIENTS 16
 #define QUERY_TICK_MS 200
 #define CLIENT_REPLY_TIMEOUT_S 10
+/* an expensive answer is reused while younger than MIN_MS, and while
+ * younger than MAX_MS if nothing changed meanwhile; after a build taking
+ * T ms the next waits at least QUERY_CACHE_COST_FACTOR * T ms */
+#define QUERY_CACHE_MIN_MS 250
+#define QUERY_CACHE_MAX_MS 1000
+#define QUERY_CACHE_COST_FACTOR 10
+
+/* One built answer, shared by every client sending it. */
+struct qshared {
+	unsigned int refs;
+	struct bpftune_qbuf b;
+};
+
+struct qcache_slot {
+	struct qshared *answer;
+	long long built_ms;
+	long long hold_ms; /* not rebuilt before */
+	unsigned long long generation;
+};
 
 struct qclient {
 	struct qclient *next;
@@ -48,6 +77,7 @@ struct qclient {
 	char in[BPFTUNE_QUERY_MAX + 1];
 	size_t inlen;
 	struct bpftune_qbuf out;
+	struct qshared *shared; /* the answer, when it comes from the cache */
 	size_t sent;
 	long long deadline_ms;
 };
@@ -59,6 +89,12 @@ static int tick_fd = -1;
 static bool ticking;
 static struct qclient *clients;
 static unsigned int nclients;
+static unsigned int nclients_of[2]; /* [tcp] */
+static bool accept_paused;
+static int accept_err; /* last accept() failure; logged once */
+static int tcp_port_bound;
+/* [0] status, [1] rollback; [json] */
+static struct qcache_slot cache[2][2];
 static char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 static ino_t sock_ino;
 
@@ -113,7 +149,8 @@ static void reply_tuners(struct bpftune_qbuf *b, bool json)
 				    bpftune_tuner_state_name(tuner->state),
 				    tuner->events, tuner->changes);
 		} else {
-			qbuf_printf(b, "%s: %s, %llu events handled, %llu changes\n",
+			/* NAME STATE first, as the existing bpftune prints */
+			qbuf_printf(b, "%s %s %llu events handled, %llu changes; hooks:",
 				    tuner->name, bpftune_tuner_state_name(tuner->state),
 				    tuner->events, tuner->changes);
 		}
@@ -130,7 +167,7 @@ static void reply_tuners(struct bpftune_qbuf *b, bool json)
 					qbuf_printf(b, "null");
 				qbuf_printf(b, "}");
 			} else {
-				qbuf_printf(b, "  hook %s: %s%s%s%s\n", h->name,
+				qbuf_printf(b, "%s %s %s%s%s%s", i ? "," : "", h->name,
 					    bpftune_tier_name(h->tier),
 					    h->why ? " (" : "", h->why ? h->why : "",
 					    h->why ? ")" : "");
@@ -139,7 +176,8 @@ static void reply_tuners(struct bpftune_qbuf *b, bool json)
 		if (json)
 			qbuf_printf(b, "],\"disabled\":[");
 		else
-			qbuf_printf(b, "  stepped aside in: %s",
+			qbuf_printf(b, "%s; stepped aside in: %s",
+				    tuner->nhooks ? "" : " none",
 				    tuner->disabled ? "" : "no namespace");
 		for (d = tuner->disabled; d; d = d->next) {
 			if (json) {
@@ -156,7 +194,7 @@ static void reply_tuners(struct bpftune_qbuf *b, bool json)
 	if (json)
 		qbuf_printf(b, "]}\n");
 	else if (!bpftune_tuners())
-		qbuf_printf(b, "no tuners loaded\n");
+		qbuf_printf(b, "# no tuners loaded\n");
 }
 
 static void json_bounds(struct bpftune_qbuf *b, const char *name,
@@ -180,12 +218,13 @@ static void tunable_line(struct bpftune_qbuf *b, struct bpftune_tuner *tuner,
 	const struct bpftune_tunable_desc *d = &t->desc;
 	unsigned int i;
 
-	qbuf_printf(b, "%s: %s: %s, %s", tuner->name, d->name,
-		    d->flags & BPFTUNE_GLOBAL ? "global" : "per netns",
-		    d->flags & BPFTUNE_STRING ? "text" : "");
+	/* TUNER TUNABLE TYPE NVALUES first, as the existing bpftune prints */
+	qbuf_printf(b, "%s %s %s %u %s", tuner->name, d->name,
+		    d->flags & BPFTUNE_STRING ? "string" : "integer",
+		    d->flags & BPFTUNE_STRING ? 1 : d->nvalues,
+		    d->flags & BPFTUNE_GLOBAL ? "global" : "per netns");
 	if (!(d->flags & BPFTUNE_STRING)) {
-		qbuf_printf(b, "%u value%s, bounds", d->nvalues,
-			    d->nvalues == 1 ? "" : "s");
+		qbuf_printf(b, ", bounds");
 		for (i = 0; i < d->nvalues; i++) {
 			if (d->max[i])
 				qbuf_printf(b, " [%lld..%lld]", d->min[i], d->max[i]);
@@ -297,6 +336,26 @@ static void status_one(struct bpftune_qbuf *b, bool json, bool *first,
 	qbuf_printf(b, "}");
 }
 
+/*
+ * "TUNER TUNABLE VALUE..." with the global netns' value, as the existing
+ * bpftune prints; indented lines for each namespace follow.
+ */
+static void status_head(struct bpftune_qbuf *b, struct bpftune_tuner *tuner,
+			struct bpftune_tunable *t, unsigned long long global)
+{
+	char raw[BPFTUNE_VALUE_LEN];
+	int err;
+
+	err = bpftune_sysctl_read_raw(global, t->desc.name, raw, sizeof(raw));
+	if (err) {
+		qbuf_printf(b, "%s %s # unreadable: %s\n", tuner->name,
+			    t->desc.name, strerror(-err));
+		return;
+	}
+	untab(raw);
+	qbuf_printf(b, "%s %s %s\n", tuner->name, t->desc.name, raw);
+}
+
 static void reply_status(struct bpftune_qbuf *b, bool json)
 {
 	unsigned long long global = bpftune_netns_global_cookie();
@@ -316,8 +375,9 @@ static void reply_status(struct bpftune_qbuf *b, bool json)
 			if (t->absent)
 				continue;
 			if (!json)
-				qbuf_printf(b, "%s (%s):\n", t->desc.name, tuner->name);
-			status_one(b, json, &first, tuner, t, global);
+				status_head(b, tuner, t, global);
+			if (json || change_in(t, global))
+				status_one(b, json, &first, tuner, t, global);
 			if (t->desc.flags & BPFTUNE_GLOBAL)
 				continue;
 			for (ns = bpftune_netns_list(); ns; ns = ns->next)
@@ -354,6 +414,23 @@ static void summary_counts(struct bpftune_qbuf *b, bool json,
 	}
 }
 
+/*
+ * Comments, and a "sysctl -w" line per global change that makes the same
+ * change on another machine (scripts of the existing bpftune grep for it).
+ */
+static void summary_replicate(struct bpftune_qbuf *b, struct bpftune_tunable *t,
+			      struct bpftune_change *c)
+{
+	char assign[BPFTUNE_VALUE_LEN * 2];
+
+	if (c->cookie != bpftune_netns_global_cookie())
+		return;
+	snprintf(assign, sizeof(assign), "%s=%s", t->desc.name, c->cur);
+	qbuf_printf(b, "sysctl -w ");
+	qbuf_shell_word(b, assign);
+	qbuf_printf(b, "\n");
+}
+
 static void summary_change(struct bpftune_qbuf *b, bool json, bool first,
 			   struct bpftune_tuner *tuner,
 			   struct bpftune_tunable *t, struct bpftune_change *c)
@@ -361,12 +438,13 @@ static void summary_change(struct bpftune_qbuf *b, bool json, bool first,
 	char ns[64];
 
 	if (!json) {
-		qbuf_printf(b, "  %s in %s: %u change%s, %s -> %s (", t->desc.name,
+		qbuf_printf(b, "#   %s in %s: %u change%s, %s -> %s (", t->desc.name,
 			    bpftune_netns_str(c->cookie, ns, sizeof(ns)),
 			    c->nchanges, c->nchanges == 1 ? "" : "s", c->orig,
 			    c->cur);
 		summary_counts(b, json, tuner, c);
 		qbuf_printf(b, ")\n");
+		summary_replicate(b, t, c);
 		return;
 	}
 	qbuf_printf(b, "%s{\"tunable\":", first ? "" : ",");
@@ -392,6 +470,9 @@ static void reply_summary(struct bpftune_qbuf *b, bool json)
 	if (json)
 		qbuf_printf(b, "{\"dry_run\":%s,\"summary\":[",
 			    bpftune_cfg.dry_run ? "true" : "false");
+	else
+		qbuf_printf(b, "# changes made by bpftune%s; the sysctl lines repeat the global ones elsewhere\n",
+			    bpftune_cfg.dry_run ? " (dry run: advised, not made)" : "");
 	for (tuner = bpftune_tuners(); tuner; tuner = tuner->next) {
 		if (json) {
 			qbuf_printf(b, "%s{\"tuner\":", tuner == bpftune_tuners() ? "" : ",");
@@ -399,13 +480,13 @@ static void reply_summary(struct bpftune_qbuf *b, bool json)
 			qbuf_printf(b, ",\"events\":%llu,\"changes\":%llu,\"tunables\":[",
 				    tuner->events, tuner->changes);
 		} else if (tuner->changes) {
-			qbuf_printf(b, "%s: %llu change%s%s (%llu events handled)\n",
+			qbuf_printf(b, "# %s: %llu change%s%s (%llu events handled)\n",
 				    tuner->name, tuner->changes,
 				    tuner->changes == 1 ? "" : "s",
 				    bpftune_cfg.dry_run ? " advised (dry run)" : "",
 				    tuner->events);
 		} else {
-			qbuf_printf(b, "%s: no changes (%llu events handled)\n",
+			qbuf_printf(b, "# %s: no changes (%llu events handled)\n",
 				    tuner->name, tuner->events);
 		}
 		first = true;
@@ -594,9 +675,85 @@ static void reply_enable(struct bpftune_qbuf *b, const struct bpftune_query *q)
 	}
 }
 
-/* Build the answer to one request (exposed to nothing but the clients). */
-static void answer(struct bpftune_qbuf *b, const char *req, size_t len,
-		   bool over_tcp)
+static void check_cut(struct bpftune_qbuf *b, bool json)
+{
+	if (!b->cut)
+		return;
+	/* half an answer (or half a JSON document) helps nobody */
+	qbuf_free(b);
+	reply_error(b, json, "answer larger than %u bytes; not sent",
+		    BPFTUNE_REPLY_MAX);
+}
+
+static void shared_put(struct qshared *sh)
+{
+	if (!sh || --sh->refs)
+		return;
+	qbuf_free(&sh->b);
+	free(sh);
+}
+
+static bool cache_fresh(const struct qcache_slot *slot, long long now)
+{
+	if (!slot->answer)
+		return false;
+	if (now < slot->hold_ms)
+		return true;
+	return now - slot->built_ms < QUERY_CACHE_MAX_MS &&
+	       slot->generation == bpftune_state_generation();
+}
+
+/* status or rollback: from the cache, or built now and cached.  NULL
+ * when out of memory (the caller then builds one for itself). */
+static struct qshared *cached_answer(const struct bpftune_query *q)
+{
+	bool rollback = q->kind == BPFTUNE_Q_ROLLBACK;
+	struct qcache_slot *slot = &cache[rollback][q->json];
+	long long now = now_ms(), took;
+	struct qshared *sh;
+
+	if (!cache_fresh(slot, now)) {
+		sh = calloc(1, sizeof(*sh));
+		if (!sh)
+			return NULL;
+		sh->refs = 1;
+		slot->generation = bpftune_state_generation();
+		if (rollback)
+			reply_rollback(&sh->b, q->json);
+		else
+			reply_status(&sh->b, q->json);
+		check_cut(&sh->b, q->json);
+		shared_put(slot->answer);
+		slot->answer = sh;
+		slot->built_ms = now_ms();
+		took = slot->built_ms - now;
+		slot->hold_ms = slot->built_ms +
+				(took * QUERY_CACHE_COST_FACTOR > QUERY_CACHE_MIN_MS ?
+					 took * QUERY_CACHE_COST_FACTOR :
+					 QUERY_CACHE_MIN_MS);
+		bpftune_debug("query: %s answer built in %lld ms (%zu bytes)",
+			      rollback ? "rollback" : "status", took, sh->b.len);
+	}
+	slot->answer->refs++;
+	return slot->answer;
+}
+
+static void cache_clear(void)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < 2; i++) {
+		for (j = 0; j < 2; j++) {
+			shared_put(cache[i][j].answer);
+			memset(&cache[i][j], 0, sizeof(cache[i][j]));
+		}
+	}
+}
+
+/* Build the answer to one request (exposed to nothing but the clients);
+ * a shared answer, for status and rollback, goes to *shared. */
+static void answer(struct bpftune_qbuf *b, struct qshared **shared,
+		   const char *req, size_t len, bool over_tcp)
 {
 	struct bpftune_query q;
 	char err[160];
@@ -621,13 +778,17 @@ static void answer(struct bpftune_qbuf *b, const char *req, size_t len,
 		reply_tunables(b, q.json);
 		break;
 	case BPFTUNE_Q_STATUS:
-		reply_status(b, q.json);
+		*shared = cached_answer(&q);
+		if (!*shared)
+			reply_status(b, q.json);
 		break;
 	case BPFTUNE_Q_SUMMARY:
 		reply_summary(b, q.json);
 		break;
 	case BPFTUNE_Q_ROLLBACK:
-		reply_rollback(b, q.json);
+		*shared = cached_answer(&q);
+		if (!*shared)
+			reply_rollback(b, q.json);
 		break;
 	case BPFTUNE_Q_ENABLE:
 		reply_enable(b, &q);
@@ -637,12 +798,7 @@ static void answer(struct bpftune_qbuf *b, const char *req, size_t len,
 		bpftune_query_help(b, false);
 		break;
 	}
-	if (b->cut) {
-		/* half an answer (or half a JSON document) helps nobody */
-		qbuf_free(b);
-		reply_error(b, q.json, "answer larger than %u bytes; not sent",
-			    BPFTUNE_REPLY_MAX);
-	}
+	check_cut(b, q.json);
 }
 
 /* ----------------------------------------------------------------- server */
@@ -660,8 +816,10 @@ static void client_close(struct qclient *c)
 	epoll_ctl(query_epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	qbuf_free(&c->out);
-	free(c);
+	shared_put(c->shared);
 	nclients--;
+	nclients_of[c->tcp]--;
+	free(c);
 }
 
 static struct qclient *client_find(int fd)
@@ -691,10 +849,11 @@ static void set_ticking(bool on)
 /* Send what the socket takes; true when the client is finished with. */
 static bool client_send(struct qclient *c)
 {
+	const struct bpftune_qbuf *out = c->shared ? &c->shared->b : &c->out;
 	ssize_t n;
 
-	while (c->sent < c->out.len) {
-		n = send(c->fd, c->out.data + c->sent, c->out.len - c->sent,
+	while (c->sent < out->len) {
+		n = send(c->fd, out->data + c->sent, out->len - c->sent,
 			 MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -747,7 +906,7 @@ static void client_reply(struct qclient *c, size_t reqlen)
 {
 	struct epoll_event ev = { .events = EPOLLOUT, .data.fd = c->fd };
 
-	answer(&c->out, c->in, reqlen, c->tcp);
+	answer(&c->out, &c->shared, c->in, reqlen, c->tcp);
 	c->replying = true;
 	if (client_send(c)) {
 		client_done(c);
@@ -795,6 +954,40 @@ static void client_read(struct qclient *c)
 	}
 }
 
+static void listeners_arm(bool on)
+{
+	struct epoll_event ev = { .events = on ? EPOLLIN : 0 };
+
+	ev.data.fd = unix_fd;
+	if (unix_fd >= 0)
+		epoll_ctl(query_epfd, EPOLL_CTL_MOD, unix_fd, &ev);
+	ev.data.fd = tcp_fd;
+	if (tcp_fd >= 0)
+		epoll_ctl(query_epfd, EPOLL_CTL_MOD, tcp_fd, &ev);
+	accept_paused = !on;
+}
+
+/* accept() failed: out of fds or memory means the pending connection
+ * stays queued and the listener stays readable; rest until the next tick
+ * rather than spin. */
+static void accept_failed(int err)
+{
+	if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR ||
+	    err == ECONNABORTED || err == EPROTO)
+		return; /* nothing queued, or a connection that already went */
+	if (err != accept_err)
+		bpftune_warn("query: cannot accept connections: %s; retrying every %d ms",
+			     strerror(err), QUERY_TICK_MS);
+	accept_err = err;
+	listeners_arm(false);
+	set_ticking(true);
+}
+
+static unsigned int client_limit(bool tcp)
+{
+	return tcp ? QUERY_MAX_TCP_CLIENTS : QUERY_MAX_UNIX_CLIENTS;
+}
+
 static void client_accept(int lfd, bool tcp)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
@@ -803,9 +996,15 @@ static void client_accept(int lfd, bool tcp)
 
 	for (;;) {
 		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0)
-			return; /* EAGAIN, or a connection that already went */
-		if (nclients >= QUERY_MAX_CLIENTS) {
+		if (fd < 0) {
+			accept_failed(errno);
+			return;
+		}
+		if (accept_err) {
+			bpftune_info("query: accepting connections again");
+			accept_err = 0;
+		}
+		if (nclients_of[tcp] >= client_limit(tcp)) {
 			static const char busy[] = "error: too many query clients; try again\n";
 
 			if (send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
@@ -830,6 +1029,7 @@ static void client_accept(int lfd, bool tcp)
 		c->next = clients;
 		clients = c;
 		nclients++;
+		nclients_of[tcp]++;
 		set_ticking(true);
 	}
 }
@@ -842,6 +1042,8 @@ static void expire_clients(void)
 
 	if (read(tick_fd, &ticks, sizeof(ticks)) < 0 && errno == EAGAIN)
 		return;
+	if (accept_paused)
+		listeners_arm(true);
 	for (c = clients; c; c = next) {
 		next = c->next;
 		if (c->deadline_ms > now)
@@ -890,7 +1092,7 @@ static void on_query_fds(int fd, unsigned int events, void *ctx)
 			client_read(c);
 		}
 	}
-	if (!nclients)
+	if (!nclients && !accept_paused)
 		set_ticking(false);
 }
 
@@ -987,7 +1189,13 @@ static int listen_unix(const char *path)
 	return watch(fd);
 }
 
-static int listen_tcp(int port)
+/*
+ * The TCP port is bound first thing at start-up (main.c), so that nothing
+ * takes it while the daemon loads its tuners.  Losing it to another
+ * process is a warning: tuning and the UNIX socket go on, and a service
+ * manager is not sent into a restart loop.
+ */
+void bpftune_query_bind_tcp(int port)
 {
 	struct sockaddr_in addr = {
 		.sin_family = AF_INET,
@@ -996,18 +1204,24 @@ static int listen_tcp(int port)
 	};
 	int fd, one = 1, err = 0;
 
+	if (tcp_port_bound)
+		return;
+	tcp_port_bound = port;
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return -errno;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(fd, (struct sockaddr *)&addr, sizeof(addr)) || listen(fd, 16))
-		err = -errno;
+		err = errno;
+	else if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+		 bind(fd, (struct sockaddr *)&addr, sizeof(addr)) ||
+		 listen(fd, 16))
+		err = errno;
 	if (err) {
-		close(fd);
-		return err;
+		bpftune_warn("cannot listen on 127.0.0.1:%d: %s; queries over TCP are off",
+			     port, strerror(err));
+		if (fd >= 0)
+			close(fd);
+		return;
 	}
 	tcp_fd = fd;
-	return watch(fd);
 }
 
 int bpftune_query_init(const char *path, int tcp_port)
@@ -1028,19 +1242,21 @@ int bpftune_query_init(const char *path, int tcp_port)
 			    strerror(-err));
 		goto err;
 	}
-	if (tcp_port > 0) {
-		err = listen_tcp(tcp_port);
-		if (err) {
-			bpftune_err("cannot listen on 127.0.0.1:%d: %s", tcp_port,
-				    strerror(-err));
+	if (tcp_port > 0)
+		bpftune_query_bind_tcp(tcp_port);
+	if (tcp_fd >= 0) {
+		err = watch(tcp_fd);
+		if (err)
 			goto err;
-		}
 	}
 	err = bpftune_loop_add_fd(query_epfd, on_query_fds, NULL);
 	if (err)
 		goto err;
-	bpftune_info("answering queries on %s%s", path,
-		     tcp_port > 0 ? " and 127.0.0.1" : "");
+	if (tcp_fd >= 0)
+		bpftune_info("answering queries on %s and 127.0.0.1:%d", path,
+			     tcp_port_bound);
+	else
+		bpftune_info("answering queries on %s", path);
 	return 0;
 err:
 	bpftune_query_fini();
@@ -1069,6 +1285,10 @@ void bpftune_query_fini(void)
 		close(tick_fd);
 	query_epfd = unix_fd = tcp_fd = tick_fd = -1;
 	ticking = false;
+	accept_paused = false;
+	accept_err = 0;
+	tcp_port_bound = 0;
+	cache_clear();
 }
 
 /* ----------------------------------------------------------------- client */

@@ -312,12 +312,67 @@ void qbuf_printf(struct bpftune_qbuf *b, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * Length of the valid UTF-8 sequence at p (1 to 4), or 0 when the byte
+ * there starts none (stray continuation, overlong form, surrogate, beyond
+ * U+10FFFF, cut short).  Names from the system (/run/netns entries) are
+ * bytes, but JSON and Prometheus text must be UTF-8.
+ */
+static unsigned int utf8_len(const unsigned char *p)
+{
+	unsigned int n, i;
+	unsigned char lo = 0x80, hi = 0xbf;
+
+	if (*p < 0x80)
+		return 1;
+	if (*p >= 0xc2 && *p <= 0xdf)
+		n = 2;
+	else if (*p >= 0xe0 && *p <= 0xef)
+		n = 3;
+	else if (*p >= 0xf0 && *p <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (*p == 0xe0)
+		lo = 0xa0;
+	else if (*p == 0xed)
+		hi = 0x9f;
+	else if (*p == 0xf0)
+		lo = 0x90;
+	else if (*p == 0xf4)
+		hi = 0x8f;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/* Copy a valid UTF-8 sequence, or U+FFFD for a byte that starts none;
+ * returns the bytes of s consumed. */
+static unsigned int add_utf8(struct bpftune_qbuf *b, const unsigned char *p)
+{
+	unsigned int n = utf8_len(p);
+
+	if (!n) {
+		qbuf_add(b, "\xef\xbf\xbd", 3);
+		return 1;
+	}
+	qbuf_add(b, (const char *)p, n);
+	return n;
+}
+
 void qbuf_json_str(struct bpftune_qbuf *b, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
 	qbuf_add(b, "\"", 1);
-	for (; *p; p++) {
+	while (*p) {
+		if (*p >= 0x80) {
+			p += add_utf8(b, p);
+			continue;
+		}
 		if (*p == '"' || *p == '\\')
 			qbuf_printf(b, "\\%c", *p);
 		else if (*p == '\n')
@@ -328,19 +383,27 @@ void qbuf_json_str(struct bpftune_qbuf *b, const char *s)
 			qbuf_printf(b, "\\u%04x", *p);
 		else
 			qbuf_add(b, (const char *)p, 1);
+		p++;
 	}
 	qbuf_add(b, "\"", 1);
 }
 
 void qbuf_prom_label(struct bpftune_qbuf *b, const char *s)
 {
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			qbuf_printf(b, "\\%c", *s);
-		else if (*s == '\n')
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		if (*p >= 0x80) {
+			p += add_utf8(b, p);
+			continue;
+		}
+		if (*p == '"' || *p == '\\')
+			qbuf_printf(b, "\\%c", *p);
+		else if (*p == '\n')
 			qbuf_add(b, "\\n", 2);
 		else
-			qbuf_add(b, s, 1);
+			qbuf_add(b, (const char *)p, 1);
+		p++;
 	}
 }
 
@@ -389,7 +452,7 @@ void bpftune_query_help(struct bpftune_qbuf *b, bool json)
 		qbuf_printf(b, "]}\n");
 		return;
 	}
-	qbuf_printf(b, "queries (add --json, or prefix the name with 'j' as in jstatus, for JSON):\n");
+	qbuf_printf(b, "# queries (add --json, or prefix the name with 'j' as in jstatus, for JSON):\n");
 	for (i = 0; i < NQUERIES; i++) {
 		char label[64];
 

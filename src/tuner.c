@@ -102,6 +102,25 @@ static void free_changes(struct bpftune_tunable *t)
 	}
 }
 
+/* Forget failures in one netns, or in all when every_netns. */
+static int clear_failed(struct bpftune_tunable *t, unsigned long long cookie,
+			bool every_netns)
+{
+	struct bpftune_failed **pp = &t->failed, *f;
+	int cleared = 0;
+
+	while ((f = *pp)) {
+		if (!every_netns && f->cookie != cookie) {
+			pp = &f->next;
+			continue;
+		}
+		*pp = f->next;
+		free(f);
+		cleared++;
+	}
+	return cleared;
+}
+
 void bpftune_tuner_free(struct bpftune_tuner *tuner)
 {
 	struct bpftune_disabled *d;
@@ -109,8 +128,10 @@ void bpftune_tuner_free(struct bpftune_tuner *tuner)
 
 	if (!tuner)
 		return;
-	for (i = 0; i < tuner->ntunables; i++)
+	for (i = 0; i < tuner->ntunables; i++) {
 		free_changes(&tuner->tunables[i]);
+		clear_failed(&tuner->tunables[i], 0, true);
+	}
 	free(tuner->tunables);
 	bpftune_assess_free(tuner);
 	while ((d = tuner->disabled)) {
@@ -123,6 +144,117 @@ void bpftune_tuner_free(struct bpftune_tuner *tuner)
 struct bpftune_tuner *bpftune_tuners(void)
 {
 	return tuner_head;
+}
+
+/*
+ * Sysctls declared by a tuner that started in this process, with their
+ * bounds; kept when the tuner is unloaded, so that -R and --restore know
+ * what bpftune may write.  One entry per name: a handful.
+ */
+struct known_sysctl {
+	struct known_sysctl *next;
+	char name[BPFTUNE_NAME_LEN * 2];
+	struct bpftune_tunable_desc desc; /* name points to the field above */
+};
+
+static struct known_sysctl *known;
+
+static struct known_sysctl *known_find(const char *name)
+{
+	struct known_sysctl *k;
+
+	for (k = known; k; k = k->next)
+		if (!strcmp(k->name, name))
+			return k;
+	return NULL;
+}
+
+static void known_set(const struct bpftune_tunable_desc *desc)
+{
+	struct known_sysctl *k = known_find(desc->name);
+
+	if (!k) {
+		k = calloc(1, sizeof(*k));
+		if (!k)
+			return;
+		snprintf(k->name, sizeof(k->name), "%s", desc->name);
+		k->next = known;
+		known = k;
+	}
+	k->desc = *desc;
+	k->desc.name = k->name;
+	k->desc.write = NULL;
+}
+
+bool bpftune_sysctl_known(const char *name, struct bpftune_tunable_desc *desc)
+{
+	struct known_sysctl *k = known_find(name);
+
+	if (!k)
+		return false;
+	if (desc)
+		*desc = k->desc;
+	return true;
+}
+
+static struct bpftune_tunable *tunable_named(struct bpftune_tuner *tuner,
+					     const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < tuner->ntunables; i++)
+		if (tuner->tunables[i].desc.name &&
+		    !strcmp(tuner->tunables[i].desc.name, name))
+			return &tuner->tunables[i];
+	return NULL;
+}
+
+/*
+ * One sysctl, one bound: every tuner that declares a sysctl writes it
+ * within the tightest bounds any of them declared (per value, the highest
+ * min and the lowest max), so no tuner can take a value past the cap
+ * another one promises.  Run whenever a declaration changes.
+ */
+static void bounds_sync(const char *name)
+{
+	long long min[BPFTUNE_MAX_VALUES], max[BPFTUNE_MAX_VALUES];
+	struct bpftune_tuner *tuner;
+	struct bpftune_tunable *t;
+	unsigned int i, n = 0;
+
+	for (tuner = tuner_head; tuner; tuner = tuner->next) {
+		t = tunable_named(tuner, name);
+		if (!t)
+			continue;
+		for (i = 0; i < t->desc.nvalues; i++) {
+			if (!n || t->decl_min[i] > min[i])
+				min[i] = t->decl_min[i];
+			/* max 0 means unbounded */
+			if (!n || (t->decl_max[i] &&
+				   (!max[i] || t->decl_max[i] < max[i])))
+				max[i] = t->decl_max[i];
+		}
+		n++;
+	}
+	for (tuner = tuner_head; tuner; tuner = tuner->next) {
+		t = tunable_named(tuner, name);
+		if (!t)
+			continue;
+		memcpy(t->desc.min, min, sizeof(t->desc.min[0]) * t->desc.nvalues);
+		memcpy(t->desc.max, max, sizeof(t->desc.max[0]) * t->desc.nvalues);
+		if (tuner->state == BPFTUNE_TUNER_ACTIVE && known_find(name))
+			known_set(&t->desc);
+	}
+}
+
+/* Each of a tuner's sysctls, after the tuner started or went away. */
+static void tuner_bounds_sync(struct bpftune_tuner *tuner)
+{
+	unsigned int i;
+
+	for (i = 0; i < tuner->ntunables; i++)
+		if (tuner->tunables[i].desc.name)
+			bounds_sync(tuner->tunables[i].desc.name);
 }
 
 void bpftune_tuner_add(struct bpftune_tuner *tuner)
@@ -142,6 +274,8 @@ void bpftune_tuner_remove(struct bpftune_tuner *tuner)
 	for (pp = &tuner_head; *pp; pp = &(*pp)->next) {
 		if (*pp == tuner) {
 			*pp = tuner->next;
+			/* the others' shared bounds, without this one's */
+			tuner_bounds_sync(tuner);
 			return;
 		}
 	}
@@ -163,6 +297,33 @@ static struct bpftune_tunable *tunable_get(struct bpftune_tuner *tuner,
 	if (id >= tuner->ntunables)
 		return NULL;
 	return &tuner->tunables[id];
+}
+
+/* Another tuner declared the same sysctl differently: refused. */
+static int declare_conflict(struct bpftune_tuner *tuner,
+			    const struct bpftune_tunable_desc *desc)
+{
+	const unsigned int kind = BPFTUNE_NETNS | BPFTUNE_GLOBAL |
+				  BPFTUNE_STRING;
+	struct bpftune_tuner *other;
+	struct bpftune_tunable *t;
+
+	for (other = tuner_head; other; other = other->next) {
+		if (other == tuner)
+			continue;
+		t = tunable_named(other, desc->name);
+		if (!t)
+			continue;
+		if (t->desc.nvalues == desc->nvalues &&
+		    (t->desc.flags & kind) == (desc->flags & kind))
+			return 0;
+		bpftune_err("%s: %s is declared with %u value(s), flags 0x%x; %s declares it with %u, flags 0x%x: refused",
+			    tuner->name, desc->name, desc->nvalues,
+			    desc->flags & kind, other->name, t->desc.nvalues,
+			    t->desc.flags & kind);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 int bpftune_tunables_declare(struct bpftune_tuner *tuner,
@@ -191,7 +352,12 @@ int bpftune_tunables_declare(struct bpftune_tuner *tuner,
 				    tuner->name, i, descs[i].name);
 			return -EINVAL;
 		}
+		if (declare_conflict(tuner, &descs[i]))
+			return -EINVAL;
 		t->desc = descs[i];
+		memcpy(t->decl_min, descs[i].min, sizeof(t->decl_min));
+		memcpy(t->decl_max, descs[i].max, sizeof(t->decl_max));
+		bounds_sync(descs[i].name);
 		err = bpftune_sysctl_read_raw(BPFTUNE_GLOBAL_NETNS,
 					      descs[i].name, buf, sizeof(buf));
 		if (!err)
@@ -214,9 +380,10 @@ int bpftune_tunable_set_max(struct bpftune_tuner *tuner, unsigned int id,
 {
 	struct bpftune_tunable *t = tunable_get(tuner, id);
 
-	if (!t || index >= BPFTUNE_MAX_VALUES)
+	if (!t || index >= BPFTUNE_MAX_VALUES || !t->desc.name)
 		return -EINVAL;
-	t->desc.max[index] = max;
+	t->decl_max[index] = max;
+	bounds_sync(t->desc.name);
 	return 0;
 }
 
@@ -267,31 +434,11 @@ void bpftune_tuner_enable_all(void)
 		}
 		for (i = 0; i < tuner->ntunables; i++) {
 			tuner->tunables[i].disabled_global = false;
-			tuner->tunables[i].nfailed = 0;
+			clear_failed(&tuner->tunables[i], 0, true);
 		}
 	}
 	bpftune_info("all tuners re-enabled in every namespace");
 	bpftune_state_changed();
-}
-
-static int clear_failed(struct bpftune_tunable *t, unsigned long long cookie,
-			bool every_netns)
-{
-	unsigned int i, kept = 0;
-	int cleared = 0;
-
-	for (i = 0; i < t->nfailed; i++) {
-		if (every_netns || t->failed[i] == cookie)
-			cleared++;
-		else
-			t->failed[kept++] = t->failed[i];
-	}
-	t->nfailed = kept;
-	if (every_netns && t->disabled_global) {
-		t->disabled_global = false;
-		cleared++;
-	}
-	return cleared;
 }
 
 int bpftune_tuner_enable(struct bpftune_tuner *tuner, unsigned long long cookie,
@@ -312,8 +459,15 @@ int bpftune_tuner_enable(struct bpftune_tuner *tuner, unsigned long long cookie,
 		free(d);
 		cleared++;
 	}
-	for (i = 0; i < tuner->ntunables; i++)
-		cleared += clear_failed(&tuner->tunables[i], cookie, every_netns);
+	for (i = 0; i < tuner->ntunables; i++) {
+		struct bpftune_tunable *t = &tuner->tunables[i];
+
+		cleared += clear_failed(t, cookie, every_netns);
+		if (every_netns && t->disabled_global) {
+			t->disabled_global = false;
+			cleared++;
+		}
+	}
 	if (cleared)
 		bpftune_state_changed();
 	return cleared;
@@ -338,16 +492,33 @@ struct bpftune_tunable *bpftune_tunable_by_name(const char *name,
 						struct bpftune_tuner **owner)
 {
 	struct bpftune_tuner *tuner;
-	unsigned int i;
+	struct bpftune_tunable *t;
 
 	for (tuner = tuner_head; tuner; tuner = tuner->next) {
-		for (i = 0; i < tuner->ntunables; i++) {
-			if (strcmp(tuner->tunables[i].desc.name, name))
-				continue;
-			if (owner)
-				*owner = tuner;
-			return &tuner->tunables[i];
-		}
+		t = tunable_named(tuner, name);
+		if (!t)
+			continue;
+		if (owner)
+			*owner = tuner;
+		return t;
+	}
+	return NULL;
+}
+
+struct bpftune_tuner *bpftune_sysctl_owner_nth(const char *name,
+					       unsigned int n,
+					       unsigned int *tunable)
+{
+	struct bpftune_tuner *tuner;
+	struct bpftune_tunable *t;
+
+	for (tuner = tuner_head; tuner; tuner = tuner->next) {
+		t = tunable_named(tuner, name);
+		if (!t || n--)
+			continue;
+		if (tunable)
+			*tunable = t->desc.id;
+		return tuner;
 	}
 	return NULL;
 }
@@ -355,15 +526,7 @@ struct bpftune_tunable *bpftune_tunable_by_name(const char *name,
 struct bpftune_tuner *bpftune_sysctl_owner(const char *name,
 					   unsigned int *tunable)
 {
-	struct bpftune_tuner *owner = NULL;
-	struct bpftune_tunable *t;
-
-	t = bpftune_tunable_by_name(name, &owner);
-	if (!t)
-		return NULL;
-	if (tunable)
-		*tunable = t->desc.id;
-	return owner;
+	return bpftune_sysctl_owner_nth(name, 0, tunable);
 }
 
 unsigned int bpftune_tunable_flags(struct bpftune_tuner *tuner,
@@ -393,6 +556,7 @@ void bpftune_tuners_netns_gone(unsigned long long cookie)
 {
 	struct bpftune_disabled **pp, *d;
 	struct bpftune_tuner *tuner;
+	unsigned int i;
 
 	for (tuner = tuner_head; tuner; tuner = tuner->next) {
 		pp = &tuner->disabled;
@@ -404,23 +568,31 @@ void bpftune_tuners_netns_gone(unsigned long long cookie)
 			*pp = d->next;
 			free(d);
 		}
+		for (i = 0; i < tuner->ntunables; i++)
+			clear_failed(&tuner->tunables[i], cookie, false);
 	}
 }
 
 static bool failed_in(struct bpftune_tunable *t, unsigned long long cookie)
 {
-	unsigned int i;
+	struct bpftune_failed *f;
 
-	for (i = 0; i < t->nfailed; i++)
-		if (t->failed[i] == cookie)
+	for (f = t->failed; f; f = f->next)
+		if (f->cookie == cookie)
 			return true;
 	return false;
 }
 
-/* Remember (bounded) that a netns refused this tunable; log it once. */
+/*
+ * Remember that a netns refused this tunable; log it once.  One entry
+ * per failing netns, freed when the netns goes, so that namespaces
+ * coming and going never add up to turning the tunable off elsewhere.
+ */
 static void mark_failed(struct bpftune_tuner *tuner, struct bpftune_tunable *t,
 			unsigned long long cookie, const char *what, int err)
 {
+	struct bpftune_failed *f;
+
 	char ns[64];
 
 	bpftune_netns_str(cookie, ns, sizeof(ns));
@@ -432,11 +604,16 @@ static void mark_failed(struct bpftune_tuner *tuner, struct bpftune_tunable *t,
 	}
 	bpftune_warn("%s: cannot %s %s in %s: %s; not tuning it there",
 		     tuner->name, what, t->desc.name, ns, strerror(-err));
-	if (t->nfailed < ARRAY_SIZE(t->failed))
-		t->failed[t->nfailed++] = cookie;
-	else
-		t->disabled_global = true;
+	if (failed_in(t, cookie))
+		return;
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return;
+	f->cookie = cookie;
+	f->next = t->failed;
+	t->failed = f;
 }
+
 
 bool bpftune_tunable_usable(struct bpftune_tuner *tuner, unsigned int id,
 			    unsigned long long cookie)
@@ -458,6 +635,17 @@ static unsigned long long effective_cookie(struct bpftune_tunable *t,
 	if ((t->desc.flags & BPFTUNE_GLOBAL) || cookie == BPFTUNE_GLOBAL_NETNS)
 		return bpftune_netns_global_cookie();
 	return cookie;
+}
+
+void bpftune_tunable_mark_failed(struct bpftune_tuner *tuner, unsigned int id,
+				 unsigned long long cookie, const char *what,
+				 int err)
+{
+	struct bpftune_tunable *t = tunable_get(tuner, id);
+
+	if (!t)
+		return;
+	mark_failed(tuner, t, effective_cookie(t, cookie), what, err);
 }
 
 int bpftune_sysctl_get(struct bpftune_tuner *tuner, unsigned long long cookie,
@@ -500,6 +688,9 @@ static struct bpftune_change *change_get(struct bpftune_tuner *tuner,
 		return NULL;
 	}
 	c->cookie = cookie;
+	/* after a restart, the value before the previous run's changes */
+	if (bpftune_journal_original(cookie, t->desc.name))
+		orig = bpftune_journal_original(cookie, t->desc.name);
 	snprintf(c->orig, sizeof(c->orig), "%s", orig);
 	c->next = t->changes;
 	t->changes = c;
@@ -518,6 +709,32 @@ static const char *scenario_name(struct bpftune_tuner *tuner, unsigned int id)
 	return "unnamed scenario";
 }
 
+/* --log-format json: every change is one record, none is coalesced. */
+static void log_change_json(struct bpftune_tuner *tuner,
+			    struct bpftune_tunable *t, struct bpftune_change *c,
+			    const char *old, const char *new,
+			    unsigned int scenario, const char *why)
+{
+	struct bpftune_log_change lc = {
+		.tuner = tuner->name,
+		.scenario = scenario_name(tuner, scenario),
+		.sysctl = t->desc.name,
+		.old = old,
+		.new = new,
+		.why = why,
+		.dry_run = bpftune_cfg.dry_run,
+	};
+	char ns[32];
+
+	if (c->cookie == BPFTUNE_GLOBAL_NETNS ||
+	    c->cookie == bpftune_netns_global_cookie())
+		snprintf(ns, sizeof(ns), "global");
+	else
+		snprintf(ns, sizeof(ns), "%llu", c->cookie);
+	lc.netns = ns;
+	bpftune_log_change(&lc);
+}
+
 /*
  * Log a change unless the same scenario changed the same tunable in the
  * same netns within the log window; those are counted and mentioned with
@@ -530,6 +747,10 @@ static void log_change(struct bpftune_tuner *tuner, struct bpftune_tunable *t,
 	time_t now = time(NULL);
 	char ns[64], more[64] = "";
 
+	if (bpftune_log_json()) {
+		log_change_json(tuner, t, c, old, new, scenario, why);
+		return;
+	}
 	bpftune_netns_str(c->cookie, ns, sizeof(ns));
 	if (c->nchanges > 1 && c->last_scenario == scenario &&
 	    now - c->last_log < (time_t)bpftune_cfg.log_window_s) {
@@ -549,6 +770,21 @@ static void log_change(struct bpftune_tuner *tuner, struct bpftune_tunable *t,
 	c->last_log = now;
 	c->last_scenario = scenario;
 	c->suppressed = 0;
+}
+
+/*
+ * Journal what the sysctl holds after our write, as the kernel shows it
+ * (a cpumask written as "3" may read back as "00000003"), so that a
+ * rollback can tell a later write by someone else from ours.
+ */
+static int journal_wrote(struct bpftune_tunable *t, unsigned long long cookie,
+			 const char *written)
+{
+	char set[BPFTUNE_VALUE_LEN];
+
+	if (bpftune_sysctl_read_raw(cookie, t->desc.name, set, sizeof(set)))
+		snprintf(set, sizeof(set), "%s", written);
+	return bpftune_journal_wrote(cookie, t->desc.name, set);
 }
 
 static int apply_change(struct bpftune_tuner *tuner, struct bpftune_tunable *t,
@@ -577,6 +813,10 @@ static int apply_change(struct bpftune_tuner *tuner, struct bpftune_tunable *t,
 			mark_failed(tuner, t, cookie, "write", err);
 			return err;
 		}
+		err = journal_wrote(t, cookie, new);
+		if (err)
+			bpftune_warn("%s: journal: cannot record the write of %s (%s); a rollback will leave it as it is",
+				     tuner->name, t->desc.name, strerror(-err));
 	}
 	c = change_get(tuner, t, cookie, old);
 	if (!c)
@@ -587,6 +827,8 @@ static int apply_change(struct bpftune_tuner *tuner, struct bpftune_tunable *t,
 	c->scenario_counts[scenario < tuner->nscenarios ? scenario :
 							  tuner->nscenarios]++;
 	tuner->changes++;
+	if (scenario == BPFTUNE_SCENARIO_REVERT)
+		tuner->reverts++;
 	log_change(tuner, t, c, old, new, scenario, why);
 	if (scenario != BPFTUNE_SCENARIO_REVERT)
 		bpftune_assess_changed(tuner, scenario, t->desc.id, cookie, old,
@@ -735,6 +977,7 @@ int bpftune_change_revert(struct bpftune_tuner *tuner, unsigned int id,
 
 int bpftune_tuner_start(struct bpftune_tuner *tuner)
 {
+	unsigned int i;
 	int err;
 
 	bpftune_cap_raise();
@@ -751,6 +994,9 @@ int bpftune_tuner_start(struct bpftune_tuner *tuner)
 		return err < 0 ? err : -err;
 	}
 	tuner->state = BPFTUNE_TUNER_ACTIVE;
+	for (i = 0; i < tuner->ntunables; i++)
+		if (tuner->tunables[i].desc.name && !tuner->tunables[i].absent)
+			known_set(&tuner->tunables[i].desc);
 	if (!bpftune_cfg.support_only)
 		bpftune_info("tuner %s started", tuner->name);
 	bpftune_state_changed();

@@ -56,6 +56,16 @@ struct {
 	__type(value, __u64);
 } bpftune_sample_count SEC(".maps");
 
+/* Per-CPU time gates for hot hooks; see bpftune_gate(). */
+#define BPFTUNE_GATES 4
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, BPFTUNE_GATES);
+	__type(key, __u32);
+	__type(value, __u64);
+} bpftune_gate_last SEC(".maps");
+
 char LICENSE[] SEC("license") = "GPL";
 
 /*
@@ -94,6 +104,27 @@ static __always_inline int bpftune_sample(__u32 shift)
 		return 0;
 	*count += 1;
 	return (*count & ((1ULL << shift) - 1)) == 0;
+}
+
+/*
+ * True at most once per jiffy (1 to 10 ms) on this CPU for gate (0 ..
+ * BPFTUNE_GATES - 1): for hooks that run on every send or receive but
+ * need one look now and then.  jiffies is a plain load, cheaper than a
+ * clock read.  Put it after the cheapest tests (a comparison against the
+ * limit) and before any other map lookup.
+ */
+static __always_inline int bpftune_gate(__u32 gate)
+{
+	__u64 *last = bpf_map_lookup_elem(&bpftune_gate_last, &gate);
+	__u64 now;
+
+	if (!last)
+		return 0;
+	now = bpf_jiffies64();
+	if (now == *last)
+		return 0;
+	*last = now;
+	return 1;
 }
 
 static __always_inline int bpftune_post(__u64 netns_cookie, __u32 scenario,

@@ -144,8 +144,17 @@ int bpftune_netns_call(unsigned long long cookie, int (*fn)(void *ctx),
 int bpftune_netns_pid_cookie(int pid, unsigned long long *cookie);
 
 /* --- who owns a sysctl (used by the sysctl tuner) --- */
-/* The loaded tuner that declared sysctl name (dotted, e.g.
- * "net.ipv4.tcp_rmem"), and its tunable id; NULL when none does. */
+/*
+ * Several tuners may declare the same sysctl (e.g. net.core.rmem_max);
+ * they share one bound (the tightest each value was declared with), and
+ * each must step aside when an administrator writes it.  The n-th (from
+ * 0) loaded tuner that declared sysctl name (dotted, e.g.
+ * "net.ipv4.tcp_rmem"), and its tunable id; NULL past the last.
+ */
+struct bpftune_tuner *bpftune_sysctl_owner_nth(const char *name,
+					       unsigned int n,
+					       unsigned int *tunable);
+/* The first of them (bpftune_sysctl_owner_nth(name, 0, tunable)). */
 struct bpftune_tuner *bpftune_sysctl_owner(const char *name,
 					   unsigned int *tunable);
 /* BPFTUNE_NETNS / BPFTUNE_GLOBAL / ... of a tunable; 0 if unknown. */

@@ -59,5 +59,10 @@ echo "$out" | grep -q "refusing plugin $bad/broken_tuner.so" || fail "malformed 
 # --cgroup that is not a cgroup2 directory
 out=$(timeout 10 "$BPFTUNE" -s -c /tmp --state-dir "$T_STATE" -l "$TUNERDIR" 2>&1)
 [ $? -ne 0 ] || fail "-c /tmp accepted"
-echo "$out" | grep -q "is not a cgroup v2 directory" || fail "-c /tmp message: $out"
+# (an empty directory would get cgroup2 mounted on it: see compat.sh)
+echo "$out" | grep -q "is neither a cgroup v2 directory nor empty; not mounting cgroup2 over it" ||
+	fail "-c /tmp message: $out"
+out=$(timeout 10 "$BPFTUNE" -s -c /etc/hostname --state-dir "$T_STATE" -l "$TUNERDIR" 2>&1)
+[ $? -ne 0 ] || fail "-c FILE accepted"
+echo "$out" | grep -q "error: --cgroup /etc/hostname is not a directory" || fail "-c FILE message: $out"
 pass "bad input"

@@ -74,6 +74,27 @@ static void test_grow(void)
 	CHECK(next[0] <= next[1] && next[1] <= next[2]);
 }
 
+/* Burst: straight to the bound, thresh1/2 in the original proportion. */
+static void test_jump(void)
+{
+	long long orig[3] = { 128, 512, 1024 }, cur[3] = { 128, 512, 1024 };
+	long long next[3];
+
+	CHECK(neigh_table_jump(cur, orig, 8190, next));
+	CHECK_EQ(next[2], 8190);
+	CHECK_EQ(next[1], 4095);
+	CHECK_EQ(next[0], 1023);
+	/* at or above the bound (an administrator's larger value): nothing */
+	cur[2] = 8190;
+	CHECK(!neigh_table_jump(cur, orig, 8190, next));
+	cur[2] = 9000;
+	CHECK(!neigh_table_jump(cur, orig, 8190, next));
+	/* one below the bound still moves, exactly onto it */
+	cur[2] = 8189;
+	CHECK(neigh_table_jump(cur, orig, 8190, next));
+	CHECK_EQ(next[2], 8190);
+}
+
 static void test_shrink_idle(void)
 {
 	long long orig[3] = { 32, 64, 128 }, cur[3] = { 152, 304, 608 }, next[3];
@@ -130,6 +151,7 @@ int main(void)
 	test_subnet_hosts();
 	test_bound();
 	test_grow();
+	test_jump();
 	test_shrink_idle();
 	return unit_report();
 }

@@ -74,6 +74,14 @@ int main(void)
 	CHECK(PARSE(&o, err, "--restore") == 0 && o.action == BPFTUNE_RESTORE);
 	CHECK(PARSE(&o, err, "--print-libdir") == 0 &&
 	      o.action == BPFTUNE_PRINT_LIBDIR);
+	/* the existing bpftune's short form and older long name */
+	CHECK(PARSE(&o, err, "-P") == 0 && o.action == BPFTUNE_PRINT_LIBDIR);
+	CHECK(PARSE(&o, err, "--allowlist", "x_tuner.so") == 0 &&
+	      o.nallow == 1);
+	CHECK(PARSE(&o, err, "--log-format", "json") == 0 && o.log_json);
+	CHECK(PARSE(&o, err, "--log-format", "text") == 0 && !o.log_json);
+	CHECK(PARSE(&o, err, "--log-format", "xml") == -1);
+	CHECK_STR(err, "--log-format must be text or json, not 'xml'");
 	CHECK(PARSE(&o, err, "--tier", "tracepoint") == 0 &&
 	      o.max_tier == BPFTUNE_TIER_TRACEPOINT);
 	CHECK(PARSE(&o, err, "-L") == 0 && o.max_tier == BPFTUNE_TIER_KPROBE);

@@ -3,6 +3,7 @@
  * Query requests (every form and every error), the reply escaping, and
  * re-enabling a tuner per namespace.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include "../../src/core.h"
 #include "../../src/query_parse.h"
@@ -138,6 +139,41 @@ static void test_escaping(void)
 	qbuf_free(&b);
 }
 
+/* Bytes that are not UTF-8 (a /run/netns name can be any bytes) become
+ * U+FFFD; valid sequences, up to four bytes, pass unchanged. */
+static void test_utf8(void)
+{
+	static const struct {
+		const char *in, *json, *prom;
+	} cases[] = {
+		{ "ns-\xff", "\"ns-\xef\xbf\xbd\"", "ns-\xef\xbf\xbd" },
+		{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+		  "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"",
+		  "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80" },
+		/* overlong '/', a surrogate, beyond U+10FFFF, cut short */
+		{ "\xc0\xaf", "\"\xef\xbf\xbd\xef\xbf\xbd\"",
+		  "\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "\xed\xa0\x80\"", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\\\"\"",
+		  "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\\\"" },
+		{ "\xf4\x90\x80\x80", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"",
+		  "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "a\xe2\x82", "\"a\xef\xbf\xbd\xef\xbf\xbd\"",
+		  "a\xef\xbf\xbd\xef\xbf\xbd" },
+	};
+	struct bpftune_qbuf b;
+	unsigned int i;
+
+	qbuf_init(&b);
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		qbuf_json_str(&b, cases[i].in);
+		CHECK_STR(b.data, cases[i].json);
+		qbuf_free(&b);
+		qbuf_prom_label(&b, cases[i].in);
+		CHECK_STR(b.data, cases[i].prom);
+		qbuf_free(&b);
+	}
+}
+
 /* The buffer stops at BPFTUNE_REPLY_MAX and says so. */
 static void test_cap(void)
 {
@@ -184,22 +220,22 @@ static void test_enable(void)
 	t->tunables[0].desc = desc;
 	bpftune_netns_disable(t, 111, "unit test");
 	bpftune_netns_disable(t, 222, "unit test");
-	t->tunables[0].failed[t->tunables[0].nfailed++] = 222;
-	t->tunables[0].failed[t->tunables[0].nfailed++] = 333;
+	bpftune_tunable_mark_failed(t, 0, 222, "write", -EACCES);
+	bpftune_tunable_mark_failed(t, 0, 333, "write", -EACCES);
 	CHECK(!bpftune_netns_enabled(t, 111));
 	CHECK(!bpftune_netns_enabled(t, 222));
 
 	CHECK_EQ(bpftune_tuner_enable(t, 222, false), 2);
 	CHECK(bpftune_netns_enabled(t, 222));
 	CHECK(!bpftune_netns_enabled(t, 111));
-	CHECK_EQ(t->tunables[0].nfailed, 1);
-	CHECK_EQ(t->tunables[0].failed[0], 333);
+	CHECK(t->tunables[0].failed && !t->tunables[0].failed->next);
+	CHECK_EQ(t->tunables[0].failed->cookie, 333);
 	CHECK_EQ(bpftune_tuner_enable(t, 222, false), 0);
 
 	t->tunables[0].disabled_global = true;
 	CHECK_EQ(bpftune_tuner_enable(t, 0, true), 3);
 	CHECK(bpftune_netns_enabled(t, 111));
-	CHECK_EQ(t->tunables[0].nfailed, 0);
+	CHECK(!t->tunables[0].failed);
 	CHECK(!t->tunables[0].disabled_global);
 	CHECK_STR(bpftune_tuner_state_name(BPFTUNE_TUNER_ACTIVE), "active");
 	CHECK_STR(bpftune_tuner_state_name(BPFTUNE_TUNER_FAILED), "failed");
@@ -212,6 +248,7 @@ int main(void)
 	test_valid();
 	test_errors();
 	test_escaping();
+	test_utf8();
 	test_cap();
 	test_help();
 	test_enable();

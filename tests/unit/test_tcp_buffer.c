@@ -276,6 +276,93 @@ static void test_latency_rise(void)
 	CHECK_EQ(tcp_buffer_corr_rise_permille(&(struct tcp_buffer_corr){ 0 }), 0);
 }
 
+/* BDP sizing: what a flow needs, one decision's bounds, no runaway. */
+static void test_bdp_sizing(void)
+{
+	__u64 cap = 768 * MiB, most = 256 * 1024;
+	int i;
+
+	/* send: twice in flight, room to grow 4x */
+	CHECK_EQ(tcp_buffer_bdp_need(100000, 0, 0),
+		 100000ULL * TCP_BUFFER_BDP_HEADROOM * TCP_BUFFER_SND_FACTOR);
+	/* receive: twice per RTT as window, window -> buffer by ratio */
+	CHECK_EQ(tcp_buffer_bdp_need(100000, 128, 1),
+		 100000ULL * TCP_BUFFER_BDP_HEADROOM * 2 * 2);
+	/* ratio unknown or invalid: half the buffer is window */
+	CHECK_EQ(tcp_buffer_bdp_need(100000, 0, 1), tcp_buffer_bdp_need(100000, 128, 1));
+	CHECK_EQ(tcp_buffer_bdp_need(100000, 300, 1), tcp_buffer_bdp_need(100000, 128, 1));
+	CHECK_EQ(tcp_buffer_bdp_need(0, 128, 1), 0);
+	/* absurd samples give no sizing rather than an overflow */
+	CHECK_EQ(tcp_buffer_bdp_need(1ULL << 41, 1, 1), 0);
+	CHECK_EQ(tcp_buffer_bdp_need(1ULL << 40, 1, 1),
+		 (1ULL << 40) * TCP_BUFFER_BDP_HEADROOM * 2 * 256);
+
+	/* need unknown: one learning-rate step, as before sizing */
+	CHECK_EQ(tcp_buffer_size_limit(262144, 0, cap, 4), 327680);
+	/* need below one step: one step */
+	CHECK_EQ(tcp_buffer_size_limit(262144, 270000, cap, 4), 327680);
+	/* need in range: exactly the need */
+	CHECK_EQ(tcp_buffer_size_limit(262144, 1000000, cap, 4), 1000000);
+	/* need covered: no change (the buffer grew without the rate asking) */
+	CHECK_EQ(tcp_buffer_size_limit(262144, 262144, cap, 4), 262144);
+	CHECK_EQ(tcp_buffer_size_limit(262144, 1000, cap, 4), 262144);
+	/* at most MAX_STEPS steps of the learning rate at once */
+	for (i = 0; i < TCP_BUFFER_MAX_STEPS; i++)
+		most = bpftune_grow(most, cap, 4);
+	CHECK_EQ(tcp_buffer_size_limit(262144, 1ULL << 40, cap, 4), most);
+	CHECK(most > 5 * 262144ULL && most < 7 * 262144ULL);
+	/* a lower learning rate allows a smaller jump */
+	CHECK(tcp_buffer_size_limit(262144, 1ULL << 40, cap, 0) < 300000);
+	/* never above the cap, at its edge */
+	CHECK_EQ(tcp_buffer_size_limit(cap - 10, 1ULL << 40, cap, 4), cap);
+	CHECK_EQ(tcp_buffer_size_limit(cap, 1ULL << 40, cap, 4), cap);
+	CHECK_EQ(tcp_buffer_size_limit(cap, 0, cap, 4), cap);
+}
+
+/* Window scale as tcp_select_initial_window() picks it. */
+static void test_wscale(void)
+{
+	CHECK_EQ(tcp_buffer_wscale_for(65535), 0);
+	CHECK_EQ(tcp_buffer_wscale_for(65536), 1);
+	CHECK_EQ(tcp_buffer_wscale_for(212992), 2);
+	CHECK_EQ(tcp_buffer_wscale_for(262144), 3);
+	CHECK_EQ(tcp_buffer_wscale_for(4 * MiB), 7);
+	CHECK_EQ(tcp_buffer_wscale_for(32 * MiB), 10);
+	CHECK_EQ(tcp_buffer_wscale_for(256 * MiB), 13);
+	CHECK_EQ(tcp_buffer_wscale_for(1ULL << 40), TCP_BUFFER_WSCALE_MAX);
+	CHECK_EQ(tcp_buffer_wscale_for(0), 0);
+	CHECK_EQ(tcp_buffer_wscale_window(3), 524280);
+	CHECK_EQ(tcp_buffer_wscale_window(14), 65535ULL << 14);
+	CHECK_EQ(tcp_buffer_wscale_window(15), 65535ULL << 14);
+}
+
+/* The rate gate: srtt rising with the buffer while the rate rises too is
+ * a flow ramping up, not latency added. */
+static void test_latency_rate_gate(void)
+{
+	struct tcp_buffer_corr c = { 0 };
+	unsigned int i;
+
+	for (i = 0; i < 16; i++)
+		tcp_buffer_corr_add_rate(&c, (i + 1) * MiB, 20000 + i * 2000,
+					 (i + 1) * 10000000ULL);
+	CHECK(tcp_buffer_corr_rate_value(&c) > 0.999);
+	CHECK(!tcp_buffer_latency_added(&c, 10, 700, 250));
+	/* flat rate (with noise): the buffer only added queue */
+	tcp_buffer_corr_reset(&c);
+	for (i = 0; i < 16; i++)
+		tcp_buffer_corr_add_rate(&c, (i + 1) * MiB, 20000 + i * 2000,
+					 6000000 + (i % 3) * 100000);
+	CHECK(tcp_buffer_corr_rate_value(&c) < 0.7);
+	CHECK(tcp_buffer_latency_added(&c, 10, 700, 250));
+	/* rates unknown (0): the rule works as without the gate */
+	tcp_buffer_corr_reset(&c);
+	for (i = 0; i < 16; i++)
+		tcp_buffer_corr_add(&c, (i + 1) * MiB, 20000 + i * 2000);
+	CHECK(near(tcp_buffer_corr_rate_value(&c), 0));
+	CHECK(tcp_buffer_latency_added(&c, 10, 700, 250));
+}
+
 int main(void)
 {
 	test_latency_rise();
@@ -291,6 +378,9 @@ int main(void)
 	test_cut_floor();
 	test_core_max();
 	test_iw_learn();
+	test_bdp_sizing();
+	test_wscale();
+	test_latency_rate_gate();
 	printf("unit: %d passed, %d failed\n", unit_passed, unit_failed);
 	return unit_failed ? 1 : 0;
 }

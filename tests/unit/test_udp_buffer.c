@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* udp_buffer: the safety bounds. */
+#include <stdint.h>
+#include <linux/types.h>
 #include <bpftune/bpftune.h>
+#include "../../tuners/tcp_buffer/tcp_buffer.h"
 #include "../../tuners/udp_buffer/udp_buffer.h"
 #include "unit.h"
 
@@ -21,13 +24,22 @@ static void test_udp_mem_cap(void)
 
 static void test_rmem_bounds(void)
 {
-	CHECK_EQ(UDP_BUFFER_RMEM_CAP, 268435456);
+	long long cap = udp_buffer_rmem_cap(24ULL << 30);
+	unsigned long long ram;
+
+	CHECK_EQ(cap, 268435456);
 	CHECK_EQ(UDP_BUFFER_RMEM_FLOOR, 8192);
+	/* a per-socket bound: 1/32 of RAM below 8 GiB */
+	CHECK_EQ(udp_buffer_rmem_cap(2ULL << 30), 64ULL << 20);
+	CHECK_EQ(udp_buffer_rmem_cap(8ULL << 30), 256ULL << 20);
+	CHECK_EQ(udp_buffer_rmem_cap(0), UDP_BUFFER_RMEM_LIMIT);
+	CHECK_EQ(udp_buffer_rmem_cap(64ULL << 10), UDP_BUFFER_RMEM_FLOOR);
+	/* the same cap on rmem_max as tcp_buffer's, whatever the RAM */
+	for (ram = 1ULL << 28; ram <= 1ULL << 40; ram <<= 1)
+		CHECK_EQ(udp_buffer_rmem_cap(ram), tcp_buffer_core_max_cap(ram));
 	/* 25 % steps from the default reach the cap and stop there */
-	CHECK_EQ(bpftune_grow(250000000, UDP_BUFFER_RMEM_CAP, 4),
-		 UDP_BUFFER_RMEM_CAP);
-	CHECK_EQ(bpftune_grow(UDP_BUFFER_RMEM_CAP, UDP_BUFFER_RMEM_CAP, 4),
-		 UDP_BUFFER_RMEM_CAP);
+	CHECK_EQ(bpftune_grow(250000000, cap, 4), cap);
+	CHECK_EQ(bpftune_grow(cap, cap, 4), cap);
 }
 
 int main(void)

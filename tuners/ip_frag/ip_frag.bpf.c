@@ -5,8 +5,9 @@
  * Each namespace keeps incomplete IPv4 and IPv6 datagrams in a fragment
  * directory (struct fqdir) whose memory may not pass high_thresh; past it,
  * new fragments are dropped.  We compare fqdir->mem with high_thresh:
- *  - on every dropped packet (kfree_skb): fragments refused at the limit
- *    are dropped there, so this sees the limit being hit.  (A sample of
+ *  - on every packet dropped without a reason (kfree_skb): fragments
+ *    refused at the limit are dropped that way, so this sees the limit
+ *    being hit.  (A sample of
  *    received packets would see it coming, but costs ~80 ns on every
  *    packet the machine receives; one drop more is the cheaper price.)
  * and count, per namespace and family, fragments dropped because their
@@ -27,9 +28,9 @@ struct {
 	__type(value, __u64);
 } reasm_fails SEC(".maps");
 
-static __always_inline int skb_family(struct sk_buff *skb)
+static __always_inline int skb_family(int direct, struct sk_buff *skb)
 {
-	__u16 proto = BPF_CORE_READ(skb, protocol);
+	__u16 proto = bpftune_read(direct, skb, protocol);
 
 	if (proto == bpf_htons(IP_FRAG_ETH_P_IP))
 		return IP_FRAG_V4;
@@ -38,9 +39,13 @@ static __always_inline int skb_family(struct sk_buff *skb)
 	return -1;
 }
 
-static __always_inline struct net *skb_net(struct sk_buff *skb)
+static __always_inline struct net *skb_net(int direct, struct sk_buff *skb)
 {
-	return BPF_CORE_READ(skb, dev, nd_net.net);
+	struct net_device *dev = bpftune_read(direct, skb, dev);
+
+	if (!dev)
+		return NULL;
+	return bpftune_read(direct, dev, nd_net.net);
 }
 
 /* Report when the family's fragment memory is within the margin. */
@@ -85,19 +90,29 @@ static __always_inline int is_reasm_failure(__u32 reason)
 	       IP_FRAG_REASON_IS(reason, SKB_DROP_REASON_DUP_FRAG);
 }
 
-static __always_inline int frag_drop(struct sk_buff *skb, __u32 reason)
+/*
+ * A fragment refused at high_thresh is freed without a reason
+ * (NOT_SPECIFIED, in ip_defrag() and ipv6_frag_rcv()): drops with any
+ * other reason (most drops on a busy machine) return after one compare.
+ */
+static __always_inline int frag_drop(int direct, struct sk_buff *skb,
+				     __u32 reason)
 {
 	struct ip_frag_fail_key key = {};
-	int family = skb_family(skb);
-	struct net *net;
 	__u64 one = 1, *fails;
+	struct net *net;
+	int family, failed = is_reasm_failure(reason);
 
+	if (!failed && reason != bpf_core_enum_value(enum skb_drop_reason,
+						     SKB_DROP_REASON_NOT_SPECIFIED))
+		return 0;
+	family = skb_family(direct, skb);
 	if (family < 0)
 		return 0;
-	net = skb_net(skb);
+	net = skb_net(direct, skb);
 	if (!net)
 		return 0;
-	if (is_reasm_failure(reason)) {
+	if (failed) {
 		key.netns_cookie = bpftune_net_cookie(net);
 		key.family = family;
 		fails = bpf_map_lookup_elem(&reasm_fails, &key);
@@ -113,19 +128,17 @@ static __always_inline int frag_drop(struct sk_buff *skb, __u32 reason)
 BPFTUNE_FENTRY(frag_drop, sk_skb_reason_drop, struct sock *sk,
 	       struct sk_buff *skb, enum skb_drop_reason reason)
 {
-	return frag_drop(skb, reason);
+	return frag_drop(1, skb, reason);
 }
 
 BPFTUNE_TP_BTF(frag_drop, kfree_skb, struct sk_buff *skb, void *location,
 	       enum skb_drop_reason reason)
 {
-	return frag_drop(skb, reason);
+	return frag_drop(1, skb, reason);
 }
 
 BPFTUNE_KPROBE(frag_drop, sk_skb_reason_drop, struct sock *sk,
 	       struct sk_buff *skb, enum skb_drop_reason reason)
 {
-	return frag_drop(skb, reason);
+	return frag_drop(0, skb, reason);
 }
-
-

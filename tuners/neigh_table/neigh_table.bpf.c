@@ -2,8 +2,8 @@
 /*
  * neigh_table, kernel side: when a neighbour entry is created, report the
  * table (arp_cache or ndisc_cache) if the number of entries the garbage
- * collector counts is within the learning rate's margin of gc_thresh3,
- * or if the entry could not be allocated at all.  The event carries how
+ * collector counts has reached gc_thresh2 or is within the learning
+ * rate's margin of gc_thresh3, or if the entry could not be allocated.  The event carries how
  * many hosts the device's subnets can hold, so user space can bound the
  * growth by what the local networks can need.
  *
@@ -85,7 +85,13 @@ static __always_inline int neigh_check(struct neigh_table *tbl,
 		return 0;
 	entries = gc_entries(tbl);
 	thresh3 = (__u32)BPF_CORE_READ(tbl, gc_thresh3);
+	/*
+	 * Crossing gc_thresh2 is the first sign of a burst: beyond it the
+	 * kernel starts forced collections, and a burst reaches gc_thresh3
+	 * within milliseconds, faster than 25 % steps could follow.
+	 */
 	if (allocated &&
+	    entries < (__u32)BPF_CORE_READ(tbl, gc_thresh2) &&
 	    !bpftune_nearly_full(entries, thresh3, bpftune_learning_rate))
 		return 0;
 	values[NEIGH_TABLE_EV_TABLE] = table;

@@ -313,21 +313,29 @@ static void note_capped(struct bpftune_tuner *tuner,
 		     bound, hosts, NEIGH_TABLE_FLOOR, st->hard_cap);
 }
 
-/* One growth step for a table, whatever the reason. */
+/*
+ * Grow a table's thresholds: to the bound at once for a burst (the table
+ * crossed gc_thresh2, or refused entries), one learning-rate step for
+ * slow pressure (gc churn).
+ */
 static void raise_table(struct bpftune_tuner *tuner, unsigned int table,
-			unsigned int scenario, const char *why)
+			unsigned int scenario, bool burst, const char *why)
 {
 	struct neigh_table_state *st = bpftune_tuner_priv(tuner);
+	const long long *orig = st->watch[table].orig;
 	unsigned long long hosts;
 	long long cur[3], next[3], bound;
+	int moved;
 
 	if (!st->watch[table].usable || !table_usable(tuner, table) ||
 	    thresholds_get(tuner, table, cur))
 		return;
 	hosts = subnet_hosts(st, table);
 	bound = neigh_table_bound(hosts, st->hard_cap);
-	if (!neigh_table_grow(cur, st->watch[table].orig, bound,
-			      bpftune_learning_rate(), next)) {
+	moved = burst ? neigh_table_jump(cur, orig, bound, next) :
+			neigh_table_grow(cur, orig, bound,
+					 bpftune_learning_rate(), next);
+	if (!moved) {
 		note_capped(tuner, st, table, cur[2], bound, hosts);
 		return;
 	}
@@ -452,7 +460,7 @@ static void table_tick(struct bpftune_tuner *tuner, unsigned int table)
 		snprintf(why, sizeof(why),
 			 "%s refused %llu new entries in the last second (table_fulls), at %llu entries, gc_thresh3 %lld",
 			 table_info[table].id, fulls, s.entries, cur[2]);
-		raise_table(tuner, table, NEIGH_TABLE_OVERFLOW, why);
+		raise_table(tuner, table, NEIGH_TABLE_OVERFLOW, true, why);
 		return;
 	}
 	if (w->churn_ticks >= NEIGH_TABLE_CHURN_TICKS &&
@@ -462,7 +470,7 @@ static void table_tick(struct bpftune_tuner *tuner, unsigned int table)
 			 "%s ran forced garbage collection in %d consecutive seconds at %llu entries (gc_thresh2 %lld)",
 			 table_info[table].id, NEIGH_TABLE_CHURN_TICKS, s.entries,
 			 cur[1]);
-		raise_table(tuner, table, NEIGH_TABLE_GC_CHURN, why);
+		raise_table(tuner, table, NEIGH_TABLE_GC_CHURN, false, why);
 		return;
 	}
 	idle_rule(tuner, table, &s, cur);
@@ -556,7 +564,7 @@ void event_handler(struct bpftune_tuner *tuner, const struct bpftune_event *ev)
 	unsigned int rate = bpftune_learning_rate();
 	unsigned long long entries = ev->values[NEIGH_TABLE_EV_ENTRIES];
 	long long cur[3];
-	char why[200], ns[64];
+	char why[320], ns[64];
 
 	if (table >= NEIGH_TABLE_NTABLES || !table_usable(tuner, table))
 		return;
@@ -568,12 +576,14 @@ void event_handler(struct bpftune_tuner *tuner, const struct bpftune_event *ev)
 	bpftune_netns_str(ev->values[NEIGH_TABLE_EV_DEV_NETNS], ns, sizeof(ns));
 	switch (ev->scenario) {
 	case NEIGH_TABLE_NEARLY_FULL:
-		/* the event may predate a raise: act while still near it */
-		if (!bpftune_nearly_full(entries, (unsigned long long)cur[2], rate))
+		/* the event may predate a raise: act while still past gc_thresh2
+		 * or near gc_thresh3 */
+		if (entries < (unsigned long long)cur[1] &&
+		    !bpftune_nearly_full(entries, (unsigned long long)cur[2], rate))
 			return;
 		snprintf(why, sizeof(why),
-			 "%s holds %llu entries subject to gc, within %llu%% of gc_thresh3 %lld (new entry on ifindex %llu in %s)",
-			 table_info[table].id, entries,
+			 "%s holds %llu entries subject to gc, past gc_thresh2 %lld or within %llu%% of gc_thresh3 %lld (new entry on ifindex %llu in %s): a burst fills the rest in milliseconds",
+			 table_info[table].id, entries, cur[1],
 			 (unsigned long long)bpftune_rate_pct(rate), cur[2],
 			 (unsigned long long)ev->values[NEIGH_TABLE_EV_IFINDEX], ns);
 		break;
@@ -589,5 +599,5 @@ void event_handler(struct bpftune_tuner *tuner, const struct bpftune_event *ev)
 	default:
 		return;
 	}
-	raise_table(tuner, table, ev->scenario, why);
+	raise_table(tuner, table, ev->scenario, true, why);
 }

@@ -246,6 +246,21 @@ static inline int neigh_table_grow(const long long *cur, const long long *orig,
 	return 1;
 }
 
+/*
+ * Burst rule: thresh3 goes to the bound at once (a burst of new neighbours
+ * fills the gap between gc_thresh2 and gc_thresh3 in milliseconds, far
+ * faster than one step per event).  Returns 1 with next[] filled when it
+ * moves, 0 when it is already at (or above) the bound.
+ */
+static inline int neigh_table_jump(const long long *cur, const long long *orig,
+				   long long bound, long long *next)
+{
+	if (cur[2] >= bound)
+		return 0;
+	neigh_table_scale(orig, bound, next);
+	return 1;
+}
+
 /* Shrink rule: one step back toward orig[], never below it. */
 static inline int neigh_table_shrink(const long long *cur,
 				     const long long *orig, unsigned int rate,

@@ -1,96 +1,106 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * netns, kernel side: there is no event for "a network namespace was
- * created", so report the syscalls that can create one (unshare, clone,
- * clone3 with CLONE_NEWNET) or make one reachable under /proc/<pid>/ns/net
- * (setns).  User space rescans shortly after; the ring buffer's rate limit
- * (25 ms per kind) keeps a storm of unshare() calls from flooding it.
+ * created".  Hooks on the unshare/clone/setns syscalls would cost every
+ * syscall on the machine (one syscall tracepoint puts all tasks on the
+ * traced syscall path), so two process events stand in, each gated with
+ * a few loads before anything else happens:
+ *  - a new task whose clone flags hold CLONE_NEWNET (clone, clone3);
+ *  - a new task or an exec whose network namespace differs from its
+ *    parent's: the usual next step after unshare(CLONE_NEWNET) or
+ *    setns() ("unshare -n cmd", "ip netns exec", "nsenter").
+ * User space rescans shortly after; the ring buffer's rate limit (25 ms
+ * per kind) keeps a storm of them from flooding it.  A namespace made
+ * with none of these (unshare() and no exec or fork) waits for the
+ * periodic rescan.
  */
 #include <bpftune/bpftune.bpf.h>
 #include "netns.h"
 
-static __always_inline int report(__u32 syscall, __u64 flags)
+static __always_inline int report(__u32 kind, __u64 flags)
 {
-	__u64 values[2] = { syscall, flags };
+	__u64 values[2] = { kind, flags };
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 
 	/* the daemon itself enters namespaces for every sysctl it touches */
 	if (tgid == bpftune_daemon_pid)
 		return 0;
-	bpftune_send(0, NETNS_MAYBE_NEW, syscall, values, 2);
+	bpftune_send(0, NETNS_MAYBE_NEW, kind, values, 2);
 	return 0;
 }
 
-static __always_inline int netns_unshare(__u64 flags)
+static __always_inline struct net *task_net(int direct, struct task_struct *t)
 {
-	if (!(flags & NETNS_CLONE_NEWNET))
-		return 0;
-	return report(NETNS_SYS_UNSHARE, flags);
+	struct nsproxy *ns = bpftune_read(direct, t, nsproxy);
+
+	if (!ns)
+		return NULL;
+	return bpftune_read(direct, ns, net_ns);
 }
 
-static __always_inline int netns_clone(__u64 flags)
+/* t runs in another namespace than its parent: it unshared or entered */
+static __always_inline int moved(int direct, struct task_struct *t)
 {
-	if (!(flags & NETNS_CLONE_NEWNET))
-		return 0;
-	return report(NETNS_SYS_CLONE, flags);
+	struct task_struct *parent = bpftune_read(direct, t, real_parent);
+	struct net *net = task_net(direct, t);
+
+	return net && parent && net != task_net(direct, parent);
 }
 
-/* ksys_unshare() is what unshare(2) calls. */
-BPFTUNE_FENTRY(netns_unshare, ksys_unshare, unsigned long flags)
+static __always_inline struct task_struct *current_task(int direct)
 {
-	return netns_unshare(flags);
+	if (direct)
+		return bpf_get_current_task_btf();
+	return (struct task_struct *)bpf_get_current_task();
 }
 
-SEC("tracepoint/syscalls/sys_enter_unshare")
-int netns_unshare__tp(struct trace_event_raw_sys_enter *ctx)
+static __always_inline int netns_clone(int direct, __u64 flags)
 {
-	return netns_unshare(ctx->args[0]);
+	if (flags & NETNS_CLONE_NEWNET)
+		return report(NETNS_SYS_CLONE, flags);
+	/* a fork after unshare(): the forking task is the one that moved */
+	if (moved(direct, current_task(direct)))
+		return report(NETNS_SYS_UNSHARE, flags);
+	return 0;
 }
 
-BPFTUNE_KPROBE(netns_unshare, ksys_unshare, unsigned long flags)
+static __always_inline int netns_exec(int direct, struct task_struct *task)
 {
-	return netns_unshare(flags);
+	if (moved(direct, task))
+		return report(NETNS_SYS_EXEC, 0);
+	return 0;
 }
 
 /* kernel_clone() serves clone, clone3, fork and vfork. */
 BPFTUNE_FENTRY(netns_clone, kernel_clone, struct kernel_clone_args *args)
 {
-	return netns_clone(BPF_CORE_READ(args, flags));
+	return netns_clone(1, args->flags);
 }
 
-SEC("tracepoint/syscalls/sys_enter_clone")
-int netns_clone__tp(struct trace_event_raw_sys_enter *ctx)
+BPFTUNE_TP_BTF(netns_clone, task_newtask, struct task_struct *task,
+	       __u64 clone_flags)
 {
-	return netns_clone(ctx->args[0]);
+	return netns_clone(1, clone_flags);
 }
 
 BPFTUNE_KPROBE(netns_clone, kernel_clone, struct kernel_clone_args *args)
 {
-	return netns_clone(BPF_CORE_READ(args, flags));
+	return netns_clone(0, BPF_CORE_READ(args, flags));
 }
 
-/* clone3 passes its flags in a user-space struct clone_args. */
-SEC("tracepoint/syscalls/sys_enter_clone3")
-int netns_clone3__tp(struct trace_event_raw_sys_enter *ctx)
+/* begin_new_exec() runs in the exec'ing task; the tracepoint once done */
+BPFTUNE_FENTRY(netns_exec, begin_new_exec, struct linux_binprm *bprm)
 {
-	struct clone_args *uargs = (struct clone_args *)ctx->args[0];
-	__u64 flags = 0;
-
-	if (bpf_probe_read_user(&flags, sizeof(flags), &uargs->flags))
-		return 0;
-	if (!(flags & NETNS_CLONE_NEWNET))
-		return 0;
-	return report(NETNS_SYS_CLONE3, flags);
+	return netns_exec(1, bpf_get_current_task_btf());
 }
 
-/* setns(fd, 0 or CLONE_NEWNET) can make a namespace that was only held by
- * an fd visible under /proc/<pid>/ns/net. */
-SEC("tracepoint/syscalls/sys_enter_setns")
-int netns_setns__tp(struct trace_event_raw_sys_enter *ctx)
+BPFTUNE_TP_BTF(netns_exec, sched_process_exec, struct task_struct *task,
+	       pid_t old_pid, struct linux_binprm *bprm)
 {
-	__u64 nstype = ctx->args[1];
+	return netns_exec(1, task);
+}
 
-	if (nstype && !(nstype & NETNS_CLONE_NEWNET))
-		return 0;
-	return report(NETNS_SYS_SETNS, nstype);
+BPFTUNE_KPROBE(netns_exec, begin_new_exec, struct linux_binprm *bprm)
+{
+	return netns_exec(0, current_task(0));
 }

@@ -3,8 +3,11 @@
  * netns, user side: keep the core's cookie -> namespace map current while
  * the daemon runs.  The kernel has no event for namespace creation or
  * destruction, so three sources trigger a rescan of /proc and /run/netns:
- *   - BPF on the syscalls that can create a namespace (debounced: one
- *     rescan NETNS_DEBOUNCE_MS after the first event of a burst),
+ *   - BPF on process events that follow the creation of a namespace:
+ *     CLONE_NEWNET, an exec or fork in another namespace than the parent's
+ *     (debounced: one rescan NETNS_DEBOUNCE_MS after the first event of a
+ *     burst; with thousands of namespaces a rescan costs tens of ms, so
+ *     the next one waits NETNS_COST_FACTOR times as long as the last took),
  *   - inotify on /run/netns (named namespaces, "ip netns add/del"),
  *   - a periodic rescan every NETNS_PERIOD_MS as the safety net, which also
  *     notices namespaces that died when their last process exited.
@@ -17,6 +20,7 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpftune/libbpftune.h>
 
@@ -24,6 +28,7 @@
 #include "netns.skel.h"
 
 #define NETNS_DEBOUNCE_MS 50
+#define NETNS_COST_FACTOR 10
 #define NETNS_PERIOD_MS 5000
 #define NETNS_RUN_DIR "/run/netns"
 
@@ -36,15 +41,28 @@ struct netns_state {
 	bool pending;
 	int period_id;
 	int known;
+	long long last_end_ms; /* when the last rescan ended */
+	long long last_cost_ms; /* and how long it took */
 	unsigned long long rescans;
 	unsigned long long syscall_events;
 	unsigned long long dir_events;
 };
 
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
 static void rescan(struct netns_state *st, const char *why)
 {
+	long long start = mono_ms();
 	int known = bpftune_netns_rescan();
 
+	st->last_end_ms = mono_ms();
+	st->last_cost_ms = st->last_end_ms - start;
 	st->rescans++;
 	if (known < 0) {
 		bpftune_warn("netns: rescan failed: %s", strerror(-known));
@@ -71,12 +89,16 @@ static void on_debounce(int fd, unsigned int events, void *ctx)
 /* Rescan soon; events arriving meanwhile join the same rescan. */
 static void rescan_soon(struct netns_state *st)
 {
-	struct itimerspec its = {
-		.it_value = { 0, NETNS_DEBOUNCE_MS * 1000000L },
-	};
+	long long delay = NETNS_DEBOUNCE_MS, wait;
+	struct itimerspec its = { 0 };
 
 	if (st->pending)
 		return;
+	wait = st->last_end_ms + st->last_cost_ms * NETNS_COST_FACTOR - mono_ms();
+	if (wait > delay)
+		delay = wait;
+	its.it_value.tv_sec = delay / 1000;
+	its.it_value.tv_nsec = (delay % 1000) * 1000000L;
 	if (timerfd_settime(st->debounce_fd, 0, &its, NULL)) {
 		rescan(st, "namespace activity");
 		return;
@@ -185,7 +207,7 @@ int init(struct bpftune_tuner *tuner)
 	if (err)
 		return err;
 	rescan(st, "start");
-	bpftune_info("netns: following %d network namespaces; rescanning on namespace syscalls, %s changes and every %d s",
+	bpftune_info("netns: following %d network namespaces; rescanning on namespace process events, %s changes and every %d s",
 		     st->known, NETNS_RUN_DIR, NETNS_PERIOD_MS / 1000);
 	return 0;
 }
@@ -222,6 +244,8 @@ static const char *syscall_name(unsigned long long syscall)
 		return "clone3";
 	case NETNS_SYS_SETNS:
 		return "setns";
+	case NETNS_SYS_EXEC:
+		return "exec in a new namespace";
 	default:
 		return "?";
 	}

@@ -5,7 +5,7 @@
  * fanotify on the /proc filesystem (FAN_MARK_FILESYSTEM, else the /proc
  * mount) reports every write to a sysctl, by any process in any network
  * namespace, with the writer's pid and an fd of the written file.  When
- * the file is a tunable of a loaded tuner:
+ * the file is a tunable of a loaded tuner, each tuner that declared it:
  *   - per-netns tunable: that tuner stops tuning in that namespace only;
  *   - global tunable: that tunable is no longer tuned anywhere.
  * Writes by the daemon itself are ignored.  SIGHUP re-enables everything.
@@ -215,7 +215,7 @@ static void writer_comm(struct sysctl_state *st, struct sysctl_write *w)
 {
 	struct sysctl_comm exited;
 	char path[64];
-	__u32 key = w->pid;
+	__u32 key = sysctl_exited_slot(w->pid);
 	ssize_t n;
 	int fd;
 
@@ -233,7 +233,8 @@ static void writer_comm(struct sysctl_state *st, struct sysctl_write *w)
 			return;
 		}
 	}
-	if (!bpf_map_lookup_elem(st->comm_map_fd, &key, &exited)) {
+	if (!bpf_map_lookup_elem(st->comm_map_fd, &key, &exited) &&
+	    exited.tgid == (__u32)w->pid) {
 		memcpy(w->comm, exited.comm, SYSCTL_COMM_LEN);
 		w->comm[SYSCTL_COMM_LEN] = '\0';
 	}
@@ -277,16 +278,17 @@ static int sysctl_of_fd(int fd, struct sysctl_write *w)
 	return 0;
 }
 
-/* Owner of the sysctl, by dotted name, or by slashed name for tunables
- * declared that way (a component holding a dot). */
-static struct bpftune_tuner *owner_of(const struct sysctl_write *w,
-				      unsigned int *tunable)
+/* The name tuners declared the sysctl by: dotted, or slashed for a name
+ * with a component holding a dot; NULL when no tuner declared it. */
+static const char *declared_name(const struct sysctl_write *w)
 {
-	struct bpftune_tuner *owner = bpftune_sysctl_owner(w->name, tunable);
+	const char *slashed = w->path + strlen("/proc/sys/");
 
-	if (owner)
-		return owner;
-	return bpftune_sysctl_owner(w->path + strlen("/proc/sys/"), tunable);
+	if (bpftune_sysctl_owner(w->name, NULL))
+		return w->name;
+	if (bpftune_sysctl_owner(slashed, NULL))
+		return slashed;
+	return NULL;
 }
 
 /* Count one; true when a line is due, with *count the number to report. */
@@ -323,30 +325,21 @@ static void note_unmatched(struct sysctl_state *st, const char *why)
 			     why, n > 1 ? " [and similar writes before]" : "");
 }
 
-static void step_aside(struct sysctl_state *st, struct sysctl_write *w,
-		       struct bpftune_tuner *owner, unsigned int tunable)
+/* A global tunable: off everywhere for this owner. */
+static void global_aside(struct sysctl_state *st, const char *why,
+			 struct bpftune_tuner *owner, unsigned int tunable)
 {
-	unsigned long long cookie;
-	char why[PATH_MAX + 128], ns[64];
-	int err;
+	if (bpftune_tunable_usable(owner, tunable, BPFTUNE_GLOBAL_NETNS))
+		st->disables++;
+	bpftune_tunable_disable(owner, tunable, why);
+}
 
-	snprintf(why, sizeof(why), "pid %d (%s) set %s", w->pid, w->comm,
-		 w->name);
-	if (bpftune_tunable_flags(owner, tunable) & BPFTUNE_GLOBAL) {
-		if (bpftune_tunable_usable(owner, tunable, BPFTUNE_GLOBAL_NETNS))
-			st->disables++;
-		bpftune_tunable_disable(owner, tunable, why);
-		return;
-	}
-	err = writer_netns(st, w, &cookie);
-	if (err == -EBUSY) {
-		note_skipped(st, why);
-		return;
-	}
-	if (err) {
-		note_unmatched(st, why);
-		return;
-	}
+/* A per-netns tunable: this owner stops tuning in that netns. */
+static void netns_aside(struct sysctl_state *st, const char *why,
+			struct bpftune_tuner *owner, unsigned long long cookie)
+{
+	char there[PATH_MAX + 160], ns[64];
+
 	if (!bpftune_netns_enabled(owner, cookie)) {
 		bpftune_debug("sysctl: %s in %s; %s is already off there", why,
 			      bpftune_netns_str(cookie, ns, sizeof(ns)),
@@ -354,23 +347,59 @@ static void step_aside(struct sysctl_state *st, struct sysctl_write *w,
 		return;
 	}
 	st->disables++;
-	snprintf(why + strlen(why), sizeof(why) - strlen(why),
-		 " there (SIGHUP re-enables)");
-	bpftune_netns_disable(owner, cookie, why);
+	snprintf(there, sizeof(there), "%s there (SIGHUP re-enables)", why);
+	bpftune_netns_disable(owner, cookie, there);
+}
+
+/*
+ * Every tuner that declared the sysctl steps aside, not only the first:
+ * net.core.rmem_max, for one, is tcp_buffer's and udp_buffer's.  The
+ * writer's namespace is looked for once, when a per-netns owner needs it.
+ */
+static void step_aside(struct sysctl_state *st, struct sysctl_write *w,
+		       const char *name)
+{
+	unsigned long long cookie = 0;
+	struct bpftune_tuner *owner;
+	char why[PATH_MAX + 128];
+	unsigned int tunable, n;
+	bool found = false;
+	int err;
+
+	snprintf(why, sizeof(why), "pid %d (%s) set %s", w->pid, w->comm,
+		 w->name);
+	for (n = 0; (owner = bpftune_sysctl_owner_nth(name, n, &tunable)); n++) {
+		if (bpftune_tunable_flags(owner, tunable) & BPFTUNE_GLOBAL) {
+			global_aside(st, why, owner, tunable);
+			continue;
+		}
+		if (!found) {
+			err = writer_netns(st, w, &cookie);
+			if (err == -EBUSY) {
+				note_skipped(st, why);
+				return;
+			}
+			if (err) {
+				note_unmatched(st, why);
+				return;
+			}
+			found = true;
+		}
+		netns_aside(st, why, owner, cookie);
+	}
 }
 
 static void handle(struct sysctl_state *st,
 		   const struct fanotify_event_metadata *m)
 {
-	struct bpftune_tuner *owner;
 	struct sysctl_write w = { .pid = m->pid };
-	unsigned int tunable;
+	const char *name;
 
 	if (!(m->mask & FAN_MODIFY) || sysctl_of_fd(m->fd, &w))
 		return;
 	bpftune_debug("sysctl: pid %d wrote %s", w.pid, w.name);
-	owner = owner_of(&w, &tunable);
-	if (!owner)
+	name = declared_name(&w);
+	if (!name)
 		return;
 	if (m->pid == st->self) {
 		st->own_writes++;
@@ -378,7 +407,7 @@ static void handle(struct sysctl_state *st,
 	}
 	st->writes++;
 	writer_comm(st, &w);
-	step_aside(st, &w, owner, tunable);
+	step_aside(st, &w, name);
 }
 
 /*

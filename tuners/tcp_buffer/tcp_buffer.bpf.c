@@ -4,8 +4,9 @@
  * - sockets whose receive or send buffer has grown to within the learning
  *   rate's margin of tcp_rmem[2] / tcp_wmem[2] in their namespace (sockets
  *   whose owner fixed the size with SO_RCVBUF / SO_SNDBUF are ignored);
- * - TCP memory pressure and exhaustion (sampled read of the protocol's
- *   allocation, plus the sock_exceed_buf_limit tracepoint);
+ * - TCP memory pressure and exhaustion (a read of the protocol's
+ *   allocation at most once per jiffy per CPU from the send hook, and from
+ *   each receive-buffer growth, plus the sock_exceed_buf_limit tracepoint);
  * - samples of (send buffer, smoothed RTT) for the latency correlation;
  * - SO_RCVBUF / SO_SNDBUF requests above net.core.[rw]mem_max;
  * - sockops: clamps for new flows during a memory crunch, and initial
@@ -22,6 +23,14 @@
 #define TCP_WINDOW_CLAMP 10
 #define TCP_ESTABLISHED_STATE 1
 
+/*
+ * Per-CPU gate (bpftune_gate()): the send hook runs on every sendmsg, so
+ * the global memory read and the checks of a big flow happen at most once
+ * per jiffy per CPU.  Events are rate limited to one per 25 ms anyway; the
+ * first look at a flow comes at most a jiffy late.
+ */
+#define TCP_BUFFER_GATE_SEND 0
+
 /* Dry run: learn and report, but set no socket option. */
 const volatile __u32 dry_run;
 /* Written by user space (skeleton .bss) while running. */
@@ -31,6 +40,8 @@ __u32 crunch;		/* 1 while TCP memory is nearly exhausted */
 __u64 clamped_flows;	/* counters, read by user space */
 __u64 lifted_clamps;
 __u64 iw_applied;
+/* Services learned so far: until one is, new connections skip the map. */
+__u64 services_learned;
 
 /* Learned initial windows, per (netns, service port); bounded LRU. */
 struct service_key {
@@ -66,14 +77,63 @@ struct {
 	__type(value, struct flow_state);
 } flow_states SEC(".maps");
 
-static __always_inline int report(struct sock *sk, __u32 scenario,
-				  __u64 buf, __u64 limit)
+/*
+ * What a flow at its buffer limit needs: its RTT and the payload bytes it
+ * moves per RTT (rate x rtt), so that user space can size the limit in
+ * one step (tcp_buffer_bdp_need()).  Receive side: the bytes the
+ * application read in the last RTT (what autotuning sizes from), the
+ * receiver's RTT estimate, scaling_ratio and the window scale fixed at
+ * the handshake; send side: the last delivery-rate sample times srtt.
+ * fentry/tp_btf programs read through bpf_skc_to_tcp_sock() (plain
+ * loads); kprobe programs with probe reads.
+ */
+static __always_inline void flow_bdp(int direct, struct sock *sk, int recv,
+				     __u64 *values)
 {
-	__u64 values[2] = { buf, limit };
+	struct tcp_sock *tp = direct ? bpf_skc_to_tcp_sock(sk) :
+				       (struct tcp_sock *)sk;
+	__u64 srtt, interval;
+
+	if (!tp)
+		return;
+	srtt = bpftune_read(direct, tp, srtt_us) >> 3;
+	if (recv) {
+		values[TCP_BUFFER_EV_RTT] =
+			bpftune_read(direct, tp, rcv_rtt_est.rtt_us) >> 3;
+		if (!values[TCP_BUFFER_EV_RTT])
+			values[TCP_BUFFER_EV_RTT] = srtt;
+		values[TCP_BUFFER_EV_BDP] =
+			(__u32)bpftune_read(direct, tp, rcvq_space.space);
+		if (bpf_core_field_exists(tp->scaling_ratio))
+			values[TCP_BUFFER_EV_RATIO] =
+				bpftune_read(direct, tp, scaling_ratio);
+		values[TCP_BUFFER_EV_WSCALE] =
+			bpftune_read_bitfield(direct, tp, rx_opt.rcv_wscale);
+		return;
+	}
+	values[TCP_BUFFER_EV_RTT] = srtt;
+	interval = bpftune_read(direct, tp, rate_interval_us);
+	if (interval)
+		values[TCP_BUFFER_EV_BDP] =
+			(__u64)bpftune_read(direct, tp, rate_delivered) *
+			bpftune_read(direct, tp, mss_cache) * srtt / interval;
+}
+
+static __always_inline int report(int direct, struct sock *sk,
+				  __u32 scenario, __u64 buf, __u64 limit)
+{
+	__u64 values[TCP_BUFFER_EV_NVALUES] = { buf, limit };
+	__u64 cookie;
 
 	if (!bpftune_nearly_full(buf, limit, bpftune_learning_rate))
 		return 0;
-	bpftune_send(bpftune_sk_netns_cookie(sk), scenario, 0, values, 2);
+	/* the flow's figures only for an event that will be sent (key 1:
+	 * the send below, key 0, passes in the same interval) */
+	cookie = bpftune_sk_netns_cookie(sk);
+	if (bpftune_ratelimited(cookie, scenario, 1))
+		return 0;
+	flow_bdp(direct, sk, scenario == TCP_BUFFER_RMEM_NEARLY_FULL, values);
+	bpftune_send(cookie, scenario, 0, values, TCP_BUFFER_EV_NVALUES);
 	return 0;
 }
 
@@ -92,9 +152,6 @@ static __always_inline void mem_check(struct sock *sk)
 	__u64 values[5];
 	long allocated;
 
-	/* sample first: the reads below are probe reads */
-	if (!bpftune_sample(4))
-		return;
 	prot = BPF_CORE_READ(sk, __sk_common.skc_prot);
 	if (!prot)
 		return;
@@ -128,12 +185,43 @@ static __always_inline void mem_check(struct sock *sk)
 }
 
 /*
- * The receive and send checks run on every rcv_space_adjust / sendmsg:
- * "direct" is 1 in fentry/tp_btf programs (plain loads) and 0 in kprobe
- * programs (probe reads); see bpftune_read().  The rarely needed reads
- * (user locks) come after the cheap "nearly full" test.
+ * The receive check runs when the kernel considers growing sk_rcvbuf (on
+ * the tracepoint tier: tcp_rcvbuf_grow, at most once per RTT, before the
+ * growth); the send check on every sendmsg (tracepoint tier) or buffer
+ * expansion (fentry, kprobe), gated to once per jiffy per CPU.  "direct"
+ * is 1 in fentry/tp_btf programs (plain loads) and 0 in kprobe programs
+ * (probe reads); see bpftune_read().  Rarely needed reads (user locks)
+ * come after the test against the limit.
  */
-static __always_inline int rmem_check(int direct, struct sock *sk)
+/*
+ * tcp_rcvbuf_grow fires before the kernel grows the buffer: what it will
+ * grow to is at least the window for twice the bytes copied in the last
+ * RTT, as buffer space (scaling_ratio / 256 of the buffer is window),
+ * bounded by the limit.  Without this the growth that reaches the limit
+ * would go unseen until the next one.
+ */
+static __always_inline __u64 rcvbuf_after_grow(struct sock *sk, __u64 rcvbuf,
+					       __u64 limit)
+{
+	struct tcp_sock *tp = (struct tcp_sock *)sk;
+	__u32 copied, ratio;
+	__u64 target;
+
+	if (!bpf_core_field_exists(tp->scaling_ratio))
+		return rcvbuf;
+	ratio = BPF_CORE_READ(tp, scaling_ratio);
+	copied = BPF_CORE_READ(tp, copied_seq) -
+		 BPF_CORE_READ(tp, rcvq_space.seq);
+	if (!ratio)
+		return rcvbuf;
+	target = ((__u64)copied << 9) / ratio;
+	if (target > limit)
+		target = limit;
+	return target > rcvbuf ? target : rcvbuf;
+}
+
+static __always_inline int rmem_check(int direct, struct sock *sk,
+				      int before_grow)
 {
 	struct net *net = bpftune_read(direct, sk, __sk_common.skc_net.net);
 	__u64 rcvbuf, limit;
@@ -149,24 +237,25 @@ static __always_inline int rmem_check(int direct, struct sock *sk)
 	}
 	rcvbuf = bpftune_read(direct, sk, sk_rcvbuf);
 	limit = bpftune_read(direct, net, ipv4.sysctl_tcp_rmem[2]);
+	if (before_grow)
+		rcvbuf = rcvbuf_after_grow(sk, rcvbuf, limit);
 	if (!bpftune_nearly_full(rcvbuf, limit, bpftune_learning_rate))
 		return 0;
 	if (bpftune_read_bitfield(direct, sk, sk_userlocks) &
 	    TCP_BUFFER_RCVBUF_LOCK)
 		return 0;
-	return report(sk, TCP_BUFFER_RMEM_NEARLY_FULL, rcvbuf, limit);
+	return report(direct, sk, TCP_BUFFER_RMEM_NEARLY_FULL, rcvbuf, limit);
 }
 
 /*
  * One (send buffer, srtt) sample per netns and CPU per event interval;
- * the gate is the per-CPU rate limit (key 1), cheaper than a hash map on
- * every send.
+ * the gate is the per-CPU rate limit (key 1), cheaper than a hash map.
  */
 static __always_inline void latency_sample(struct sock *sk, __u64 cookie,
 					   __u64 sndbuf)
 {
 	struct tcp_sock *tp = (struct tcp_sock *)sk;
-	__u64 values[2];
+	__u64 values[3], interval;
 
 	if (bpftune_ratelimited(cookie, TCP_BUFFER_LATENCY, 1))
 		return;
@@ -175,7 +264,12 @@ static __always_inline void latency_sample(struct sock *sk, __u64 cookie,
 	values[1] = BPF_CORE_READ(tp, srtt_us) >> 3;
 	if (!values[1])
 		return;
-	bpftune_send(cookie, TCP_BUFFER_LATENCY, 0, values, 2);
+	/* delivery rate, bytes/s: did the bigger buffer buy throughput? */
+	interval = BPF_CORE_READ(tp, rate_interval_us);
+	values[2] = !interval ? 0 :
+		(__u64)BPF_CORE_READ(tp, rate_delivered) *
+		BPF_CORE_READ(tp, mss_cache) * 1000000 / interval;
+	bpftune_send(cookie, TCP_BUFFER_LATENCY, 0, values, 3);
 }
 
 static __always_inline int wmem_check(int direct, struct sock *sk)
@@ -183,7 +277,7 @@ static __always_inline int wmem_check(int direct, struct sock *sk)
 	struct net *net = bpftune_read(direct, sk, __sk_common.skc_net.net);
 	__u64 sndbuf, limit;
 
-	if (!net)
+	if (!net || !bpftune_gate(TCP_BUFFER_GATE_SEND))
 		return 0;
 	mem_check(sk);
 	sndbuf = bpftune_read(direct, sk, sk_sndbuf);
@@ -199,12 +293,28 @@ static __always_inline int wmem_check(int direct, struct sock *sk)
 	    TCP_BUFFER_SNDBUF_LOCK)
 		return 0;
 	latency_sample(sk, bpftune_net_cookie(net), sndbuf);
-	return report(sk, TCP_BUFFER_WMEM_NEARLY_FULL, sndbuf, limit);
+	return report(direct, sk, TCP_BUFFER_WMEM_NEARLY_FULL, sndbuf, limit);
 }
 
-/* Receive side: the kernel considers growing sk_rcvbuf here. */
-BPFTUNE_HOOK1_DIRECT(rmem_check, tcp_rcv_space_adjust, tcp_rcv_space_adjust,
-		     struct sock *, sk)
+/*
+ * Receive side: tcp_rcv_space_adjust() runs on every read; since 6.18 its
+ * tcp_rcvbuf_grow tracepoint fires only when a read copied more than in
+ * the previous RTT, which is when the buffer may grow.
+ */
+BPFTUNE_FENTRY(rmem_check, tcp_rcv_space_adjust, struct sock *sk)
+{
+	return rmem_check(1, sk, 0);
+}
+
+BPFTUNE_TP_BTF(rmem_check, tcp_rcvbuf_grow, struct sock *sk, int time)
+{
+	return rmem_check(1, sk, 1);
+}
+
+BPFTUNE_KPROBE(rmem_check, tcp_rcv_space_adjust, struct sock *sk)
+{
+	return rmem_check(0, sk, 0);
+}
 
 /*
  * Send side: tcp_sndbuf_expand() grows sk_sndbuf; it has no tracepoint
@@ -322,12 +432,13 @@ static __always_inline __u32 service_port(struct bpf_sock_ops *ops,
 static __always_inline struct service_window *
 service_lookup(struct bpf_sock_ops *ops, __u32 active)
 {
-	struct service_key key = {
-		.netns_cookie = bpf_get_netns_cookie(ops),
-		.port = service_port(ops, active),
-		.active = active,
-	};
+	struct service_key key = {};
 
+	if (!services_learned)
+		return NULL;
+	key.netns_cookie = bpf_get_netns_cookie(ops);
+	key.port = service_port(ops, active);
+	key.active = active;
 	return bpf_map_lookup_elem(&service_windows, &key);
 }
 
@@ -379,6 +490,11 @@ static __always_inline void lift_clamp(struct bpf_sock_ops *ops,
 		     0, values, 2);
 }
 
+/*
+ * Socket storage is created only for a flow clamped during a crunch; the
+ * common connection gets none (an allocation and a free saved on every
+ * connection).  Its role, needed when it closes, comes from the socket.
+ */
 static __always_inline void established(struct bpf_sock_ops *ops, __u32 active)
 {
 	struct service_window *sw;
@@ -388,17 +504,17 @@ static __always_inline void established(struct bpf_sock_ops *ops, __u32 active)
 
 	if (!sk)
 		return;
-	fs = bpf_sk_storage_get(&flow_states, sk, NULL,
-				BPF_SK_STORAGE_GET_F_CREATE);
-	if (!fs)
-		return;
-	fs->active = active;
 	/* state changes: learn from the flow when it ends */
 	bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags |
 				  BPF_SOCK_OPS_STATE_CB_FLAG);
 	if (dry_run)
 		return;
 	if (crunch) {
+		fs = bpf_sk_storage_get(&flow_states, sk, NULL,
+					BPF_SK_STORAGE_GET_F_CREATE);
+		if (!fs)
+			return;
+		fs->active = active;
 		clamp_flow(ops, fs);
 		return;
 	}
@@ -410,6 +526,20 @@ static __always_inline void established(struct bpf_sock_ops *ops, __u32 active)
 		__sync_fetch_and_add(&iw_applied, 1);
 }
 
+/*
+ * Did we connect (1) or accept (0)?  An accepted socket is a copy of its
+ * listener, which was bound to its port: it carries SOCK_BINDPORT_LOCK.
+ * A connecting socket has it only if it was bound to a port before
+ * connect(), which clients rarely do.
+ */
+static __always_inline __u32 flow_active(struct tcp_sock *tp)
+{
+	struct sock *sk = &tp->inet_conn.icsk_inet.sk;
+
+	return !(BPF_CORE_READ_BITFIELD(sk, sk_userlocks) &
+		 TCP_BUFFER_BINDPORT_LOCK);
+}
+
 /* A flow leaves ESTABLISHED: if it was big, its service learns from it. */
 static __always_inline void learn(struct bpf_sock_ops *ops)
 {
@@ -417,29 +547,31 @@ static __always_inline void learn(struct bpf_sock_ops *ops)
 	struct service_key key = {};
 	struct flow_state *fs;
 	struct tcp_sock *tp;
-	__u32 rwnd = 0, mss;
+	__u32 rwnd, mss;
 	struct bpf_sock *sk = ops->sk;
 	__u64 values[2];
 
 	if (ops->args[0] != TCP_ESTABLISHED_STATE || !sk)
 		return;
-	fs = bpf_sk_storage_get(&flow_states, sk, NULL, 0);
-	if (!fs || fs->clamped)
-		return;
 	if (ops->bytes_acked < TCP_BUFFER_LEARN_BYTES &&
 	    ops->bytes_received < TCP_BUFFER_LEARN_BYTES)
 		return;
+	fs = bpf_sk_storage_get(&flow_states, sk, NULL, 0);
+	if (fs && fs->clamped)
+		return;
 	tp = bpf_skc_to_tcp_sock(sk);
-	if (tp) {
-		mss = tp->advmss ? tp->advmss : 1;
-		rwnd = tp->rcv_wnd / mss;
-	}
+	if (!tp)
+		return;
+	mss = tp->advmss ? tp->advmss : 1;
+	rwnd = tp->rcv_wnd / mss;
 	key.netns_cookie = bpf_get_netns_cookie(ops);
-	key.port = service_port(ops, fs->active);
-	key.active = fs->active;
+	key.active = fs ? fs->active : flow_active(tp);
+	key.port = service_port(ops, key.active);
 	sw = bpf_map_lookup_elem(&service_windows, &key);
 	if (!sw) {
-		bpf_map_update_elem(&service_windows, &key, &init, BPF_NOEXIST);
+		if (!bpf_map_update_elem(&service_windows, &key, &init,
+					 BPF_NOEXIST))
+			__sync_fetch_and_add(&services_learned, 1);
 		sw = bpf_map_lookup_elem(&service_windows, &key);
 		if (!sw)
 			return;

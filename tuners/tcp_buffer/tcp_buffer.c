@@ -58,6 +58,8 @@ static const struct bpftune_scenario_desc scenarios[] = {
 	  "connections to a service that usually moves much data start with the window earlier connections grew to" },
 	{ TCP_BUFFER_MODERATE_RCVBUF, "receive buffer autotuning off",
 	  "with tcp_moderate_rcvbuf off the kernel never grows receive buffers, so tcp_rmem tuning has no effect" },
+	{ TCP_BUFFER_WINDOW_SCALE, "receive window scale room",
+	  "a connection's receive window scale is fixed at its handshake from max(tcp_rmem max, net.core.rmem_max), so a tcp_rmem max raised later helps only connections opened with a scale large enough for it" },
 };
 
 static struct bpftune_tunable_desc tunables[] = {
@@ -89,6 +91,7 @@ struct ns_state {
 	bool moderate_forced;
 	bool moderate_hands_off;
 	bool iw_logged;
+	bool wscale_logged;
 };
 
 struct tcp_buffer_state {
@@ -276,13 +279,42 @@ static bool growth_held(struct bpftune_tuner *tuner, struct tcp_buffer_state *st
 	return true;
 }
 
+/*
+ * A receiving socket's window can never exceed 65535 << its window scale,
+ * fixed at its handshake: say so once per namespace when a new limit is
+ * beyond what the reporting flow can use.
+ */
+static void note_wscale(struct bpftune_tuner *tuner, struct ns_state *ns,
+			const struct bpftune_event *ev, long long next)
+{
+	unsigned int wscale = ev->values[TCP_BUFFER_EV_WSCALE];
+	unsigned long long window = tcp_buffer_wscale_window(wscale);
+	unsigned int ratio = ev->values[TCP_BUFFER_EV_RATIO];
+	char nsb[64];
+
+	if (!ratio)
+		ratio = TCP_BUFFER_RATIO_DEFAULT;
+	/* next bytes of buffer offer about next * ratio / 256 of window */
+	if (ns->wscale_logged || (unsigned long long)next / 256 * ratio <= window)
+		return;
+	ns->wscale_logged = true;
+	bpftune_info("%s: running flows cannot use all of the new tcp_rmem max in %s: a connection's receive window scale is fixed at its handshake, and the flow that reported has scale %u (window at most %llu bytes); connections opened from now on get the scale for max(tcp_rmem max, net.core.rmem_max)",
+		     bpftune_tuner_name(tuner), ns_str(ns->cookie, nsb, sizeof(nsb)),
+		     wscale, window);
+}
+
 static void grow_max(struct bpftune_tuner *tuner, const struct bpftune_event *ev,
 		     unsigned int tunable, const char *what)
 {
 	struct tcp_buffer_state *st = bpftune_tuner_priv(tuner);
 	unsigned int rate = bpftune_learning_rate();
+	unsigned long long bdp = ev->values[TCP_BUFFER_EV_BDP];
+	unsigned long long rtt = ev->values[TCP_BUFFER_EV_RTT];
+	bool recv = tunable == TCP_BUFFER_RMEM;
 	long long cur[3], next[3];
+	unsigned long long need;
 	struct ns_state *ns;
+	char nsb[64];
 
 	if (!bpftune_tunable_usable(tuner, tunable, ev->netns_cookie))
 		return;
@@ -299,15 +331,29 @@ static void grow_max(struct bpftune_tuner *tuner, const struct bpftune_event *ev
 		note_capped(tuner, st, ns, tunable);
 		return;
 	}
+	need = tcp_buffer_bdp_need(bdp, ev->values[TCP_BUFFER_EV_RATIO], recv);
 	memcpy(next, cur, sizeof(next));
-	next[2] = (long long)bpftune_grow(cur[2], st->cap, rate);
+	next[2] = (long long)tcp_buffer_size_limit(cur[2], need, st->cap, rate);
+	if (next[2] == cur[2]) {
+		bpftune_debug("%s: %s buffer at %s max %lld in %s, but its flow (%llu bytes per %llu us RTT) needs only %llu: not raised",
+			      bpftune_tuner_name(tuner), what,
+			      tunables[tunable].name, cur[2],
+			      ns_str(ns->cookie, nsb, sizeof(nsb)), bdp, rtt, need);
+		return;
+	}
 	if (bpftune_sysctl_update(tuner, ev->netns_cookie, tunable, next,
 				  ev->scenario,
-				  "a socket's %s buffer (%llu bytes) is within %llu%% of %s max (%lld)",
+				  "a socket's %s buffer (%llu bytes) is within %llu%% of %s max (%lld); its flow moves %llu bytes per RTT (%llu us, %llu Mbit/s), which needs %llu bytes with room to grow %dx (at most %d steps of %llu%% at once)",
 				  what, (unsigned long long)ev->values[TCP_BUFFER_EV_BUF],
 				  (unsigned long long)bpftune_rate_pct(rate),
-				  tunables[tunable].name, cur[2]) > 0)
+				  tunables[tunable].name, cur[2], bdp, rtt,
+				  rtt ? bdp * 8 / rtt : 0, need,
+				  TCP_BUFFER_BDP_HEADROOM, TCP_BUFFER_MAX_STEPS,
+				  (unsigned long long)bpftune_rate_pct(rate)) > 0) {
 		ns->before_growth[tunable] = cur[2];
+		if (recv)
+			note_wscale(tuner, ns, ev, next[2]);
+	}
 }
 
 /* --- memory pressure and exhaustion --- */
@@ -493,12 +539,15 @@ static void latency_sample(struct bpftune_tuner *tuner,
 	char nsb[64];
 	double r;
 
-	tcp_buffer_corr_add(&ns->corr, ev->values[0], ev->values[1]);
+	tcp_buffer_corr_add_rate(&ns->corr, ev->values[0], ev->values[1],
+				 ev->values[2]);
 	r = tcp_buffer_corr_value(&ns->corr);
-	bpftune_debug("%s: latency sample in %s: buffer %llu bytes, srtt %llu us; correlation %.2f over %u",
+	bpftune_debug("%s: latency sample in %s: buffer %llu bytes, srtt %llu us, rate %llu bytes/s; correlation %.2f (rate %.2f) over %u",
 		      bpftune_tuner_name(tuner), ns_str(ns->cookie, nsb, sizeof(nsb)),
 		      (unsigned long long)ev->values[0],
-		      (unsigned long long)ev->values[1], r, ns->corr.n);
+		      (unsigned long long)ev->values[1],
+		      (unsigned long long)ev->values[2], r,
+		      tcp_buffer_corr_rate_value(&ns->corr), ns->corr.n);
 	if (!ns->latency_blocked) {
 		if (!tcp_buffer_latency_added(&ns->corr, TCP_BUFFER_CORR_SAMPLES,
 					      TCP_BUFFER_CORR_PERMILLE,
@@ -640,6 +689,41 @@ static void moderate_rcvbuf(struct bpftune_tuner *tuner,
 		ns->moderate_forced = true;
 }
 
+/* --- window scale room: net.core.rmem_max --- */
+
+/*
+ * tcp_select_initial_window() picks a connection's receive window scale
+ * once, from max(tcp_rmem[2], net.core.rmem_max): with both at 256 KiB
+ * the scale is 3 and the window stays below 512 KiB for the connection's
+ * life, whatever tcp_rmem becomes.  Keeping rmem_max at the largest
+ * tcp_rmem max this tuner may set gives new connections the scale for it;
+ * rmem_max changes nothing else for autotuned sockets (it bounds
+ * SO_RCVBUF requests, which the sockbuf rule already raises to that cap).
+ */
+static void wscale_room(struct bpftune_tuner *tuner, struct tcp_buffer_state *st)
+{
+	long long cur, want = st->cap < (long long)st->core_max_cap ?
+				      st->cap : (long long)st->core_max_cap;
+
+	if (!bpftune_tunable_usable(tuner, TCP_BUFFER_RMEM, BPFTUNE_GLOBAL_NETNS) ||
+	    !bpftune_tunable_usable(tuner, TCP_BUFFER_CORE_RMEM_MAX,
+				    BPFTUNE_GLOBAL_NETNS) ||
+	    bpftune_sysctl_get(tuner, BPFTUNE_GLOBAL_NETNS,
+			       TCP_BUFFER_CORE_RMEM_MAX, &cur))
+		return;
+	if (cur >= want ||
+	    tcp_buffer_wscale_for((unsigned long long)cur) >=
+		    tcp_buffer_wscale_for((unsigned long long)want))
+		return;
+	bpftune_sysctl_update(tuner, BPFTUNE_GLOBAL_NETNS, TCP_BUFFER_CORE_RMEM_MAX,
+			      &want, TCP_BUFFER_WINDOW_SCALE,
+			      "with %lld, connections get receive window scale %u (window at most %llu bytes) unless tcp_rmem max is larger when they open; tcp_rmem max may grow to %lld, which needs scale %u. Connections already open keep their scale and cannot use a larger window",
+			      cur, tcp_buffer_wscale_for((unsigned long long)cur),
+			      tcp_buffer_wscale_window(tcp_buffer_wscale_for((unsigned long long)cur)),
+			      want, tcp_buffer_wscale_for((unsigned long long)want));
+	core_max_refresh(tuner, st);
+}
+
 /* --- plugin interface --- */
 
 static int state_init(struct tcp_buffer_state *st)
@@ -716,6 +800,7 @@ int init(struct bpftune_tuner *tuner)
 	if (err)
 		return err;
 	core_max_refresh(tuner, st);
+	wscale_room(tuner, st);
 	st->timer = bpftune_timer_add(TCP_BUFFER_TICK_MS, tick, tuner);
 	return st->timer < 0 ? st->timer : 0;
 }

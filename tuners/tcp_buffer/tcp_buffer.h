@@ -13,6 +13,7 @@
 /* from include/net/sock.h; not in vmlinux.h because they are macros */
 #define TCP_BUFFER_SNDBUF_LOCK 1
 #define TCP_BUFFER_RCVBUF_LOCK 2
+#define TCP_BUFFER_BINDPORT_LOCK 4
 
 enum tcp_buffer_scenario {
 	TCP_BUFFER_RMEM_NEARLY_FULL,
@@ -24,6 +25,7 @@ enum tcp_buffer_scenario {
 	TCP_BUFFER_SMALL_FLOW_CLAMP,	/* values: 1 clamped / 0 lifted, port */
 	TCP_BUFFER_INITIAL_WINDOW,	/* values: port, packets */
 	TCP_BUFFER_MODERATE_RCVBUF,	/* values: none */
+	TCP_BUFFER_WINDOW_SCALE,	/* user side only: rmem_max for wscale */
 	TCP_BUFFER_SCENARIOS,
 };
 
@@ -40,6 +42,14 @@ enum tcp_buffer_tunable {
 /* event values[] of the nearly-full scenarios */
 #define TCP_BUFFER_EV_BUF 0   /* sk_rcvbuf or sk_sndbuf */
 #define TCP_BUFFER_EV_LIMIT 1 /* tcp_rmem[2] or tcp_wmem[2] seen by BPF */
+#define TCP_BUFFER_EV_RTT 2   /* us: receiver's RTT estimate / sender's srtt */
+#define TCP_BUFFER_EV_BDP 3   /* payload bytes per RTT (rate x rtt); 0 unknown */
+/* receive: tcp_sock.scaling_ratio (window bytes per 256 buffer bytes);
+ * send: 0 */
+#define TCP_BUFFER_EV_RATIO 4
+/* receive: the window scale the socket chose at its handshake; send: 0 */
+#define TCP_BUFFER_EV_WSCALE 5
+#define TCP_BUFFER_EV_NVALUES 6
 
 /* sock_exceed_buf_limit kind; the sampled check reports "global" */
 #define TCP_BUFFER_KIND_SEND 0
@@ -70,6 +80,93 @@ enum tcp_buffer_tunable {
 #define TCP_BUFFER_CORR_PERMILLE 700
 /* ...and srtt must have risen by a quarter of its minimum in the window */
 #define TCP_BUFFER_LATENCY_RISE_PERMILLE 250
+
+/*
+ * Sizing a limit from the flows that reach it.  A flow whose buffer fills
+ * reports its bandwidth-delay product (payload bytes per RTT).  The buffer
+ * it needs at that rate is what the kernel itself would allocate:
+ * - receive: autotuning offers a window of twice the bytes read per RTT
+ *   (tcp_rcv_space_adjust()) and a window of w bytes takes
+ *   w * 256 / scaling_ratio bytes of buffer;
+ * - send: twice the data in flight ("cubic needs 1.7, rounded to 2",
+ *   tcp_sndbuf_expand()); the queued skbs are TSO-sized, so their
+ *   overhead is small.
+ * HEADROOM then lets the flow quadruple its rate before the limit binds
+ * again (two rounds of slow start; bbr's startup grows ~2.9x a round), so
+ * a flow that is held by the limit needs a few decisions, not one per
+ * 25 %.  Measured (bench/buffer.sh, 20 ms, 1 Gbit/s): with 2 the steps
+ * were ~1.8x and the first second reached 0.7 of hand-tuned; with 4, 0.75-0.8.
+ * One decision moves a limit at most MAX_STEPS learning-rate steps
+ * ((1 + p)^8: 6x at 25 %, 2.5x at 12 %, 1.1x at 1 %).
+ */
+#define TCP_BUFFER_RCV_WIN_FACTOR 2
+#define TCP_BUFFER_SND_FACTOR 2
+#define TCP_BUFFER_BDP_HEADROOM 4
+#define TCP_BUFFER_MAX_STEPS 8
+/* scaling_ratio unknown (before 6.7): tcp_adv_win_scale 1, half the buffer */
+#define TCP_BUFFER_RATIO_DEFAULT 128
+/* A window field is 16 bits; the scale shifts it by at most 14. */
+#define TCP_BUFFER_WSCALE_MAX 14
+
+/* Buffer bytes a flow of 'bdp' payload bytes per RTT needs, with headroom;
+ * ratio is the receive side's scaling_ratio, 0 for the send side. */
+static inline __u64 tcp_buffer_bdp_need(__u64 bdp, __u32 ratio, int recv)
+{
+	__u64 need;
+
+	if (bdp > (1ULL << 40)) /* nonsense from a bad sample: no sizing */
+		return 0;
+	need = bdp * TCP_BUFFER_BDP_HEADROOM;
+	if (!recv)
+		return need * TCP_BUFFER_SND_FACTOR;
+	if (!ratio || ratio > 255)
+		ratio = TCP_BUFFER_RATIO_DEFAULT;
+	return need * TCP_BUFFER_RCV_WIN_FACTOR * 256 / ratio;
+}
+
+/*
+ * The next limit for a flow that filled 'cur': what its BDP needs (see
+ * above), at least one learning-rate step, at most MAX_STEPS of them and
+ * never above cap.  need 0 (BDP unknown) means one step, as before sizing
+ * existed.  Returns cur when the limit already covers the need: the
+ * buffer reached it without the rate asking for more (no runaway).
+ */
+static inline __u64 tcp_buffer_size_limit(__u64 cur, __u64 need, __u64 cap,
+					  __u32 rate)
+{
+	__u64 one = bpftune_grow(cur, cap, rate), most = cur;
+	int i;
+
+	if (need && need <= cur)
+		return cur;
+	for (i = 0; i < TCP_BUFFER_MAX_STEPS; i++)
+		most = bpftune_grow(most, cap, rate);
+	if (need <= one)
+		return one;
+	return need < most ? need : most;
+}
+
+/* The window scale the kernel picks for a receive space of 'space' bytes
+ * (tcp_select_initial_window(): ilog2(space) - 15, within 0..14). */
+static inline __u32 tcp_buffer_wscale_for(__u64 space)
+{
+	__u32 log = 0;
+
+	while (space >> (log + 1))
+		log++;
+	if (log <= 15)
+		return 0;
+	return log - 15 > TCP_BUFFER_WSCALE_MAX ? TCP_BUFFER_WSCALE_MAX :
+						  log - 15;
+}
+
+/* The largest window a connection with that scale can ever offer. */
+static inline __u64 tcp_buffer_wscale_window(__u32 wscale)
+{
+	if (wscale > TCP_BUFFER_WSCALE_MAX)
+		wscale = TCP_BUFFER_WSCALE_MAX;
+	return 65535ULL << wscale;
+}
 
 static inline __u64 tcp_buffer_socket_cap(__u64 ram)
 {

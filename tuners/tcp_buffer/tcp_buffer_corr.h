@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Correlation between a socket buffer limit and the smoothed RTT, over a
- * sliding window of the latest samples (user side only).  Doubles keep
+ * Correlation between a socket buffer limit and the smoothed RTT (and the
+ * delivery rate), over a sliding window of the latest samples (user side
+ * only).  Doubles keep
  * every sum finite for any 64-bit input, so huge values cannot overflow
  * the way integer sums of squares would.  Pure and self-contained so the
  * unit test can include it.
@@ -16,18 +17,26 @@
 struct tcp_buffer_corr {
 	double x[TCP_BUFFER_CORR_WINDOW];
 	double y[TCP_BUFFER_CORR_WINDOW];
+	double z[TCP_BUFFER_CORR_WINDOW]; /* delivery rate; 0 unknown */
 	unsigned int n;	   /* samples held, <= window */
 	unsigned int next; /* slot the next sample goes to */
 };
 
-static inline void tcp_buffer_corr_add(struct tcp_buffer_corr *c, uint64_t x,
-				       uint64_t y)
+static inline void tcp_buffer_corr_add_rate(struct tcp_buffer_corr *c,
+					    uint64_t x, uint64_t y, uint64_t z)
 {
 	c->x[c->next] = (double)x;
 	c->y[c->next] = (double)y;
+	c->z[c->next] = (double)z;
 	c->next = (c->next + 1) % TCP_BUFFER_CORR_WINDOW;
 	if (c->n < TCP_BUFFER_CORR_WINDOW)
 		c->n++;
+}
+
+static inline void tcp_buffer_corr_add(struct tcp_buffer_corr *c, uint64_t x,
+				       uint64_t y)
+{
+	tcp_buffer_corr_add_rate(c, x, y, 0);
 }
 
 /* Newton's method; avoids needing libm for one square root. */
@@ -49,22 +58,23 @@ static inline double tcp_buffer_sqrt(double v)
 }
 
 /*
- * Pearson correlation of the held samples, -1..1; 0 when either series
- * is constant (no evidence either way) or fewer than two samples exist.
+ * Pearson correlation of n samples, -1..1; 0 when either series is
+ * constant (no evidence either way) or fewer than two samples exist.
  */
-static inline double tcp_buffer_corr_value(const struct tcp_buffer_corr *c)
+static inline double tcp_buffer_pearson(const double *x, const double *y,
+					unsigned int n)
 {
 	double mx = 0, my = 0, sxy = 0, sxx = 0, syy = 0, r;
 	unsigned int i;
 
-	if (c->n < 2)
+	if (n < 2)
 		return 0;
-	for (i = 0; i < c->n; i++) {
-		mx += c->x[i] / c->n;
-		my += c->y[i] / c->n;
+	for (i = 0; i < n; i++) {
+		mx += x[i] / n;
+		my += y[i] / n;
 	}
-	for (i = 0; i < c->n; i++) {
-		double dx = c->x[i] - mx, dy = c->y[i] - my;
+	for (i = 0; i < n; i++) {
+		double dx = x[i] - mx, dy = y[i] - my;
 
 		sxy += dx * dy;
 		sxx += dx * dx;
@@ -78,6 +88,18 @@ static inline double tcp_buffer_corr_value(const struct tcp_buffer_corr *c)
 	if (r < -1)
 		r = -1;
 	return r;
+}
+
+/* Correlation of buffer and srtt. */
+static inline double tcp_buffer_corr_value(const struct tcp_buffer_corr *c)
+{
+	return tcp_buffer_pearson(c->x, c->y, c->n);
+}
+
+/* Correlation of buffer and delivery rate (0 when rates are unknown). */
+static inline double tcp_buffer_corr_rate_value(const struct tcp_buffer_corr *c)
+{
+	return tcp_buffer_pearson(c->x, c->z, c->n);
 }
 
 /* Enough samples and strong enough positive correlation? */
@@ -116,14 +138,20 @@ static inline unsigned int tcp_buffer_corr_rise_permille(
 	return (unsigned int)((hi - lo) * 1000 / lo);
 }
 
-/* Latency is being added: strong correlation and a real rise. */
+/*
+ * Latency is being added: strong correlation and a real rise, while the
+ * delivery rate does not follow the buffer as well (when it does, the
+ * bigger buffer bought throughput: a flow ramping up fills queues for a
+ * few round trips, e.g. bbr's startup, and that is not bufferbloat).
+ */
 static inline int tcp_buffer_latency_added(const struct tcp_buffer_corr *c,
 					   unsigned int min_samples,
 					   unsigned int corr_permille,
 					   unsigned int rise_permille)
 {
 	return tcp_buffer_corr_strong(c, min_samples, corr_permille) &&
-	       tcp_buffer_corr_rise_permille(c) >= rise_permille;
+	       tcp_buffer_corr_rise_permille(c) >= rise_permille &&
+	       tcp_buffer_corr_rate_value(c) * 1000 < (double)corr_permille;
 }
 
 static inline void tcp_buffer_corr_reset(struct tcp_buffer_corr *c)

@@ -4,9 +4,12 @@
  * connection is established it gets the congestion control the model
  * picks for its remote host (tcp_conn.h: warm-up, then budgeted
  * exploration around the host's choice);
- * while it runs, RTT callbacks record its RTT and delivery rate; when it
- * leaves ESTABLISHED its cost updates the value of the algorithm it used,
- * and the host's choice is revisited.  Choice changes and refusals go to
+ * its first TCP_CONN_RTT_SAMPLES RTT callbacks record its smoothed RTT,
+ * then it turns them off (no callback per ACK for the rest of a long
+ * flow); when it leaves ESTABLISHED, its summary (bytes acknowledged over
+ * time, minimum RTT, retransmitted and sent segments) goes to
+ * tcp_conn_learn(), which updates the host's model and choice.  Choice
+ * changes and refusals go to
  * user space as events; per-host state lives in an LRU map user space
  * reads for the summary.
  *
@@ -148,8 +151,9 @@ static __always_inline int on_established(struct bpf_sock_ops *ops)
 	__builtin_memset(cs, 0, sizeof(*cs));
 	cs->alg = alg;
 	cs->reason = reason;
-	cs->min_rtt_us = ~0U;
-	bpf_sock_ops_cb_flags_set(ops, BPF_SOCK_OPS_RTT_CB_FLAG |
+	cs->start_ns = bpf_ktime_get_ns();
+	bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags |
+				       BPF_SOCK_OPS_RTT_CB_FLAG |
 				       BPF_SOCK_OPS_STATE_CB_FLAG);
 	return 0;
 }
@@ -165,24 +169,17 @@ static __always_inline struct tcp_conn_sk *sk_conn(struct bpf_sock_ops *ops)
 
 static __always_inline int on_rtt(struct bpf_sock_ops *ops)
 {
-	struct tcp_conn_sk *cs;
-	__u64 bytes;
+	struct tcp_conn_sk *cs = sk_conn(ops);
 
-	cs = sk_conn(ops);
 	if (!cs || cs->done)
 		return 0;
-	if (ops->rtt_min && ops->rtt_min < cs->min_rtt_us)
-		cs->min_rtt_us = ops->rtt_min;
 	if (ops->srtt_us) {
 		cs->srtt_sum_us += ops->srtt_us >> 3;
 		cs->srtt_samples++;
 	}
-	bytes = tcp_conn_sample_bytes(ops->rate_delivered, ops->mss_cache);
-	if (bytes && ops->rate_interval_us) {
-		cs->rate_samples++;
-		cs->delivered_bytes += bytes;
-		cs->interval_us += ops->rate_interval_us;
-	}
+	if (cs->srtt_samples >= TCP_CONN_RTT_SAMPLES)
+		bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags &
+					       ~BPF_SOCK_OPS_RTT_CB_FLAG);
 	return 0;
 }
 
@@ -210,15 +207,21 @@ static __always_inline int on_finished(struct bpf_sock_ops *ops)
 	struct tcp_conn_host_key key;
 	struct tcp_conn_host *h;
 	struct tcp_conn_sk *cs;
-	__u32 old;
+	__u64 rtt, elapsed_us;
+	__u32 old, min_rtt;
 
 	cs = sk_conn(ops);
 	if (!cs || cs->done)
 		return 0;
 	cs->done = 1;
 	/* too little data to say anything about the algorithm */
-	if (ops->bytes_acked < TCP_CONN_MIN_BYTES ||
-	    cs->rate_samples < TCP_CONN_MIN_RATE_SAMPLES || !cs->srtt_samples)
+	if (ops->bytes_acked < TCP_CONN_MIN_BYTES)
+		return 0;
+	rtt = cs->srtt_samples ? cs->srtt_sum_us / cs->srtt_samples :
+				 ops->srtt_us >> 3;
+	min_rtt = ops->rtt_min;
+	elapsed_us = (bpf_ktime_get_ns() - cs->start_ns) / 1000;
+	if (!rtt || !elapsed_us)
 		return 0;
 	if (host_key(ops, &key))
 		return 0;
@@ -226,9 +229,9 @@ static __always_inline int on_finished(struct bpf_sock_ops *ops)
 	if (!h)
 		return 0;
 	s.alg = cs->alg;
-	s.min_rtt_us = cs->min_rtt_us;
-	s.rate = tcp_conn_rate(cs->delivered_bytes, cs->interval_us);
-	s.rtt_us = cs->srtt_sum_us / cs->srtt_samples;
+	s.min_rtt_us = min_rtt ? min_rtt : ~0ULL;
+	s.rate = tcp_conn_rate(ops->bytes_acked, elapsed_us);
+	s.rtt_us = rtt;
 	s.retrans = ops->total_retrans;
 	s.segs = ops->data_segs_out;
 	old = tcp_conn_learn(h, &s, tcp_conn_nalgs, tcp_conn_rate_based,

@@ -9,11 +9,12 @@
  * The cost of one connection says how far it stayed from the best
  * operating point seen towards that host: the host's lowest RTT (the
  * kernel's rtt_min, a robust minimum) and its highest delivery rate.  A
- * connection's rate is the sum of the bytes its delivery-rate samples
- * (one per ACK) delivered over the sum of their intervals: at RTTs of a
- * few microseconds single samples are coarse (intervals of 1-3 us), and
- * a mean of per-sample rates would be dominated by the shortest
- * intervals.  Its RTT is the mean of its smoothed-RTT samples.  The host's highest
+ * connection's rate is the bytes acknowledged over its time in
+ * ESTABLISHED, read once when it leaves ESTABLISHED; its RTT is the mean
+ * of the smoothed RTT over its first TCP_CONN_RTT_SAMPLES RTT callbacks,
+ * after which it asks for no more (no callback on every ACK of a long
+ * flow; the smoothed RTT at close would see only the queue of its last
+ * burst).  The host's highest
  * rate is the highest smoothed rate among its algorithms (each smoothed
  * like the values below), not the highest single connection: one lucky
  * connection would otherwise raise every later cost for good.
@@ -88,7 +89,6 @@
 #define TCP_CONN_HYST_ABS (5 * TCP_CONN_COST_ONE / 100)
 /* A connection teaches something only if it carried this much. */
 #define TCP_CONN_MIN_BYTES (256 * 1024ULL)
-#define TCP_CONN_MIN_RATE_SAMPLES 8
 #define TCP_CONN_NONE 0xff
 /* Exploration: what one alternative may cost per connection, on average
  * (0.01 = 1 % of the best rate), and the bounds of its interval. */
@@ -175,14 +175,14 @@ struct tcp_conn_sample {
 	__u32 pad;
 };
 
+/* RTT callbacks a connection takes before it turns them off. */
+#define TCP_CONN_RTT_SAMPLES 64
+
 /* Per connection, in socket storage. */
 struct tcp_conn_sk {
-	__u64 srtt_sum_us;
-	__u64 delivered_bytes;	/* summed over delivery-rate samples */
-	__u64 interval_us;	/* their intervals, summed */
-	__u32 min_rtt_us;
+	__u64 start_ns;		/* when it was established */
+	__u64 srtt_sum_us;	/* over its first RTT callbacks */
 	__u32 srtt_samples;
-	__u32 rate_samples;
 	__u8 alg;
 	__u8 reason;
 	__u8 done;

@@ -39,15 +39,20 @@ static __always_inline int udp_drop(struct sock *sk, int err)
  */
 static __always_inline int udp_reason_drop(struct sock *sk, __u32 reason)
 {
-	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_UDP)
-		return 0;
+	int err;
+
+	/* the reason first: most drops have another and need no read */
 	if (reason == bpf_core_enum_value(enum skb_drop_reason,
 					  SKB_DROP_REASON_SOCKET_RCVBUFF))
-		return udp_drop(sk, -UDP_BUFFER_ENOMEM);
-	if (reason == bpf_core_enum_value(enum skb_drop_reason,
-					  SKB_DROP_REASON_PROTO_MEM))
-		return udp_drop(sk, -UDP_BUFFER_ENOBUFS);
-	return 0;
+		err = -UDP_BUFFER_ENOMEM;
+	else if (reason == bpf_core_enum_value(enum skb_drop_reason,
+					       SKB_DROP_REASON_PROTO_MEM))
+		err = -UDP_BUFFER_ENOBUFS;
+	else
+		return 0;
+	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_UDP)
+		return 0;
+	return udp_drop(sk, err);
 }
 
 BPFTUNE_FENTRY(udp_drop, sk_skb_reason_drop, struct sock *sk,

@@ -12,7 +12,8 @@
  *  - a socket whose owner set SO_RCVBUF never moves rmem_default; if its
  *    buffer is (nearly) the 2 x rmem_max it was clipped to, the owner
  *    wanted more than allowed, so rmem_max is raised;
- *  - the buffer limits are capped at 256 MiB, never set below 8 KiB.
+ *  - the buffer limits are capped at 1/32 of RAM and 256 MiB, never set
+ *    below 8 KiB (rmem_default is every socket's default, not only UDP's).
  * When datagrams are dropped because UDP memory as a whole reached
  * udp_mem's hard limit (or it is nearly reached), udp_mem grows by the
  * learning rate, each value bounded by a fraction of RAM.
@@ -29,7 +30,6 @@
 #include "udp_buffer.h"
 #include "udp_buffer.skel.h"
 
-#define RMEM_CAP UDP_BUFFER_RMEM_CAP
 #define RMEM_FLOOR UDP_BUFFER_RMEM_FLOOR
 
 static const struct bpftune_scenario_desc scenarios[] = {
@@ -43,15 +43,16 @@ static const struct bpftune_scenario_desc scenarios[] = {
 
 static struct bpftune_tunable_desc tunables[] = {
 	{ UDP_BUFFER_RMEM_DEFAULT, "net.core.rmem_default", BPFTUNE_GLOBAL, 1,
-	  .min = { RMEM_FLOOR }, .max = { RMEM_CAP } },
+	  .min = { RMEM_FLOOR }, .max = { UDP_BUFFER_RMEM_LIMIT } },
 	{ UDP_BUFFER_RMEM_MAX, "net.core.rmem_max", BPFTUNE_GLOBAL, 1,
-	  .min = { RMEM_FLOOR }, .max = { RMEM_CAP } },
+	  .min = { RMEM_FLOOR }, .max = { UDP_BUFFER_RMEM_LIMIT } },
 	{ UDP_BUFFER_UDP_MEM, "net.ipv4.udp_mem", BPFTUNE_GLOBAL, 3,
 	  .min = { 1, 1, 1 }, .max = { LLONG_MAX, LLONG_MAX, LLONG_MAX } },
 };
 
 struct udp_buffer_state {
 	struct udp_buffer_bpf *skel;
+	long long rmem_cap; /* rmem_default and rmem_max */
 	long long udp_mem_cap[3];
 	bool capped[UDP_BUFFER_TUNABLES];
 };
@@ -74,18 +75,19 @@ static void rmem_max_raise(struct bpftune_tuner *tuner,
 			   const struct bpftune_event *ev, long long want,
 			   unsigned int scenario, const char *why)
 {
-	long long cur, next;
+	struct udp_buffer_state *st = bpftune_tuner_priv(tuner);
+	long long cur, next, cap = st->rmem_cap;
 
 	if (!bpftune_tunable_usable(tuner, UDP_BUFFER_RMEM_MAX, 0) ||
 	    bpftune_sysctl_get(tuner, 0, UDP_BUFFER_RMEM_MAX, &cur))
 		return;
-	if (cur >= RMEM_CAP) {
-		note_capped(tuner, UDP_BUFFER_RMEM_MAX, RMEM_CAP);
+	if (cur >= cap) {
+		note_capped(tuner, UDP_BUFFER_RMEM_MAX, cap);
 		return;
 	}
-	next = (long long)bpftune_grow(cur, RMEM_CAP, bpftune_learning_rate());
+	next = (long long)bpftune_grow(cur, cap, bpftune_learning_rate());
 	if (next < want)
-		next = want < RMEM_CAP ? want : RMEM_CAP;
+		next = want < cap ? want : cap;
 	bpftune_sysctl_update(tuner, ev->netns_cookie, UDP_BUFFER_RMEM_MAX,
 			      &next, scenario, "%s", why);
 }
@@ -93,6 +95,7 @@ static void rmem_max_raise(struct bpftune_tuner *tuner,
 static void rcvbuf_full(struct bpftune_tuner *tuner,
 			const struct bpftune_event *ev)
 {
+	struct udp_buffer_state *st = bpftune_tuner_priv(tuner);
 	unsigned int rate = bpftune_learning_rate();
 	unsigned long long rcvbuf = ev->values[UDP_BUFFER_EV_RCVBUF];
 	long long rdefault, rmax, next;
@@ -116,11 +119,11 @@ static void rcvbuf_full(struct bpftune_tuner *tuner,
 		return;
 	if (!bpftune_tunable_usable(tuner, UDP_BUFFER_RMEM_DEFAULT, 0))
 		return;
-	if (rdefault >= RMEM_CAP) {
-		note_capped(tuner, UDP_BUFFER_RMEM_DEFAULT, RMEM_CAP);
+	if (rdefault >= st->rmem_cap) {
+		note_capped(tuner, UDP_BUFFER_RMEM_DEFAULT, st->rmem_cap);
 		return;
 	}
-	next = (long long)bpftune_grow(rdefault, RMEM_CAP, rate);
+	next = (long long)bpftune_grow(rdefault, st->rmem_cap, rate);
 	snprintf(why, sizeof(why),
 		 "a UDP socket with the default buffer (%llu bytes, %llu queued) dropped datagrams because it was full",
 		 rcvbuf, (unsigned long long)ev->values[UDP_BUFFER_EV_RMEM]);
@@ -235,6 +238,9 @@ int init(struct bpftune_tuner *tuner)
 				       scenarios, ARRAY_SIZE(scenarios));
 	if (err)
 		return err;
+	st->rmem_cap = udp_buffer_rmem_cap(bpftune_ram_bytes());
+	bpftune_tunable_set_max(tuner, UDP_BUFFER_RMEM_DEFAULT, 0, st->rmem_cap);
+	bpftune_tunable_set_max(tuner, UDP_BUFFER_RMEM_MAX, 0, st->rmem_cap);
 	pages = bpftune_ram_bytes() / (unsigned long long)sysconf(_SC_PAGESIZE);
 	for (i = 0; i < 3; i++) {
 		st->udp_mem_cap[i] = udp_buffer_mem_cap(pages, i);

@@ -30,9 +30,29 @@ enum udp_buffer_tunable {
 #define UDP_BUFFER_EV_RMEM 2   /* bytes queued on the socket then */
 
 #ifndef __VMLINUX_H__
-/* bounds of rmem_default and rmem_max */
-#define UDP_BUFFER_RMEM_CAP (256LL << 20)
+/*
+ * Bounds of rmem_default and rmem_max: at least 8 KiB, at most what one
+ * socket may hold.  rmem_default is the receive buffer every socket starts
+ * with (UDP, raw, UNIX datagram, netlink; TCP alone starts from
+ * tcp_rmem[1]), so it is bounded as the per-socket defaults of tcp_rmem and
+ * tcp_wmem are: 1/32 of RAM.  Both are capped at 256 MiB, which is also
+ * tcp_buffer's cap on rmem_max (tcp_buffer_core_max_cap): the two tuners
+ * declare the same bound for the sysctl they share (the core would apply
+ * the tighter one to both anyway).
+ */
+#define UDP_BUFFER_RMEM_LIMIT (256LL << 20)
+#define UDP_BUFFER_RAM_FRACTION 32
 #define UDP_BUFFER_RMEM_FLOOR (8LL << 10)
+
+static inline long long udp_buffer_rmem_cap(unsigned long long ram)
+{
+	unsigned long long cap = ram / UDP_BUFFER_RAM_FRACTION;
+
+	/* RAM unknown: the fixed limit alone */
+	if (!cap || cap > (unsigned long long)UDP_BUFFER_RMEM_LIMIT)
+		return UDP_BUFFER_RMEM_LIMIT;
+	return cap < UDP_BUFFER_RMEM_FLOOR ? UDP_BUFFER_RMEM_FLOOR : (long long)cap;
+}
 
 /* udp_mem[index] bound, in pages: RAM pages / 16, / 8, / 4 */
 static inline long long udp_buffer_mem_cap(unsigned long long ram_pages,

@@ -1,6 +1,7 @@
 #!/bin/bash
 # neigh_table: with arp_cache thresholds lowered to 32/64/128, a few
-# hundred neighbours in a test namespace make the daemon raise all three;
+# hundred neighbours in a test namespace make the daemon raise all three,
+# at once to what the device's /22 can hold (1022 hosts; the floor 1024);
 # once it has acted, the table refuses no entry.
 . "$(dirname "$0")/../../../tests/lib.sh"
 require ip awk
@@ -17,9 +18,9 @@ neigh_veth "$NS" 10.66.0.1/22
 # no rollback on exit: the journal must remain for --restore below
 NO_ROLLBACK=1 daemon_start -a neigh_table_tuner.so
 fulls0=$(neigh_stat arp_cache table_fulls)
-# until the tuner acts (it acts at 96 entries, 75 % of 128)
+# until the tuner acts (at 64 entries, gc_thresh2)
 refused1=$(neigh_fill "$NS" v0 10.66 0 100 10)
-wait_log "gc_thresh3 128 -> 160" 5 || fail "the tuner did not act at 100 neighbours"
+wait_log "gc_thresh3 128 -> 1024" 5 || fail "the tuner did not act at 100 neighbours"
 fulls1=$(neigh_stat arp_cache table_fulls)
 # after it acted
 refused2=$(neigh_fill "$NS" v0 10.66 100 300 10)
@@ -41,7 +42,7 @@ assert_eq "$((fulls2 - fulls1))" 0 "table_fulls increase after the tuner acted"
 assert_eq "$refused2" 0 "neighbour additions refused after the tuner acted"
 assert_eq "$t2" "$((t3 * 64 / 128))" "gc_thresh2 keeps its proportion (64/128)"
 assert_eq "$t1" "$((t3 * 32 / 128))" "gc_thresh1 keeps its proportion (32/128)"
-assert_log "neigh_table: neighbour (table nearly full|entry refused): net.ipv4.neigh.default.gc_thresh3 128 -> 160 in global netns, because arp_cache (holds|refused)"
+assert_log "neigh_table: neighbour (table nearly full|entry refused): net.ipv4.neigh.default.gc_thresh3 128 -> 1024 in global netns, because arp_cache (holds|refused)"
 # the equivalent sysctls show what netlink set
 assert_eq "$(sysctl -n net.ipv4.neigh.default.gc_thresh3)" "$t3" "sysctl gc_thresh3"
 # ndisc_cache was not touched
@@ -52,7 +53,7 @@ daemon_stop || fail "daemon exited with an error"
 assert_log "summary: neigh_table: [0-9]+ changes? to net.ipv4.neigh.default.gc_thresh3 in global netns: 128 -> $t3"
 # the journal holds the original values under the sysctl names, so
 # --restore puts them back without the tuner (it writes the sysctls)
-"$BPFTUNE" --restore --state-dir "$T_STATE" >"$T_TMP/restore.log" 2>&1 ||
+"$BPFTUNE" --restore --state-dir "$T_STATE" -l "$TUNERDIR" >"$T_TMP/restore.log" 2>&1 ||
 	fail "bpftune --restore failed: $(cat "$T_TMP/restore.log")"
 grep -q "restored net.ipv4.neigh.default.gc_thresh3 = '128'" "$T_TMP/restore.log" ||
 	fail "restore did not report gc_thresh3: $(cat "$T_TMP/restore.log")"

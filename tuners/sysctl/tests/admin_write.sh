@@ -40,7 +40,7 @@ r2=$(nsysctl_field "$R2" net.ipv4.tcp_rmem 3)
 log "after traffic: R1 tcp_rmem '$r1' (administrator's), R2 max 262144 -> $r2"
 assert_eq "$r1" "$SMALL" "R1 tcp_rmem (set by the administrator)"
 assert_gt "$r2" 262144 "R2 tcp_rmem max"
-assert_log "tcp_buffer: receive buffer nearly full: net.ipv4.tcp_rmem $SMALL -> 4096 131072 327680 in netns $C2"
+assert_log "tcp_buffer: receive buffer nearly full: net.ipv4.tcp_rmem $SMALL -> 4096 131072 [0-9]+ in netns $C2"
 # the daemon's writes in R2 were seen, and ignored
 sleep 0.2
 assert_no_log "stops tuning in netns $C2"

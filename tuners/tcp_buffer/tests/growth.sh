@@ -22,7 +22,12 @@ wmem_max=$(nsysctl_field "$NS_B" net.ipv4.tcp_wmem 3)
 log "netns B: tcp_rmem max 262144 -> $rmem_max, tcp_wmem max 262144 -> $wmem_max"
 assert_gt "$rmem_max" 262144 "tcp_rmem max in B"
 assert_gt "$wmem_max" 262144 "tcp_wmem max in B"
-assert_log "tcp_buffer: receive buffer nearly full: net.ipv4.tcp_rmem 4096 131072 262144 -> 4096 131072 327680 in netns [0-9]+, because a socket's receive buffer"
+# sized from the flow's bandwidth-delay product: at least one 25 % step
+# (327680), at most eight (1562500 = 262144 * 1.25^8, rounded per step)
+assert_log "tcp_buffer: receive buffer nearly full: net.ipv4.tcp_rmem 4096 131072 262144 -> 4096 131072 [0-9]+ in netns [0-9]+, because a socket's receive buffer \\([0-9]+ bytes\\) is within 25% of net.ipv4.tcp_rmem max \\(262144\\); its flow moves [0-9]+ bytes per RTT"
+first=$(grep -m1 -oE "tcp_rmem 4096 131072 262144 -> 4096 131072 [0-9]+" "$T_LOG" | awk '{print $NF}')
+[ "$first" -ge 327680 ] && [ "$first" -le 1562500 ] ||
+	fail "first tcp_rmem raise to $first, outside one..eight 25 % steps"
 assert_log "tcp_buffer: send buffer nearly full: net.ipv4.tcp_wmem 4096 16384 262144 -> "
 # the root namespace carried no traffic: its values are untouched
 assert_eq "$(sysctl -n net.ipv4.tcp_rmem | tr '\t' ' ')" "$root_rmem" "root tcp_rmem"
