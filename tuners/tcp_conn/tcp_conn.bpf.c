@@ -2,12 +2,14 @@
 /*
  * tcp_conn, kernel side: a sockops program on the daemon's cgroup.  When a
  * connection is established it gets the congestion control the model
- * picks for its remote host (tcp_conn.h: warm-up, then epsilon-greedy);
+ * picks for its remote host (tcp_conn.h: warm-up, then budgeted
+ * exploration around the host's choice);
  * its first TCP_CONN_RTT_SAMPLES RTT callbacks record its smoothed RTT,
  * then it turns them off (no callback per ACK for the rest of a long
  * flow); when it leaves ESTABLISHED, its summary (bytes acknowledged over
- * time, minimum RTT, retransmits) updates the value of the algorithm it
- * used, and the host's choice is revisited.  Choice changes and refusals go to
+ * time, minimum RTT, retransmitted and sent segments) goes to
+ * tcp_conn_learn(), which updates the host's model and choice.  Choice
+ * changes and refusals go to
  * user space as events; per-host state lives in an LRU map user space
  * reads for the summary.
  *
@@ -27,6 +29,8 @@
 /* Filled by user space from tcp_available_congestion_control. */
 const volatile __u32 tcp_conn_nalgs;
 const volatile char tcp_conn_names[TCP_CONN_MAX_ALGS][TCP_CONN_NAME_LEN];
+/* bit per algorithm that is rate-based (bbr): heavy loss goes there */
+const volatile __u32 tcp_conn_rate_based;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -124,8 +128,8 @@ static __always_inline int on_established(struct bpf_sock_ops *ops)
 		return 0;
 	/* A refused algorithm is marked and the next pick is tried. */
 	for (tries = 0; tries < TCP_CONN_MAX_ALGS; tries++) {
-		alg = tcp_conn_select(h, tcp_conn_nalgs,
-				      TCP_CONN_EPSILON_PERMILLE, &reason);
+		alg = tcp_conn_select(h, tcp_conn_nalgs, tcp_conn_rate_based,
+				      &reason);
 		if (alg >= TCP_CONN_MAX_ALGS)
 			return 0;
 		err = set_cc(ops, alg);
@@ -187,12 +191,11 @@ static __always_inline void send_choice(struct tcp_conn_host_key *key,
 
 	values[TCP_CONN_EV_ADDR0] = key->addr[0] | (__u64)key->addr[1] << 32;
 	values[TCP_CONN_EV_ADDR1] = key->addr[2] | (__u64)key->addr[3] << 32;
-	values[TCP_CONN_EV_WHAT] = key->family | old << 8 | new << 16;
+	values[TCP_CONN_EV_WHAT] = key->family | old << 8 | new << 16 |
+				   h->cause << 24 | (__u64)h->retrans_pm << 32;
 	values[TCP_CONN_EV_MEASURED] = h->measured;
-	values[TCP_CONN_EV_OLD_COST] =
-		old < TCP_CONN_MAX_ALGS ? h->alg[old].value : 0;
-	values[TCP_CONN_EV_NEW_COST] =
-		new < TCP_CONN_MAX_ALGS ? h->alg[new].value : 0;
+	values[TCP_CONN_EV_OLD_COST] = tcp_conn_value_of(h, old);
+	values[TCP_CONN_EV_NEW_COST] = tcp_conn_value_of(h, new);
 	bpftune_send_nopid(key->netns_cookie, TCP_CONN_CHOICE,
 		     key->addr[0] ^ key->addr[3], values, 6);
 }
@@ -200,12 +203,12 @@ static __always_inline void send_choice(struct tcp_conn_host_key *key,
 /* The connection is leaving ESTABLISHED: learn from it. */
 static __always_inline int on_finished(struct bpf_sock_ops *ops)
 {
+	struct tcp_conn_sample s = {};
 	struct tcp_conn_host_key key;
 	struct tcp_conn_host *h;
-	struct tcp_conn_alg *a;
 	struct tcp_conn_sk *cs;
-	__u64 rtt, rate, cost, elapsed_us;
-	__u32 alg, next, n, min_rtt;
+	__u64 rtt, elapsed_us;
+	__u32 old, min_rtt;
 
 	cs = sk_conn(ops);
 	if (!cs || cs->done)
@@ -225,30 +228,16 @@ static __always_inline int on_finished(struct bpf_sock_ops *ops)
 	h = bpf_map_lookup_elem(&tcp_conn_hosts, &key);
 	if (!h)
 		return 0;
-	alg = cs->alg & (TCP_CONN_MAX_ALGS - 1);
-	if (min_rtt && min_rtt < h->min_rtt_us)
-		h->min_rtt_us = min_rtt;
-	rate = tcp_conn_rate(ops->bytes_acked, elapsed_us);
-	a = &h->alg[alg];
-	n = a->samples;
-	a->rate = tcp_conn_update(a->rate, n, rate, bpftune_learning_rate);
-	a->rtt_us = tcp_conn_update(a->rtt_us, n, rtt, bpftune_learning_rate);
-	a->samples = n + 1;
-	h->max_rate = tcp_conn_host_rate(h, tcp_conn_nalgs);
-	cost = tcp_conn_cost(rtt, rate, h->min_rtt_us, h->max_rate);
-	a->value = tcp_conn_update(a->value, n, cost, bpftune_learning_rate);
-	a->last_cost = cost;
-	a->retrans += ops->total_retrans;
-	h->measured++;
-	if (h->choice == TCP_CONN_NONE &&
-	    tcp_conn_warming(h, tcp_conn_nalgs) == TCP_CONN_NONE)
-		tcp_conn_rebase(h, tcp_conn_nalgs);
-	next = tcp_conn_next_choice(h, tcp_conn_nalgs);
-	if (next != h->choice) {
-		send_choice(&key, h, h->choice, next);
-		h->choice = next;
-		h->choice_since = h->measured;
-	}
+	s.alg = cs->alg;
+	s.min_rtt_us = min_rtt ? min_rtt : ~0ULL;
+	s.rate = tcp_conn_rate(ops->bytes_acked, elapsed_us);
+	s.rtt_us = rtt;
+	s.retrans = ops->total_retrans;
+	s.segs = ops->data_segs_out;
+	old = tcp_conn_learn(h, &s, tcp_conn_nalgs, tcp_conn_rate_based,
+			     bpftune_learning_rate);
+	if (old != h->choice)
+		send_choice(&key, h, old, h->choice);
 	return 0;
 }
 

@@ -4,8 +4,10 @@
  * algorithms exist, attaches it to the daemon's cgroup, logs each change
  * of a host's choice once with the costs that caused it, logs once per
  * namespace and algorithm when the kernel refuses one, and prints the
- * per-host model in the summary.  The learning itself runs in BPF
- * (tcp_conn.bpf.c, math in tcp_conn.h).  This tuner changes no sysctl:
+ * per-host model in the summary.  The learning runs in BPF at each
+ * connection's close (tcp_conn.bpf.c gathers the sample; the policy is
+ * tcp_conn_learn() and tcp_conn_select() in tcp_conn.h, unit-tested on
+ * the host).  This tuner changes no sysctl:
  * it sets TCP_CONGESTION on the connections of the -c cgroup only.
  */
 #include <arpa/inet.h>
@@ -41,6 +43,7 @@ struct refusal {
 struct tcp_conn_state {
 	struct tcp_conn_bpf *skel;
 	unsigned int nalgs;
+	unsigned int rate_based;	/* bit per rate-based algorithm */
 	char names[TCP_CONN_MAX_ALGS][TCP_CONN_NAME_LEN];
 	char allowed[256];
 	struct refusal refusals[MAX_REFUSALS];
@@ -61,6 +64,13 @@ static int read_line(const char *path, char *buf, size_t len)
 	fclose(f);
 	buf[strcspn(buf, "\n")] = 0;
 	return err;
+}
+
+/* Algorithms that pace at a measured bottleneck rate instead of backing
+ * off on loss: the bbr family (bbr, bbr2, bbr3, ...). */
+static int rate_based(const char *name)
+{
+	return !strncmp(name, "bbr", 3);
 }
 
 static int read_algorithms(struct bpftune_tuner *tuner,
@@ -85,6 +95,8 @@ static int read_algorithms(struct bpftune_tuner *tuner,
 				     TCP_CONN_MAX_ALGS);
 			break;
 		}
+		if (rate_based(tok))
+			st->rate_based |= 1U << st->nalgs;
 		strcpy(st->names[st->nalgs++], tok);
 	}
 	if (st->nalgs < 2) {
@@ -139,10 +151,27 @@ static void note_restricted(struct bpftune_tuner *tuner,
 			     bpftune_tuner_name(tuner), missing);
 }
 
+/* "bbr", "bbr or bbr2", or "no change" when none is available */
+static const char *rate_list(const struct tcp_conn_state *st, char *buf,
+			     size_t len)
+{
+	unsigned int i;
+
+	buf[0] = 0;
+	for (i = 0; i < st->nalgs; i++)
+		if (st->rate_based & (1U << i))
+			snprintf(buf + strlen(buf), len - strlen(buf), "%s%s",
+				 buf[0] ? " or " : "", st->names[i]);
+	if (!buf[0])
+		snprintf(buf, len, "no change (no rate-based algorithm available)");
+	return buf;
+}
+
 int init(struct bpftune_tuner *tuner)
 {
 	struct tcp_conn_state *st;
 	char list[TCP_CONN_MAX_ALGS * TCP_CONN_NAME_LEN] = "";
+	char rates[TCP_CONN_MAX_ALGS * (TCP_CONN_NAME_LEN + 4) + 64];
 	unsigned int i;
 	int err;
 
@@ -161,6 +190,7 @@ int init(struct bpftune_tuner *tuner)
 	if (!st->skel)
 		return -errno ? -errno : -EINVAL;
 	st->skel->rodata->tcp_conn_nalgs = st->nalgs;
+	st->skel->rodata->tcp_conn_rate_based = st->rate_based;
 	for (i = 0; i < st->nalgs; i++) {
 		memcpy((char *)st->skel->rodata->tcp_conn_names[i], st->names[i],
 		       TCP_CONN_NAME_LEN);
@@ -180,9 +210,10 @@ int init(struct bpftune_tuner *tuner)
 	err = bpftune_cgroup_attach(tuner, st->skel->progs.tcp_conn_sockops);
 	if (err)
 		return err;
-	bpftune_info("%s: choosing congestion control per remote host among: %s; %d%% of connections explore",
+	bpftune_info("%s: choosing congestion control per remote host among: %s; exploration costs at most %llu%% per alternative; %.0f%% retransmitted means %s at once",
 		     bpftune_tuner_name(tuner), list,
-		     TCP_CONN_EPSILON_PERMILLE / 10);
+		     TCP_CONN_BUDGET * 100 / TCP_CONN_COST_ONE,
+		     TCP_CONN_HEAVY_PERMILLE / 10.0, rate_list(st, rates, sizeof(rates)));
 	note_restricted(tuner, st);
 	st->dump_timer = bpftune_timer_add(DEBUG_DUMP_MS, debug_dump, tuner);
 	return 0;
@@ -210,31 +241,63 @@ static void host_str(const struct tcp_conn_host_key *key, char *buf,
 		snprintf(buf, len, "?");
 }
 
-/* "reno 0.052 (3), bbr 0.731 (4), cubic 0.031 (12)" */
+/* When an alternative is explored next, "" for the choice. */
+static void next_str(const struct tcp_conn_host *h, unsigned int i, char *buf,
+		     size_t len)
+{
+	buf[0] = 0;
+	if (h->choice < TCP_CONN_MAX_ALGS && i != h->choice)
+		snprintf(buf, len, ", next at %u", h->alg[i].next_try);
+}
+
+/* "reno 0.052 (3 conns, 4 tries, last 0.041, next at 57), bbr ..." */
 static void costs_str(const struct tcp_conn_state *st,
 		      const struct tcp_conn_host *h, char *buf, size_t len)
 {
 	size_t off = 0;
 	unsigned int i;
+	char next[32];
 
 	buf[0] = 0;
 	for (i = 0; i < st->nalgs && off < len; i++) {
 		const struct tcp_conn_alg *a = &h->alg[i];
 
+		next_str(h, i, next, sizeof(next));
 		if (h->refused & (1U << i))
 			off += snprintf(buf + off, len - off, "%s%s refused",
 					off ? ", " : "", st->names[i]);
 		else if (!a->samples)
-			off += snprintf(buf + off, len - off, "%s%s untried",
-					off ? ", " : "", st->names[i]);
+			off += snprintf(buf + off, len - off, "%s%s untried (%u tries%s)",
+					off ? ", " : "", st->names[i], a->tries,
+					next);
 		else
 			off += snprintf(buf + off, len - off,
-					"%s%s %.3f (%u conns, %u tries, last %.3f)",
+					"%s%s %.3f (%u conns, %u tries, last %.3f%s)",
 					off ? ", " : "", st->names[i],
 					(double)a->value / TCP_CONN_COST_ONE,
 					a->samples, a->tries,
-					(double)a->last_cost / TCP_CONN_COST_ONE);
+					(double)a->last_cost / TCP_CONN_COST_ONE,
+					next);
 	}
+}
+
+/* Why the choice moved, for the log. */
+static void cause_str(const struct tcp_conn_state *st, __u64 what,
+		      const struct bpftune_event *ev, char *buf, size_t len)
+{
+	unsigned int old = (what >> 8) & 0xff, cause = (what >> 24) & 0xff;
+	double pct = (double)(what >> 32) / 10;
+
+	if (cause == TCP_CONN_CAUSE_HEAVY_LOSS)
+		snprintf(buf, len, "because %.1f %% of segments were retransmitted (heavy: >= %.0f %%): rate-based at once, loss-based algorithms only explored",
+			 pct, TCP_CONN_HEAVY_PERMILLE / 10.0);
+	else if (old >= st->nalgs)
+		snprintf(buf, len, "(warm-up done), lowest cost %.3f",
+			 (double)ev->values[TCP_CONN_EV_NEW_COST] / TCP_CONN_COST_ONE);
+	else
+		snprintf(buf, len, "because cost %.3f < %.3f",
+			 (double)ev->values[TCP_CONN_EV_NEW_COST] / TCP_CONN_COST_ONE,
+			 (double)ev->values[TCP_CONN_EV_OLD_COST] / TCP_CONN_COST_ONE);
 }
 
 static void on_choice(struct bpftune_tuner *tuner, struct tcp_conn_state *st,
@@ -244,7 +307,7 @@ static void on_choice(struct bpftune_tuner *tuner, struct tcp_conn_state *st,
 	__u64 what = ev->values[TCP_CONN_EV_WHAT];
 	unsigned int old = (what >> 8) & 0xff, new = (what >> 16) & 0xff;
 	struct tcp_conn_host h;
-	char host[64], ns[64], costs[512] = "";
+	char host[64], ns[64], costs[768] = "", why[160], from[24] = "";
 
 	key.family = what & 0xff;
 	key.addr[0] = (__u32)ev->values[TCP_CONN_EV_ADDR0];
@@ -256,21 +319,13 @@ static void on_choice(struct bpftune_tuner *tuner, struct tcp_conn_state *st,
 	if (!bpf_map_lookup_elem(bpf_map__fd(st->skel->maps.tcp_conn_hosts),
 				 &key, &h))
 		costs_str(st, &h, costs, sizeof(costs));
-	if (old >= st->nalgs)
-		bpftune_info("%s: host %s in %s: congestion control %s after %llu measured connections (warm-up done), lowest cost %.3f; costs: %s",
-			     bpftune_tuner_name(tuner), host, ns,
-			     alg_name(st, new),
-			     (unsigned long long)ev->values[TCP_CONN_EV_MEASURED],
-			     (double)ev->values[TCP_CONN_EV_NEW_COST] / TCP_CONN_COST_ONE,
-			     costs);
-	else
-		bpftune_info("%s: host %s in %s: congestion control %s -> %s after %llu measured connections, because cost %.3f < %.3f; costs: %s",
-			     bpftune_tuner_name(tuner), host, ns, alg_name(st, old),
-			     alg_name(st, new),
-			     (unsigned long long)ev->values[TCP_CONN_EV_MEASURED],
-			     (double)ev->values[TCP_CONN_EV_NEW_COST] / TCP_CONN_COST_ONE,
-			     (double)ev->values[TCP_CONN_EV_OLD_COST] / TCP_CONN_COST_ONE,
-			     costs);
+	cause_str(st, what, ev, why, sizeof(why));
+	if (old < st->nalgs)
+		snprintf(from, sizeof(from), "%s -> ", alg_name(st, old));
+	bpftune_info("%s: host %s in %s: congestion control %s%s after %llu measured connections %s; costs: %s",
+		     bpftune_tuner_name(tuner), host, ns, from, alg_name(st, new),
+		     (unsigned long long)ev->values[TCP_CONN_EV_MEASURED], why,
+		     costs);
 }
 
 /* Once per namespace and algorithm. */
@@ -320,7 +375,7 @@ static unsigned int log_hosts(struct bpftune_tuner *tuner,
 {
 	struct tcp_conn_host_key key, next;
 	struct tcp_conn_host h;
-	char host[64], ns[64], costs[512];
+	char host[64], ns[64], costs[768];
 	unsigned int hosts = 0;
 	void *prev = NULL;
 	int fd;
@@ -340,7 +395,7 @@ static unsigned int log_hosts(struct bpftune_tuner *tuner,
 			continue;
 		host_str(&key, host, sizeof(host));
 		costs_str(st, &h, costs, sizeof(costs));
-		bpftune_log(level, "%s%s: host %s in %s: %s%s (since measured connection %u of %u); best RTT %llu us, best rate %.1f Mbit/s; costs: %s",
+		bpftune_log(level, "%s%s: host %s in %s: %s%s (since measured connection %u of %u); best RTT %llu us, best rate %.1f Mbit/s, %.1f %% retransmitted%s; costs: %s",
 			    prefix, bpftune_tuner_name(tuner), host,
 			    bpftune_netns_str(key.netns_cookie, ns, sizeof(ns)),
 			    h.choice < st->nalgs ? "chose " : "still warming up, no choice",
@@ -348,7 +403,8 @@ static unsigned int log_hosts(struct bpftune_tuner *tuner,
 			    h.choice_since, h.measured,
 			    h.min_rtt_us == ~0ULL ? 0ULL :
 						    (unsigned long long)h.min_rtt_us,
-			    h.max_rate * 8 / 1e6, costs);
+			    h.max_rate * 8 / 1e6, h.retrans_pm / 10.0,
+			    h.flags & TCP_CONN_HEAVY ? " (heavy)" : "", costs);
 	}
 	return hosts;
 }

@@ -9,8 +9,8 @@ learned_choice() {
 }
 
 # check_new_connections NS IP ALG: a new connection from NS to IP, seen
-# with ss -ti while it runs, uses ALG.  A connection may be one of the 5 %
-# that explore, so up to three are looked at.
+# with ss -ti while it runs, uses ALG.  A connection may be one whose
+# exploration is due, so up to three are looked at.
 check_new_connections() {
 	local ns=$1 ip=$2 want=$3 try out seen
 	for try in 1 2 3; do

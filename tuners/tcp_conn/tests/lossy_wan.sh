@@ -35,9 +35,16 @@ wait_log "debug: model: tcp_conn: host $IP_A in .*: chose bbr" 7 ||
 
 daemon_stop || fail "daemon exited with an error"
 assert_log "summary: tcp_conn: host $IP_A in netns [0-9]+: chose bbr "
+# the loss-based algorithms cost a lot here, so they were either measured
+# once (far worse: warm-up over) or, when a connection retransmitted 5 %
+# or more, not warmed up further (heavy retransmission: bbr at once)
 n=$(costs_recorded "$IP_A")
-[ "$n" -ge 2 ] || fail "costs recorded for $n algorithm(s); exploration should give more"
-assert_log "summary: tcp_conn: host $IP_A .*cubic [0-9.]+ \([0-9]+ conns"
+if grep -Eq "tcp_conn: host $IP_A in .* retransmitted \(heavy: " "$T_LOG"; then
+	log "heavy retransmission on this path: bbr at once, cubic and reno not warmed up further"
+else
+	[ "$n" -ge 2 ] || fail "costs recorded for $n algorithm(s); warm-up should give more"
+	assert_log "summary: tcp_conn: host $IP_A .*cubic [0-9.]+ \([0-9]+ conns"
+fi
 report=$(loss_stop)
 log "$report"
 pct=$(sed -nE 's/.*dropped \(([0-9.]+)%\).*/\1/p' <<<"$report")

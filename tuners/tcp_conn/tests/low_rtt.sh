@@ -41,7 +41,8 @@ check_new_connections "$NS_B" "$IP_A" "$choice"
 # from elsewhere on the machine then hits both alike.  The test wants the
 # median over the pairs of (tuned transfer / bbr) >= 2.  cubic and reno do
 # equally well here, so the choice may move between them; a transfer that
-# explores bbr (5 %) is left out, but at most one of seven may.
+# explores bbr (due about every 70 connections) is left out, but at most
+# one of seven may.
 ratios=() last_ccs= pairs=
 for i in 1 2 3 4 5 6 7; do
 	out=$(bulk_run "$NS_B" "$IP_A" -t 200 -l 1048576)
