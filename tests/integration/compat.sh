@@ -196,7 +196,7 @@ unshare -m --propagation private sh -c '
 	--socket "$T_TMP/nocg.sock" -a net_buffer_tuner.so -s -d >"$T_LOG2" 2>&1 &
 T_DAEMON=$!
 for ((i = 0; i < 300; i++)); do
-	grep -Eq "tuner\(s\) running|no tuner started|error" "$T_LOG2" && break
+	grep -Eq "tuner\(s\) running|no tuner started|^bpftune: (error|err):" "$T_LOG2" && break
 	sleep 0.1
 done
 grep -q "mounted cgroup2 on $CGV2 " "$T_LOG2" ||
