@@ -314,7 +314,7 @@ done < <(sed -nE 's/^bpftune: info: summary: [a-z_]+: [0-9]+ changes? to ([^ ]+)
 assert_gt "$changed" 0 "changes in the summary"
 
 # --restore puts back every sysctl the daemon touched
-"$BPFTUNE" --restore --state-dir "$T_STATE" >"$S_DIR/restore.log" 2>&1 ||
+"$BPFTUNE" --restore --state-dir "$T_STATE" -l "$TUNERDIR" >"$S_DIR/restore.log" 2>&1 ||
 	fail "bpftune --restore failed: $(tail -5 "$S_DIR/restore.log")"
 snapshot "$S_DIR/after"
 restored=0
