@@ -363,48 +363,43 @@ static unsigned int add_utf8(struct bpftune_qbuf *b, const unsigned char *p)
 	return n;
 }
 
-void qbuf_json_str(struct bpftune_qbuf *b, const char *s)
+/*
+ * One escaper for JSON strings and Prometheus label values: both escape
+ * quote, backslash and newline, and both get invalid UTF-8 as U+FFFD;
+ * JSON also escapes tab and the other control characters.
+ */
+static void qbuf_escaped(struct bpftune_qbuf *b, const char *s, bool json)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
-	qbuf_add(b, "\"", 1);
-	while (*p) {
+	for (; *p; p++) {
 		if (*p >= 0x80) {
-			p += add_utf8(b, p);
+			p += add_utf8(b, p) - 1;
 			continue;
 		}
 		if (*p == '"' || *p == '\\')
 			qbuf_printf(b, "\\%c", *p);
 		else if (*p == '\n')
 			qbuf_add(b, "\\n", 2);
-		else if (*p == '\t')
+		else if (json && *p == '\t')
 			qbuf_add(b, "\\t", 2);
-		else if (*p < 0x20 || *p == 0x7f)
+		else if (json && (*p < 0x20 || *p == 0x7f))
 			qbuf_printf(b, "\\u%04x", *p);
 		else
 			qbuf_add(b, (const char *)p, 1);
-		p++;
 	}
+}
+
+void qbuf_json_str(struct bpftune_qbuf *b, const char *s)
+{
+	qbuf_add(b, "\"", 1);
+	qbuf_escaped(b, s, true);
 	qbuf_add(b, "\"", 1);
 }
 
 void qbuf_prom_label(struct bpftune_qbuf *b, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-
-	while (*p) {
-		if (*p >= 0x80) {
-			p += add_utf8(b, p);
-			continue;
-		}
-		if (*p == '"' || *p == '\\')
-			qbuf_printf(b, "\\%c", *p);
-		else if (*p == '\n')
-			qbuf_add(b, "\\n", 2);
-		else
-			qbuf_add(b, (const char *)p, 1);
-		p++;
-	}
+	qbuf_escaped(b, s, false);
 }
 
 static bool shell_safe(const char *s)
