@@ -69,6 +69,8 @@ struct net_buffer_state {
 	/* drops since the window started, per CPU */
 	unsigned long long window_drops[NET_BUFFER_MAX_CPUS];
 	time_t window_start;
+	/* netdev_max_backlog when the window started: drops count only at it */
+	long long window_backlog;
 	unsigned long long last_backlog_change_ns;
 	unsigned int ncpus;
 	/* budget */
@@ -265,6 +267,14 @@ static void backlog_check(struct bpftune_tuner *tuner,
 	if (!bpftune_tunable_usable(tuner, NET_BUFFER_MAX_BACKLOG, 0) ||
 	    bpftune_sysctl_get(tuner, 0, NET_BUFFER_MAX_BACKLOG, &backlog))
 		return;
+	if (backlog != st->window_backlog) {
+		/* someone else set it (an administrator, a rollback): drops
+		 * counted at the old size say nothing about this one */
+		memset(st->window_drops, 0, sizeof(st->window_drops));
+		st->window_start = time(NULL);
+		st->window_backlog = backlog;
+		return;
+	}
 	threshold = net_buffer_drop_threshold(backlog);
 	for (i = 0; i < n; i++) {
 		unsigned int cpu = rows[i].cpu;
@@ -288,6 +298,9 @@ static void backlog_check(struct bpftune_tuner *tuner,
 	/* the next step needs fresh drops at the new size */
 	memset(st->window_drops, 0, sizeof(st->window_drops));
 	st->window_start = time(NULL);
+	if (bpftune_sysctl_get(tuner, 0, NET_BUFFER_MAX_BACKLOG,
+			       &st->window_backlog))
+		st->window_backlog = backlog;
 }
 
 /* Raise (dir > 0) or lower (dir < 0) netdev_budget and _usecs one step. */
@@ -388,6 +401,9 @@ static void baseline(struct bpftune_tuner *tuner, struct net_buffer_state *st)
 	}
 	st->ncpus = n > 0 ? n : 1;
 	st->window_start = time(NULL);
+	if (bpftune_sysctl_get(tuner, 0, NET_BUFFER_MAX_BACKLOG,
+			       &st->window_backlog))
+		st->window_backlog = 0;
 	st->have_psi = !psi_cpu_total(&st->psi_total_us);
 	if (!st->have_psi)
 		bpftune_info("%s: %s unreadable; netdev_budget is not tuned (no way to see its cost to tasks)",
