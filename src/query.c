@@ -45,6 +45,13 @@
 #define QUERY_CLIENT_MS 2000
 #define QUERY_MAX_UNIX_CLIENTS 32
 #define QUERY_MAX_TCP_CLIENTS 16
+/*
+ * Accept queue: a burst beyond it waits for the kernel's SYN-ACK retry
+ * (1 s and more) and then may be admitted after clients that should have
+ * been turned away at once; 128 keeps a burst of a few times the limits
+ * queued until the loop accepts and answers (admits or refuses) each.
+ */
+#define QUERY_LISTEN_BACKLOG 128
 #define QUERY_TICK_MS 200
 #define CLIENT_REPLY_TIMEOUT_S 10
 /* an expensive answer is reused while younger than MIN_MS, and while
@@ -1175,7 +1182,7 @@ static int listen_unix(const char *path)
 	old_mask = umask(0177);
 	err = bind(fd, (struct sockaddr *)&addr, sizeof(addr)) ? -errno : 0;
 	umask(old_mask);
-	if (!err && (chmod(path, 0600) || listen(fd, 16)))
+	if (!err && (chmod(path, 0600) || listen(fd, QUERY_LISTEN_BACKLOG)))
 		err = -errno;
 	if (!err && stat(path, &st))
 		err = -errno;
@@ -1212,7 +1219,7 @@ void bpftune_query_bind_tcp(int port)
 		err = errno;
 	else if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 		 bind(fd, (struct sockaddr *)&addr, sizeof(addr)) ||
-		 listen(fd, 16))
+		 listen(fd, QUERY_LISTEN_BACKLOG))
 		err = errno;
 	if (err) {
 		bpftune_warn("cannot listen on 127.0.0.1:%d: %s; queries over TCP are off",
