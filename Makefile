@@ -15,7 +15,7 @@ includedir ?= $(prefix)/include
 mandir ?= $(prefix)/share/man
 BPFTUNE_LIBDIR ?= $(libdir)/bpftune
 
-PKGS := libbpf libcap libnl-3.0 libnl-route-3.0
+PKGS := libbpf libcap libnl-3.0 libnl-route-3.0 json-c
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 

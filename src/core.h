@@ -212,6 +212,7 @@ struct bpftune_tuner {
 	unsigned long long events;
 	unsigned long long changes;
 	unsigned long long reverts; /* changes put back after assessment */
+	const struct bpftune_learned_ops *learned; /* learned.c */
 	void *priv;
 };
 

@@ -14,6 +14,7 @@
 
 #include "core.h"
 #include "cgroup.h"
+#include "learned.h"
 #include "options.h"
 
 static void try_memlock(void)
@@ -231,6 +232,9 @@ static int run(const struct bpftune_options *o)
 		     bpftune_tier_name(bpftune_support_effective(&support)),
 		     bpftune_cfg.dry_run ? ", dry run (advice only)" : "",
 		     bpftune_cfg.rollback ? ", rollback on exit" : "");
+	/* a bad file stops us before anything is changed */
+	if (o->import_path && bpftune_import_load(o->import_path))
+		return 1;
 	try_memlock();
 	raise_nofile();
 	err = bpftune_netns_init();
@@ -267,6 +271,7 @@ static int run(const struct bpftune_options *o)
 		goto out;
 	}
 	bpftune_plugins_ready(started);
+	bpftune_import_apply();
 	report_ready(&ready_fd);
 	err = bpftune_loop_run();
 	if (err)

@@ -46,6 +46,7 @@ struct bpftune_options {
 	const char *socket_path;  /* query socket (daemon and client) */
 	int query_port;		  /* -p: also 127.0.0.1:PORT, 0 = off */
 	const char *metrics_file; /* Prometheus text file, NULL = off */
+	const char *import_path;  /* --import: learned state to start from */
 };
 
 /* Returns 0 or -1 with a one-line message (naming the option) in err. */

@@ -275,6 +275,51 @@ int bpftune_strategies_declare(struct bpftune_tuner *tuner,
 			       const char *const *names, unsigned int n);
 unsigned int bpftune_strategy(struct bpftune_tuner *tuner);
 
+/* --- learned state: bpftune -q export, bpftune --import FILE --- */
+/*
+ * One thing a tuner learned that another host could start from, e.g.
+ * tcp_conn's choice of congestion control for a remote host: key names
+ * what it is about ("192.0.2.7"), value what was learned ("bbr"), and the
+ * metrics why (costs per alternative, in the tuner's own units).
+ */
+#define BPFTUNE_LEARNED_LEN 64
+#define BPFTUNE_LEARNED_NAME_LEN 32
+#define BPFTUNE_LEARNED_METRICS 40
+struct bpftune_learned_metric {
+	char name[BPFTUNE_LEARNED_NAME_LEN];
+	long long value;
+};
+struct bpftune_learned {
+	unsigned long long netns_cookie;   /* 0: the global namespace */
+	char key[BPFTUNE_LEARNED_LEN];
+	char value[BPFTUNE_LEARNED_LEN];
+	unsigned long long age_s;	    /* since it was last confirmed */
+	unsigned int nmetrics;
+	struct bpftune_learned_metric metrics[BPFTUNE_LEARNED_METRICS];
+};
+struct bpftune_learned_sink;
+struct bpftune_learned_ops {
+	/* -q export: hand each entry to bpftune_learned_add() */
+	void (*export)(struct bpftune_tuner *tuner,
+		       struct bpftune_learned_sink *sink);
+	/* --import: one entry the core has validated (strings terminated,
+	 * namespace found here, not stale); the tuner checks what only it
+	 * can and clamps to its own bounds.  0 when taken, else -errno with
+	 * *why set to a reason for the log. */
+	int (*import)(struct bpftune_tuner *tuner,
+		      const struct bpftune_learned *l, const char **why);
+};
+/* Call from init, once the state the ops read and seed exists. */
+int bpftune_learned_register(struct bpftune_tuner *tuner,
+			     const struct bpftune_learned_ops *ops);
+void bpftune_learned_add(struct bpftune_learned_sink *sink,
+			 const struct bpftune_learned *l);
+/* Append a metric (false when full); look one up (false when absent). */
+bool bpftune_learned_set(struct bpftune_learned *l, const char *name,
+			 long long value);
+bool bpftune_learned_get(const struct bpftune_learned *l, const char *name,
+			 long long *value);
+
 /* --- event loop --- */
 typedef void (*bpftune_fd_cb)(int fd, unsigned int events, void *ctx);
 typedef void (*bpftune_timer_cb)(void *ctx);
