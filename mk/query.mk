@@ -5,6 +5,7 @@ QUERY_OBJS := $(BUILD)/src/query_server.o $(BUILD)/src/query_cache.o \
 	      $(BUILD)/src/query_reply.o \
 	      $(BUILD)/src/query_client.o $(BUILD)/src/query_parse.o \
 	      $(BUILD)/src/emit.o $(BUILD)/src/learned.o $(BUILD)/src/import.o \
+	      $(BUILD)/src/import_apply.o \
 	      $(BUILD)/src/metrics.o
 
 $(BUILD)/libbpftune.so $(CORE_ARCHIVE): $(QUERY_OBJS)

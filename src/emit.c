@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core.h"
 #include "emit.h"
 
 void emit_init(struct emit *e, struct bpftune_qbuf *b, bool json)
@@ -140,4 +141,19 @@ void emit_text_shell(struct emit *e, const char *word)
 void emit_mute_text(struct emit *e, bool mute)
 {
 	e->muted = mute;
+}
+
+void emit_netns(struct emit *e, unsigned long long cookie,
+		const char *text_fmt)
+{
+	unsigned long long global_cookie = bpftune_netns_global_cookie();
+	bool global = cookie == BPFTUNE_GLOBAL_NETNS || cookie == global_cookie;
+	struct bpftune_netns *ns = bpftune_netns_find(cookie);
+	char name[64];
+
+	emit_uint(e, "netns", global ? global_cookie : cookie, NULL);
+	emit_bool(e, "global", global);
+	emit_str(e, "path", ns && ns->path[0] ? ns->path : NULL, NULL);
+	if (text_fmt)
+		emit_text(e, text_fmt, bpftune_netns_str(cookie, name, sizeof(name)));
 }

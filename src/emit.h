@@ -44,6 +44,11 @@ void emit_uint(struct emit *e, const char *key, unsigned long long val,
 	       const char *text_fmt);
 void emit_bool(struct emit *e, const char *key, bool val);
 
+/* A namespace: "netns" (cookie), "global", "path" in JSON; its name
+ * (bpftune_netns_str) through text_fmt in text (NULL: nothing). */
+void emit_netns(struct emit *e, unsigned long long cookie,
+		const char *text_fmt);
+
 /* Text only. */
 void emit_text(struct emit *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -16,7 +16,6 @@
 
 #include "core.h"
 #include "learned.h"
-#include "query.h"
 
 struct bpftune_learned_sink {
 	struct emit *e;
@@ -70,7 +69,7 @@ void bpftune_learned_add(struct bpftune_learned_sink *sink,
 
 	emit_obj(e, NULL);
 	emit_str(e, "tuner", sink->tuner->name, "%s");
-	query_emit_netns(e, l->netns_cookie, " %s:");
+	emit_netns(e, l->netns_cookie, " %s:");
 	emit_str(e, "key", l->key, " %s");
 	emit_str(e, "value", l->value, " %s");
 	emit_uint(e, "age_s", l->age_s, " (age %llu s)");
@@ -98,7 +97,7 @@ static void export_changes(struct emit *e, struct bpftune_tuner *tuner)
 			emit_obj(e, NULL);
 			emit_str(e, "tuner", tuner->name, "# changed: %s");
 			emit_str(e, "tunable", t->desc.name, " %s");
-			query_emit_netns(e, c->cookie, " in %s:");
+			emit_netns(e, c->cookie, " in %s:");
 			emit_str(e, "original", c->orig, " %s");
 			emit_str(e, "current", c->cur, " -> %s");
 			emit_uint(e, "count", c->nchanges, " (%llu times)\n");

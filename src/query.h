@@ -30,11 +30,6 @@ long long query_now_ms(void);
  * checks); an answer over BPFTUNE_REPLY_MAX becomes an error. */
 void query_answer(struct bpftune_qbuf *b, const struct bpftune_query *q);
 
-/* "netns", "global", "path" in JSON; the namespace's name in text
- * through text_fmt (NULL: nothing). */
-void query_emit_netns(struct emit *e, unsigned long long cookie,
-		      const char *text_fmt);
-
 /* An error answer: "error: ...\n" or {"error":"..."}. */
 void query_reply_error(struct bpftune_qbuf *b, bool json, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

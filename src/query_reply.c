@@ -18,21 +18,6 @@
 #include "learned.h"
 #include "query.h"
 
-void query_emit_netns(struct emit *e, unsigned long long cookie,
-		       const char *text_fmt)
-{
-	unsigned long long global_cookie = bpftune_netns_global_cookie();
-	bool global = cookie == BPFTUNE_GLOBAL_NETNS || cookie == global_cookie;
-	struct bpftune_netns *ns = bpftune_netns_find(cookie);
-	char name[64];
-
-	emit_uint(e, "netns", global ? global_cookie : cookie, NULL);
-	emit_bool(e, "global", global);
-	emit_str(e, "path", ns && ns->path[0] ? ns->path : NULL, NULL);
-	if (text_fmt)
-		emit_text(e, text_fmt, bpftune_netns_str(cookie, name, sizeof(name)));
-}
-
 /* Raw sysctl text uses tabs between values; show single spaces. */
 static void untab(char *s)
 {
@@ -99,7 +84,7 @@ static void emit_tuner(struct emit *e, struct bpftune_tuner *tuner)
 	emit_arr(e, "disabled");
 	for (d = tuner->disabled; d; d = d->next) {
 		emit_obj(e, NULL);
-		query_emit_netns(e, d->cookie, d == tuner->disabled ? "%s" : ", %s");
+		emit_netns(e, d->cookie, d == tuner->disabled ? "%s" : ", %s");
 		emit_obj_end(e);
 	}
 	emit_arr_end(e);
@@ -211,7 +196,7 @@ static void status_row(struct emit *e, struct bpftune_tuner *tuner,
 	emit_obj(e, NULL);
 	emit_str(e, "tuner", tuner->name, NULL);
 	emit_str(e, "tunable", t->desc.name, NULL);
-	query_emit_netns(e, cookie, "  %s: ");
+	emit_netns(e, cookie, "  %s: ");
 	if (err) {
 		emit_str(e, "error", strerror(-err), "unreadable: %s\n");
 		emit_obj_end(e);
@@ -325,7 +310,7 @@ static void summary_change(struct emit *e, struct bpftune_tuner *tuner,
 
 	emit_obj(e, NULL);
 	emit_str(e, "tunable", t->desc.name, "#   %s in ");
-	query_emit_netns(e, c->cookie, "%s: ");
+	emit_netns(e, c->cookie, "%s: ");
 	emit_uint(e, "count", c->nchanges,
 		  c->nchanges == 1 ? "%llu change" : "%llu changes");
 	emit_str(e, "original", c->orig, ", %s");
@@ -416,7 +401,7 @@ static void rollback_change(struct emit *e, struct bpftune_tuner *tuner,
 	emit_obj(e, NULL);
 	emit_str(e, "tuner", tuner->name, NULL);
 	emit_str(e, "tunable", t->desc.name, NULL);
-	query_emit_netns(e, c->cookie, NULL);
+	emit_netns(e, c->cookie, NULL);
 	emit_str(e, "original", c->orig, NULL);
 	emit_str(e, "command", cmd.data, "%s\n");
 	if (!cmd.data)

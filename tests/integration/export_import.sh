@@ -28,9 +28,12 @@ q() { "$BPFTUNE" --socket "$Q_SOCK" -q "$@"; }
 
 # --- learn, then export ---
 daemon_start "${tuners[@]}"
-bulk_run_cgroup "$NS_B" "$IP_A" -t 500 >/dev/null
-wait_log "tcp_conn: host $IP_A in .*: congestion control bbr after" 5 ||
-	fail "no choice of bbr for $IP_A after a connection with 10 % loss"
+# a transfer whose SYN was lost may measure too little: bounded rounds
+for round in 1 2 3 4; do
+	bulk_run_cgroup "$NS_B" "$IP_A" -t 500 >/dev/null
+	wait_log "tcp_conn: host $IP_A in .*: congestion control bbr after" 2 && break
+	[ "$round" -lt 4 ] || fail "no choice of bbr for $IP_A after 4 connections with 10 % loss"
+done
 log "tcp_conn chose bbr for $IP_A"
 loss_stop >/dev/null
 small_rmem_traffic 2 >/dev/null
