@@ -70,7 +70,12 @@ static int read_file(const char *path, char **bufp, size_t *lenp, char *err,
 			return bad(err, errlen, "is a symbolic link; give the file itself");
 		return bad(err, errlen, "cannot open: %s", strerror(errno));
 	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (st.st_mode & S_IWOTH) ||
+	if (fstat(fd, &st)) {
+		bad(err, errlen, "cannot stat: %s", strerror(errno));
+		close(fd);
+		return -EINVAL;
+	}
+	if (!S_ISREG(st.st_mode) || (st.st_mode & S_IWOTH) ||
 	    st.st_size > BPFTUNE_IMPORT_MAX_BYTES) {
 		close(fd);
 		if (!S_ISREG(st.st_mode))
@@ -88,11 +93,13 @@ static int read_file(const char *path, char **bufp, size_t *lenp, char *err,
 	/* the size may change under us: read to the end, within the cap */
 	while ((n = read(fd, buf + len, BPFTUNE_IMPORT_MAX_BYTES + 1 - len)) > 0)
 		len += (size_t)n;
+	if (n < 0)
+		bad(err, errlen, "read failed: %s", strerror(errno));
 	close(fd);
 	if (n < 0 || len > BPFTUNE_IMPORT_MAX_BYTES || !len) {
 		free(buf);
 		if (n < 0)
-			return bad(err, errlen, "read failed: %s", strerror(errno));
+			return -EIO;
 		return bad(err, errlen, len ? "grew past %u bytes while read" :
 					     "empty file", BPFTUNE_IMPORT_MAX_BYTES);
 	}

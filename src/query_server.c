@@ -17,9 +17,8 @@
  * Denial of service: the UNIX socket (root only) and the TCP port (any
  * local user) have separate client limits, so a flood on the port cannot
  * lock root out.  status and rollback scan /proc and enter every
- * namespace; their answers are shared from a cache, rebuilt at most once
- * per QUERY_CACHE_MIN_MS and never more often than keeps building them
- * under a tenth of the daemon's time.  When accept() fails for want of
+ * namespace; their answers are shared from a cache (query_cache.c).
+ * When accept() fails for want of
  * file descriptors the listeners rest for a tick instead of waking the
  * loop again at once.
  */
