@@ -128,6 +128,11 @@ enum tcp_conn_scenario {
 };
 
 #define TCP_CONN_HEAVY 1U		/* tcp_conn_host.flags */
+#define TCP_CONN_RESAMPLE 2U		/* measure the next connection */
+/* Of a host without a long connection lately, one connection in this many
+ * is measured (a record, RTT callbacks, a model update); the others cost a
+ * host lookup and, if the host's choice is not the default, a setsockopt. */
+#define TCP_CONN_SAMPLE_EVERY 8
 
 struct tcp_conn_host_key {
 	__u64 netns_cookie;
@@ -159,8 +164,10 @@ struct tcp_conn_host {
 	__u32 choice_since;	/* value of measured when choice last moved */
 	__u32 settled;		/* bit per algorithm done with warm-up early */
 	__u32 retrans_pm;	/* smoothed share retransmitted, per mille */
-	__u32 flags;		/* TCP_CONN_HEAVY */
+	__u32 flags;		/* TCP_CONN_HEAVY, TCP_CONN_RESAMPLE */
 	__u32 cause;		/* enum tcp_conn_cause of the last move */
+	__u32 conns;		/* connections established */
+	__u32 last_long;	/* value of conns when a long one last closed */
 	struct tcp_conn_alg alg[TCP_CONN_MAX_ALGS];
 };
 
@@ -178,7 +185,10 @@ struct tcp_conn_sample {
 /* RTT callbacks a connection takes before it turns them off. */
 #define TCP_CONN_RTT_SAMPLES 64
 
-/* Per connection, in socket storage. */
+/* Connections measured at once (an LRU by socket cookie). */
+#define TCP_CONN_MAX_MEASURED 4096
+
+/* Per measured connection. */
 struct tcp_conn_sk {
 	__u64 start_ns;		/* when it was established */
 	__u64 srtt_sum_us;	/* over its first RTT callbacks */
