@@ -155,11 +155,18 @@ struct bpftune_tunable {
 	unsigned int gone_changes;
 };
 
+#define BPFTUNE_HOOK_VARIANTS 6
+
 struct bpftune_hook {
 	char name[BPFTUNE_NAME_LEN];
 	enum bpftune_tier tier;
 	const char *why; /* when tier is NONE */
-	struct bpf_program *progs[BPFTUNE_TIER_COUNT];
+	/* variants, best tier first; within a tier, in the object's order
+	 * (one per kernel generation of a target, e.g. a renamed function) */
+	struct bpf_program *progs[BPFTUNE_HOOK_VARIANTS];
+	enum bpftune_tier tiers[BPFTUNE_HOOK_VARIANTS];
+	unsigned int nprogs;
+	int chosen; /* index in progs, -1 when tier is NONE */
 };
 
 struct bpftune_disabled {

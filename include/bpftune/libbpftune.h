@@ -235,6 +235,8 @@ int bpftune_cgroup_attach(struct bpftune_tuner *tuner,
 enum bpftune_tier bpftune_hook_tier(struct bpftune_tuner *tuner,
 				    const char *hook);
 const char *bpftune_tier_name(enum bpftune_tier tier);
+/* May programs of this tier load here (the kernel allows it, --tier too)? */
+bool bpftune_tier_allowed(enum bpftune_tier tier);
 /*
  * Turn a hook off between bpftune_bpf_open() and bpftune_bpf_attach(),
  * for a reason only the tuner can know (e.g. the kernel no longer

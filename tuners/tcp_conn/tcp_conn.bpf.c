@@ -113,6 +113,7 @@ static __always_inline int set_cc(struct bpf_sock_ops *ops, __u32 alg)
 	char name[TCP_CONN_NAME_LEN];
 	int i;
 
+	TCP_CONN_UNROLL
 	for (i = 0; i < TCP_CONN_NAME_LEN; i++)
 		name[i] = tcp_conn_names[alg & (TCP_CONN_MAX_ALGS - 1)][i];
 	name[TCP_CONN_NAME_LEN - 1] = 0;
@@ -207,6 +208,7 @@ static __always_inline int on_established(struct bpf_sock_ops *ops)
 		return 0;
 	conns = ++h->conns;
 	/* A refused algorithm is marked and the next pick is tried. */
+	TCP_CONN_UNROLL
 	for (n = 0; n < TCP_CONN_MAX_ALGS; n++) {
 		alg = tcp_conn_select(h, tcp_conn_nalgs, tcp_conn_rate_based,
 				      &reason);
