@@ -39,7 +39,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core.h"
+#include "journal.h"
+#include "log.h"
+#include "netns.h"
+#include "sysctl.h"
 
 #define JOURNAL_NAME "journal"
 #define JOURNAL_TMP_NAME "journal.new"
