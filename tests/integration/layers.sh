@@ -36,4 +36,16 @@ cp "$TOP/src/netns.c" "$T_TMP/src/stray.c"
 cp "$BUILD/src/netns.o" "$T_TMP/obj/netns.o"
 out=$("$CHECK" "$T_TMP/src" "$T_TMP/obj" 2>&1) && fail "an unlisted module passed: $out"
 echo "$out" | grep -q "module stray is on no line" || fail "the stray module is not named: $out"
-pass "layers hold; upward includes, calls and unlisted modules are caught"
+rm "$T_TMP/src/stray.c"
+
+# a timerfd of its own, outside the loop
+cat >"$T_TMP/own.c" <<'C'
+#include <sys/timerfd.h>
+int own_timer(void) { return timerfd_create(CLOCK_MONOTONIC, 0); }
+C
+cc -c -o "$T_TMP/own.o" "$T_TMP/own.c" || fail "cannot compile the planted timerfd"
+ld -r -o "$T_TMP/obj/metrics.o" "$BUILD/src/metrics.o" "$T_TMP/own.o" ||
+	fail "cannot link the planted timerfd into metrics.o"
+out=$("$CHECK" "$T_TMP/src" "$T_TMP/obj" 2>&1) && fail "a timerfd outside the loop passed: $out"
+echo "$out" | grep -q "metrics.o calls timerfd_create" || fail "the timerfd is not named: $out"
+pass "layers hold; upward includes, calls, unlisted modules and timerfds outside the loop are caught"
