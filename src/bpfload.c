@@ -29,7 +29,6 @@
 #include "options.h"
 #include "support.h"
 
-
 /* Write a global variable (in .rodata/.data/.bss) before load. */
 static int set_global(struct bpf_object *obj, const char *var,
 		      const void *value, size_t size)
