@@ -3,7 +3,11 @@
  * While the daemon runs, the plugin directories are watched with inotify
  * so that packages can add and remove tuners: a *_tuner.so that is closed
  * after writing or renamed into a directory is checked and loaded; one that
- * is deleted or renamed away is finalized.
+ * is deleted or renamed away is finalized.  A plugin directory that does
+ * not exist (yet) is waited for: its deepest existing ancestor is watched
+ * until each missing component appears, so that the first `make install`
+ * of a tuner is picked up without a restart; one that is removed is
+ * waited for again.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -26,6 +30,8 @@
 
 struct plugin_watch {
 	int wd;
+	bool waiting;	/* wd watches an ancestor of dir, which is missing */
+	size_t at_len;	/* while waiting: length of the ancestor's path */
 	char dir[PATH_MAX];
 };
 
@@ -35,6 +41,10 @@ static int inotify_fd = -1;
 /* the -a list, owned by main() for the daemon's lifetime */
 static char *const *watch_allow;
 static int watch_nallow;
+
+static void watch_drop(struct plugin_watch *w);
+static int watch_dir(struct plugin_watch *w);
+static void watch_advance(struct plugin_watch *w);
 
 static void plugin_appeared(const char *dir, const char *file)
 {
@@ -100,40 +110,23 @@ static void plugins_rescan(void)
 		bpftune_plugin_unload(tuner,
 				      "its file was removed or replaced");
 	}
-	for (i = 0; i < nwatches; i++)
-		if (watches[i].wd >= 0)
+	for (i = 0; i < nwatches; i++) {
+		if (watches[i].waiting)
+			watch_advance(&watches[i]);
+		else if (watches[i].wd >= 0)
 			bpftune_plugins_load_dir(watches[i].dir, watch_allow,
 						 watch_nallow);
-}
-
-static struct plugin_watch *watch_by_wd(int wd)
-{
-	unsigned int i;
-
-	for (i = 0; i < nwatches; i++)
-		if (watches[i].wd == wd)
-			return &watches[i];
-	return NULL;
-}
-
-static void plugin_event(const struct inotify_event *ev)
-{
-	struct plugin_watch *w;
-
-	if (ev->mask & IN_Q_OVERFLOW) {
-		bpftune_warn("plugin directory events were lost; rescanning");
-		plugins_rescan();
-		return;
 	}
-	w = watch_by_wd(ev->wd);
-	if (!w)
-		return;
+}
+
+static void plugin_event_dir(struct plugin_watch *w,
+			     const struct inotify_event *ev)
+{
 	if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED)) {
-		bpftune_info("plugin directory %s was removed or moved; no longer watched",
+		bpftune_info("plugin directory %s was removed or moved; waiting for it to come back",
 			     w->dir);
-		if (!(ev->mask & IN_IGNORED))
-			inotify_rm_watch(inotify_fd, w->wd);
-		w->wd = -1;
+		watch_drop(w);
+		watch_dir(w);
 		return;
 	}
 	/* temporaries (.name, name~, name.dpkg-new...) are not plugins */
@@ -145,6 +138,46 @@ static void plugin_event(const struct inotify_event *ev)
 		plugin_created(w->dir, ev->name);
 	else if (ev->mask & (IN_DELETE | IN_MOVED_FROM))
 		plugin_vanished(w->dir, ev->name);
+}
+
+/* An event in an ancestor a missing plugin directory waits in. */
+static void plugin_event_waiting(struct plugin_watch *w,
+				 const struct inotify_event *ev)
+{
+	const char *next = w->dir + w->at_len;
+	size_t len;
+
+	if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED)) {
+		watch_advance(w); /* an ancestor went: wait further up */
+		return;
+	}
+	if (!(ev->mask & (IN_CREATE | IN_MOVED_TO)) || !ev->len)
+		return;
+	while (*next == '/')
+		next++;
+	len = strcspn(next, "/");
+	if (strlen(ev->name) == len && !strncmp(ev->name, next, len))
+		watch_advance(w);
+}
+
+static void plugin_event(const struct inotify_event *ev)
+{
+	unsigned int i;
+
+	if (ev->mask & IN_Q_OVERFLOW) {
+		bpftune_warn("plugin directory events were lost; rescanning");
+		plugins_rescan();
+		return;
+	}
+	/* several waiting directories may share an ancestor (one wd) */
+	for (i = 0; i < nwatches; i++) {
+		if (watches[i].wd != ev->wd)
+			continue;
+		if (watches[i].waiting)
+			plugin_event_waiting(&watches[i], ev);
+		else
+			plugin_event_dir(&watches[i], ev);
+	}
 }
 
 static void on_inotify(int fd, unsigned int events, void *ctx)
@@ -165,50 +198,185 @@ static void on_inotify(int fd, unsigned int events, void *ctx)
 	}
 }
 
-/*
- * Watch dir for tuners added or removed while the daemon runs; only names
- * in allow (when nallow > 0) are loaded.  Call before the first scan of
- * dir so that nothing added in between is missed.
- */
-int bpftune_plugins_watch(const char *dir, char *const *allow, int nallow)
+/* Is wd used by another watch than w (a shared ancestor, or a plugin
+ * directory that is also another one's ancestor)? */
+static bool wd_shared(int wd, const struct plugin_watch *w)
+{
+	unsigned int i;
+
+	for (i = 0; i < nwatches; i++)
+		if (&watches[i] != w && watches[i].wd == wd)
+			return true;
+	return false;
+}
+
+static void watch_drop(struct plugin_watch *w)
+{
+	if (w->wd >= 0 && !wd_shared(w->wd, w))
+		inotify_rm_watch(inotify_fd, w->wd);
+	w->wd = -1;
+	w->waiting = false;
+}
+
+/* Watch the deepest ancestor of w->dir that exists, for the next missing
+ * component to appear. */
+static int watch_ancestor(struct plugin_watch *w)
+{
+	char at[PATH_MAX];
+	char *slash;
+	int wd;
+
+	snprintf(at, sizeof(at), "%s", w->dir);
+	for (;;) {
+		slash = strrchr(at, '/');
+		if (!slash || !strcmp(at, "/"))
+			return -ENOENT;
+		if (slash == at)
+			slash[1] = '\0'; /* the root */
+		else
+			*slash = '\0';
+		wd = inotify_add_watch(inotify_fd, at, PLUGIN_WATCH_EVENTS);
+		if (wd >= 0)
+			break;
+		if (errno != ENOENT && errno != ENOTDIR)
+			return -errno;
+	}
+	w->wd = wd;
+	w->waiting = true;
+	w->at_len = strlen(at);
+	bpftune_debug("plugin directory %s does not exist; watching %s for it",
+		      w->dir, at);
+	return 0;
+}
+
+/* Did the component below the watched ancestor appear before the watch
+ * was in place?  Its event will not come, so look. */
+static bool next_exists(const struct plugin_watch *w)
+{
+	const char *next = w->dir + w->at_len;
+	char child[PATH_MAX];
+	struct stat st;
+	size_t len;
+
+	while (*next == '/')
+		next++;
+	len = (size_t)(next - w->dir) + strcspn(next, "/");
+	snprintf(child, sizeof(child), "%.*s", (int)len, w->dir);
+	return !stat(child, &st) && S_ISDIR(st.st_mode);
+}
+
+/* Watch w->dir if it exists, else wait for it. */
+static int watch_dir(struct plugin_watch *w)
 {
 	char why[256];
 	int wd, err;
 
-	watch_allow = allow;
-	watch_nallow = nallow;
-	if (bpftune_plugin_check_dir(dir, why, sizeof(why)))
-		return -EPERM; /* the scan of dir says why */
-	if (inotify_fd < 0) {
-		inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-		if (inotify_fd < 0)
-			return -errno;
-		err = bpftune_loop_add_fd(inotify_fd, on_inotify, NULL);
-		if (err) {
-			close(inotify_fd);
-			inotify_fd = -1;
+	err = bpftune_plugin_check_dir(w->dir, why, sizeof(why));
+	if (err == -ENOENT) {
+		err = watch_ancestor(w);
+		if (err || !next_exists(w))
 			return err;
-		}
+		watch_drop(w); /* it is one level further down now */
+		return watch_dir(w);
 	}
-	wd = inotify_add_watch(inotify_fd, dir, PLUGIN_WATCH_EVENTS);
+	if (err)
+		return -EPERM; /* the scan of dir says why */
+	wd = inotify_add_watch(inotify_fd, w->dir, PLUGIN_WATCH_EVENTS);
 	if (wd < 0) {
 		err = -errno;
-		bpftune_warn("cannot watch plugin directory %s: %s", dir,
+		bpftune_warn("cannot watch plugin directory %s: %s", w->dir,
 			     strerror(-err));
 		return err;
 	}
-	if (watch_by_wd(wd))
-		return 0; /* the same directory named twice */
-	if (nwatches >= PLUGIN_WATCH_MAX) {
-		inotify_rm_watch(inotify_fd, wd);
-		return -ENOSPC;
+	w->wd = wd;
+	w->waiting = false;
+	return 0;
+}
+
+/* Something appeared where a missing plugin directory is waited for:
+ * watch it (or wait one level further down), and load what it holds. */
+static void watch_advance(struct plugin_watch *w)
+{
+	watch_drop(w);
+	if (watch_dir(w) || w->waiting)
+		return;
+	bpftune_info("plugin directory %s appeared; loading tuners from it",
+		     w->dir);
+	bpftune_plugins_load_dir(w->dir, watch_allow, watch_nallow);
+}
+
+/* Absolute form of dir; realpath() when it exists. */
+static int absolute(const char *dir, char *out, size_t len)
+{
+	char cwd[PATH_MAX];
+	int n;
+
+	if (realpath(dir, out))
+		return 0;
+	if (dir[0] == '/')
+		n = snprintf(out, len, "%s", dir);
+	else if (getcwd(cwd, sizeof(cwd)))
+		n = snprintf(out, len, "%s/%s", cwd, dir);
+	else
+		return -errno;
+	return n < (int)len ? 0 : -ENAMETOOLONG;
+}
+
+static int inotify_start(void)
+{
+	int err;
+
+	if (inotify_fd >= 0)
+		return 0;
+	inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (inotify_fd < 0)
+		return -errno;
+	err = bpftune_loop_add_fd(inotify_fd, on_inotify, NULL);
+	if (err) {
+		close(inotify_fd);
+		inotify_fd = -1;
 	}
-	watches[nwatches].wd = wd;
-	if (!realpath(dir, watches[nwatches].dir))
-		snprintf(watches[nwatches].dir, sizeof(watches[nwatches].dir),
-			 "%s", dir);
+	return err;
+}
+
+/*
+ * Watch dir for tuners added or removed while the daemon runs; only names
+ * in allow (when nallow > 0) are loaded.  Call before the first scan of
+ * dir so that nothing added in between is missed.  A missing dir is
+ * waited for, and loaded from when it appears.
+ */
+int bpftune_plugins_watch(const char *dir, char *const *allow, int nallow)
+{
+	struct plugin_watch *w;
+	char why[256];
+	unsigned int i;
+	int err;
+
+	watch_allow = allow;
+	watch_nallow = nallow;
+	err = bpftune_plugin_check_dir(dir, why, sizeof(why));
+	if (err && err != -ENOENT)
+		return -EPERM; /* the scan of dir says why */
+	err = inotify_start();
+	if (err)
+		return err;
+	if (nwatches >= PLUGIN_WATCH_MAX)
+		return -ENOSPC;
+	w = &watches[nwatches];
+	memset(w, 0, sizeof(*w));
+	w->wd = -1;
+	err = absolute(dir, w->dir, sizeof(w->dir));
+	if (err)
+		return err;
+	for (i = 0; i < nwatches; i++)
+		if (!strcmp(watches[i].dir, w->dir))
+			return 0; /* the same directory named twice */
+	err = watch_dir(w);
+	if (err)
+		return err;
 	nwatches++;
-	bpftune_debug("watching %s for tuners added or removed", dir);
+	if (!w->waiting)
+		bpftune_debug("watching %s for tuners added or removed", dir);
 	return 0;
 }
 
