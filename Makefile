@@ -126,7 +126,7 @@ test: deps
 	BUILD=$(abspath $(BUILD)) tests/run.sh $(TESTS)
 
 # src/README.md lists the layers of the core; nothing uses a higher one
-check-layers: $(LIB_OBJS) $(DAEMON_OBJS) $(BIN_OBJS)
+check-layers: all
 	scripts/check-layers.sh src $(BUILD)/src
 
 include tests/unit/unit.mk
