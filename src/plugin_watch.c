@@ -297,8 +297,13 @@ static int watch_dir(struct plugin_watch *w)
  * watch it (or wait one level further down), and load what it holds. */
 static void watch_advance(struct plugin_watch *w)
 {
+	int err;
+
 	watch_drop(w);
-	if (watch_dir(w) || w->waiting)
+	err = watch_dir(w);
+	if (err == -EPERM) /* refused: the scan says why, once */
+		bpftune_plugins_load_dir(w->dir, watch_allow, watch_nallow);
+	if (err || w->waiting)
 		return;
 	bpftune_info("plugin directory %s appeared; loading tuners from it",
 		     w->dir);
