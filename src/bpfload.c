@@ -24,21 +24,10 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 
-#include "core.h"
-
-static const char *const tier_names[] = {
-	[BPFTUNE_TIER_FENTRY] = "fentry",
-	[BPFTUNE_TIER_TRACEPOINT] = "tracepoint",
-	[BPFTUNE_TIER_KPROBE] = "kprobe",
-	[BPFTUNE_TIER_NONE] = "none",
-};
-
-const char *bpftune_tier_name(enum bpftune_tier tier)
-{
-	if (tier > BPFTUNE_TIER_NONE)
-		return "unknown";
-	return tier_names[tier];
-}
+#include "bpfload.h"
+#include "log.h"
+#include "options.h"
+#include "support.h"
 
 /* Write a global variable (in .rodata/.data/.bss) before load. */
 static int set_global(struct bpf_object *obj, const char *var,
@@ -314,7 +303,7 @@ static void hook_pick(struct bpftune_tuner *tuner, struct bpftune_hook *hook,
 		if (!bpftune_target_exists(tier, bpf_program__section_name(prog))) {
 			hook->why = "target not in this kernel";
 			bpftune_debug("%s: hook %s: %s target missing (%s)",
-				      tuner->name, hook->name, tier_names[tier],
+				      tuner->name, hook->name, bpftune_tier_name(tier),
 				      bpf_program__section_name(prog));
 			continue;
 		}
@@ -343,7 +332,7 @@ static void drop_program(struct bpftune_tuner *tuner, struct bpf_program *prog,
 		return;
 	}
 	bpftune_warn("%s: hook %s: the %s variant does not %s on this kernel (run with -d for the verifier's reason); trying the next tier",
-		     tuner->name, hook->name, tier_names[hook->tier], what);
+		     tuner->name, hook->name, bpftune_tier_name(hook->tier), what);
 	hook->why = loaded ? "variant failed to attach" :
 			     "variant rejected by the verifier";
 	hook_pick(tuner, hook, hook->chosen + 1);
@@ -509,7 +498,7 @@ static void log_hook_tiers(struct bpftune_tuner *tuner)
 		if (hook->tier == BPFTUNE_TIER_NONE)
 			continue;
 		bpftune_info("%s: hook %s attached at tier %s (%s)",
-			     tuner->name, hook->name, tier_names[hook->tier],
+			     tuner->name, hook->name, bpftune_tier_name(hook->tier),
 			     bpf_program__section_name(hook_prog(hook)));
 	}
 }
@@ -573,7 +562,6 @@ static void attach_tracing(struct bpftune_tuner *tuner)
 
 int bpftune_bpf_attach(struct bpftune_tuner *tuner)
 {
-	struct bpf_map *events;
 	int err;
 
 	if (!tuner->skeleton)
@@ -597,38 +585,6 @@ int bpftune_bpf_attach(struct bpftune_tuner *tuner)
 	}
 	tuner->attached = true;
 	log_hook_tiers(tuner);
-	events = bpf_object__find_map_by_name(tuner->obj, "bpftune_events");
-	if (!events)
-		return 0;
-	return bpftune_loop_add_ringbuf(tuner, bpf_map__fd(events));
-}
-
-int bpftune_cgroup_attach(struct bpftune_tuner *tuner,
-			  struct bpf_program *prog)
-{
-	struct bpf_link *link;
-	int err;
-
-	if (bpftune_cfg.support_only)
-		return 0;
-	if (!bpf_program__autoload(prog)) {
-		bpftune_debug("%s: %s was left out; not attached", tuner->name,
-			      bpf_program__name(prog));
-		return 0;
-	}
-	if (bpftune_cfg.cgroup_fd < 0)
-		return -EBADF;
-	if (tuner->ncgroup_links >= ARRAY_SIZE(tuner->cgroup_links))
-		return -E2BIG;
-	link = bpf_program__attach_cgroup(prog, bpftune_cfg.cgroup_fd);
-	err = libbpf_get_error(link);
-	if (err) {
-		bpftune_err("%s: attaching %s to cgroup %s failed: %s",
-			    tuner->name, bpf_program__name(prog),
-			    bpftune_cfg.cgroup_path, strerror(-err));
-		return err;
-	}
-	tuner->cgroup_links[tuner->ncgroup_links++] = link;
 	return 0;
 }
 
@@ -660,7 +616,7 @@ void bpftune_bpf_print_tiers(struct bpftune_tuner *tuner)
 			       hook->name, hook->why);
 		else
 			printf("  %s: hook %s: %s (%s)\n", tuner->name,
-			       hook->name, tier_names[hook->tier],
+			       hook->name, bpftune_tier_name(hook->tier),
 			       bpf_program__section_name(hook_prog(hook)));
 	}
 }
