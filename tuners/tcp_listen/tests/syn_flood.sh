@@ -30,7 +30,7 @@ drops0=$(tcp_ext "$NS_A" ListenDrops)
 ip netns exec "$NS_B" "$FLOOD" -d "$IP_A" -p $PORT -r 300 -t 3 \
 	>"$T_TMP/flood.log" 2>&1 &
 flood=$!
-T_PIDS+=($flood)
+T_PIDS+=("$flood")
 wait_log "tcp_listen: SYN queue full: net.ipv4.tcp_max_syn_backlog 64 -> 343 in netns $cookie, because a listener holds [0-9]+ half-open requests" 5 ||
 	fail "no tcp_max_syn_backlog raise logged"
 drops1=$(tcp_ext "$NS_A" ListenDrops)
