@@ -63,7 +63,12 @@ done
 
 # symbols: an object that uses what a module at its layer or above defines
 shopt -s nullglob
-objs=("$OBJ"/*.o)
+# objects of sources that still exist (a removed module's stale object
+# in an old build directory is not the tree's)
+objs=()
+for o in "$OBJ"/*.o; do
+	[ -e "$SRC/$(basename "$o" .o).c" ] && objs+=("$o")
+done
 if [ ${#objs[@]} -eq 0 ]; then
 	violation "no object files in $OBJ: build first (make)"
 	exit 1
@@ -94,6 +99,10 @@ OWN=$(sed -nE 's/^own loop, for now: (.*)$/\1/p' "$README")
 for o in "${objs[@]}" "$(dirname "$OBJ")"/tuners/*/*.o; do
 	m=$(basename "$o" .o)
 	case $m in loop | *.bpf) continue ;; esac
+	case $o in */tuners/*)
+		t=${o#"$(dirname "$OBJ")"/}
+		[ -e "$(dirname "$SRC")/${t%.o}.c" ] || continue ;;
+	esac
 	case " $OWN " in *" $m "*) continue ;; esac
 	for s in $(nm -u "$o" | awk '$2 ~ /^(timerfd_create|epoll_create1?)$/ {print $2}'); do
 		violation "$o calls $s: use the loop's timers and fds (libbpftune.h)"
