@@ -119,10 +119,10 @@ void neigh_churn_tick(struct bpftune_tuner *tuner);
 
 /*
  * gc_stale_time (s) that keeps a neighbour used every period_ms: twice
- * the period (the collector runs every base_reachable_time/2 and the
- * period is measured from when it ran), at least one second more than
- * now.  0 when even the bound would not keep it (the period is beyond
- * it) or when the current value already does.
+ * the period (the collector runs every base_reachable_time/2, so the
+ * period seen may be short by that much), rounded up, at most max_s.
+ * 0 when even max_s would not keep it (the period is beyond it) or when
+ * the current value is already that long.
  */
 static inline long long neigh_churn_stale_target(unsigned long long period_ms,
 						 long long cur_s, long long max_s)
@@ -133,10 +133,7 @@ static inline long long neigh_churn_stale_target(unsigned long long period_ms,
 		return 0;
 	if (want > (unsigned long long)max_s)
 		want = (unsigned long long)max_s;
-	if ((long long)want <= cur_s)
-		return cur_s < max_s && period_ms / 1000 >= (unsigned long long)cur_s ?
-			       cur_s + 1 : 0;
-	return (long long)want;
+	return (long long)want > cur_s ? (long long)want : 0;
 }
 
 /* period in ms from its per mille of a gc_stale_time of stale_s seconds */

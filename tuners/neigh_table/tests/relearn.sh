@@ -1,0 +1,88 @@
+#!/bin/bash
+# neigh_table: with the default gc_stale_time at 1 s (and the collector
+# running every 0.5 s), 40 neighbours pinged every 3.5 s are reclaimed
+# as stale between pings and resolved again at every ping: a relearn
+# loop.  The daemon lengthens net.ipv4.neigh.default.gc_stale_time to
+# twice their period of use, after which the entries stay between pings;
+# once the pings stop and every one of them stayed unused for the longer
+# time, it goes back to 1 s.
+. "$(dirname "$0")/../../../tests/lib.sh"
+require ip ping awk
+
+# the collector runs every base_reachable_time/2 of the default (global),
+# from its next run on (up to 15 s away with the kernel's 30 s)
+save_sysctl net.ipv4.neigh.default.base_reachable_time_ms \
+	net.ipv4.neigh.default.gc_stale_time
+sysctl -q -w net.ipv4.neigh.default.base_reachable_time_ms=1000
+sysctl -q -w net.ipv4.neigh.default.gc_stale_time=1
+start=$(date +%s)
+
+NS=$(netns_create n)
+on_exit "ip netns del $NS"
+# the pinging side is in the initial netns: only its devices follow the
+# default gc_stale_time
+HOST=${T_ID}h
+ip link add "$HOST" type veth peer name "${T_ID}p" || fail "cannot create veth"
+on_exit "ip link del $HOST"
+ip link set "${T_ID}p" netns "$NS"
+ip -n "$NS" link set "${T_ID}p" name eth0
+NET=10.$((RANDOM % 50 + 150)).$((RANDOM % 250))
+ip addr add "$NET.1/24" dev "$HOST"
+ip link set "$HOST" up
+ip -n "$NS" link set eth0 up
+for i in $(seq 2 41); do echo "addr add $NET.$i/24 dev eth0"; done >"$T_TMP/addrs"
+ip -n "$NS" -batch "$T_TMP/addrs" || fail "cannot add addresses"
+# entries of this device leave REACHABLE within ~1.5 s of a ping, so they
+# can go stale between pings (values of the device itself, not defaults)
+sysctl -q -w "net.ipv4.neigh.$HOST.base_reachable_time_ms=200"
+sysctl -q -w "net.ipv4.neigh.$HOST.delay_first_probe_time=1"
+# the collector only runs with at least gc_thresh1 entries in the table:
+# permanent ones (never collected, gone with the veth)
+IFS=/ read -r t1 _ < <(neigh_thresholds arp_cache)
+[ "$t1" -le 5000 ] || skip "arp_cache gc_thresh1 is $t1"
+for ((i = 0; i < t1 + 16; i++)); do
+	printf 'neigh add 10.249.%d.%d lladdr 02:00:00:00:%02x:%02x dev eth0 nud permanent\n' \
+		$((i / 250)) $((i % 250 + 2)) $((i / 250)) $((i % 250))
+done >"$T_TMP/perm"
+ip -n "$NS" -batch "$T_TMP/perm" || fail "cannot add permanent entries"
+
+daemon_start -a neigh_table_tuner.so
+
+ping_round() {
+	local i
+	for i in $(seq 2 41); do
+		ping -c 1 -W 1 -n -q -I "$HOST" "$NET.$i" >/dev/null 2>&1 &
+	done
+	wait
+}
+rounds=0
+until grep -q "neighbour relearn loop: " "$T_LOG"; do
+	[ $((rounds++)) -lt 14 ] || fail "no relearn loop seen after $rounds rounds: $(grep neigh_table "$T_LOG" | tail -3)"
+	ping_round
+	sleep 3.5
+done
+log "acted after $rounds rounds of pings, $(($(date +%s) - start)) s after the collector was sped up"
+assert_log "neigh_table: neighbour relearn loop: net.ipv4.neigh.default.gc_stale_time 1 -> [0-9]+ in global netns, because arp_cache: [0-9]+ entries reclaimed as stale \(unused for gc_stale_time 1 s\) were learned again"
+stale=$(sysctl -n net.ipv4.neigh.default.gc_stale_time)
+assert_gt "$stale" 3 "gc_stale_time (longer than the 3.5 s between pings)"
+assert_gt 601 "$stale" "gc_stale_time (within its bound, 600 s)"
+assert_eq "$(sysctl -n "net.ipv4.neigh.$HOST.gc_stale_time")" "$stale" \
+	"the device's gc_stale_time (follows the default)"
+# the loop stops: between pings the entries stay
+for r in 1 2; do
+	ping_round
+	sleep 3.5
+	held=$(ip neigh show dev "$HOST" | grep -c "^$NET\.")
+	log "round $r after the change: $held of 40 entries held 3.5 s after the pings"
+	assert_eq "$held" 40 "entries held between pings"
+done
+assert_eq "$(grep -c "neighbour relearn loop: " "$T_LOG")" 1 "changes for the loop"
+# the pings stop: every re-learned entry stays unused for gc_stale_time
+stop=$(date +%s)
+wait_log "neighbour relearn loop over: net.ipv4.neigh.default.gc_stale_time $stale -> 1 in global netns" \
+	$((stale + 10)) || fail "gc_stale_time not put back within $((stale + 10)) s of the last ping"
+log "put back $(($(date +%s) - stop)) s after the last ping"
+assert_eq "$(sysctl -n net.ipv4.neigh.default.gc_stale_time)" 1 "gc_stale_time after the loop"
+grep -E "neigh_table: neighbour relearn" "$T_LOG" | head -3
+daemon_stop || fail "daemon exited with an error"
+pass "relearn loop of 40 neighbours: gc_stale_time 1 -> $stale s, the entries stayed, and back to 1 s when unused"
