@@ -48,12 +48,15 @@ ip -n "$NS" -batch "$T_TMP/perm" || fail "cannot add permanent entries"
 
 daemon_start -a neigh_table_tuner.so
 
+# one ping to each of the 40 addresses at once (not `wait` for all
+# children: the daemon is one)
 ping_round() {
-	local i
+	local i pids=()
 	for i in $(seq 2 41); do
 		ping -c 1 -W 1 -n -q -I "$HOST" "$NET.$i" >/dev/null 2>&1 &
+		pids+=($!)
 	done
-	wait
+	wait "${pids[@]}"
 }
 rounds=0
 until grep -q "neighbour relearn loop: " "$T_LOG"; do
