@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <net/if.h>
 #include <bpftune/libbpftune.h>
 
 #include "neigh_table.h"
@@ -78,8 +80,6 @@ static void relearn(struct bpftune_tuner *tuner, const struct bpftune_event *ev,
 	long long cur, next, now = now_ms();
 	char ns[64];
 
-	if (ev->values[NEIGH_CHURN_EV_FLAGS] & NEIGH_CHURN_F_FIRST)
-		c->relearned++;
 	if (!bpftune_tunable_usable(tuner, tunable, BPFTUNE_GLOBAL_NETNS) ||
 	    bpftune_sysctl_get(tuner, BPFTUNE_GLOBAL_NETNS, tunable, &cur))
 		return;
@@ -129,8 +129,6 @@ static void relearn_over(struct bpftune_tuner *tuner,
 	struct churn_table *c = &churn.table[table];
 	long long cur;
 
-	if (c->relearned)
-		c->relearned--;
 	if (c->relearned || !c->raised)
 		return;
 	if (bpftune_sysctl_get(tuner, BPFTUNE_GLOBAL_NETNS,
@@ -204,11 +202,60 @@ static void garp_storm(struct bpftune_tuner *tuner,
 	}
 }
 
+/*
+ * Does the device's gc_stale_time follow the default?  Only devices of
+ * the initial netns can (the default is copied to them when written),
+ * and only those without a value of their own: one equal to the default.
+ */
+static bool follows_default(struct bpftune_tuner *tuner, unsigned int table,
+			    const struct bpftune_event *ev)
+{
+	unsigned long long own;
+	char name[IF_NAMESIZE], path[96];
+	long long dflt, value;
+	bool ok;
+	FILE *f;
+
+	if (bpftune_netns_pid_cookie(getpid(), &own) ||
+	    ev->values[NEIGH_CHURN_EV_DEV_NETNS] != own)
+		return false;
+	if (bpftune_sysctl_get(tuner, BPFTUNE_GLOBAL_NETNS, stale_tunable[table],
+			       &dflt))
+		return false;
+	/* the kernel's names hold no '/' and are never "." or ".." */
+	if (!if_indextoname((unsigned int)ev->values[NEIGH_CHURN_EV_IFINDEX],
+			    name))
+		return false;
+	snprintf(path, sizeof(path), "/proc/sys/net/%s/neigh/%s/gc_stale_time",
+		 table == NEIGH_TABLE_ARP ? "ipv4" : "ipv6", name);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	ok = fscanf(f, "%lld", &value) == 1 && value == dflt;
+	fclose(f);
+	return ok;
+}
+
+static void not_default(struct bpftune_tuner *tuner, unsigned int table,
+			const struct bpftune_event *ev)
+{
+	char ns[64];
+
+	if (churn.own_value_logged)
+		return;
+	churn.own_value_logged = true;
+	bpftune_netns_str(ev->values[NEIGH_CHURN_EV_DEV_NETNS], ns, sizeof(ns));
+	bpftune_info("%s: %s: entries reclaimed as stale are learned again on ifindex %llu in %s, whose gc_stale_time is not the default's (its own value, or a device outside the initial netns); only the default is tuned",
+		     bpftune_tuner_name(tuner), table_name[table],
+		     (unsigned long long)ev->values[NEIGH_CHURN_EV_IFINDEX], ns);
+}
+
 int neigh_churn_event(struct bpftune_tuner *tuner,
 		      const struct bpftune_event *ev)
 {
 	unsigned long long flags = ev->values[NEIGH_CHURN_EV_FLAGS];
 	unsigned int table = flags & NEIGH_CHURN_TABLE_MASK;
+	struct churn_table *c;
 
 	switch (ev->scenario) {
 	case NEIGH_TABLE_RELEARN:
@@ -222,25 +269,21 @@ int neigh_churn_event(struct bpftune_tuner *tuner,
 	}
 	if (table >= NEIGH_TABLE_NTABLES)
 		return 1;
-	if (!(flags & NEIGH_CHURN_F_FOLLOWS)) {
-		/* the device's own value, or another netns: see the top */
-		if (!churn.own_value_logged) {
-			char ns[64];
-
-			churn.own_value_logged = true;
-			bpftune_netns_str(ev->values[NEIGH_CHURN_EV_DEV_NETNS],
-					  ns, sizeof(ns));
-			bpftune_info("%s: %s: entries reclaimed as stale are learned again on ifindex %llu in %s, whose gc_stale_time is not the default's (its own value, or a device outside the initial netns); only the default is tuned",
-				     bpftune_tuner_name(tuner), table_name[table],
-				     (unsigned long long)ev->values[NEIGH_CHURN_EV_IFINDEX],
-				     ns);
-		}
+	c = &churn.table[table];
+	/* every re-learned neighbour counts until it went idle, on any
+	 * device: the BPF side sends one RELEARN_OVER per FIRST */
+	if (ev->scenario == NEIGH_TABLE_RELEARN_OVER) {
+		if (c->relearned)
+			c->relearned--;
+		relearn_over(tuner, ev, table);
 		return 1;
 	}
-	if (ev->scenario == NEIGH_TABLE_RELEARN)
+	if (flags & NEIGH_CHURN_F_FIRST)
+		c->relearned++;
+	if (follows_default(tuner, table, ev))
 		relearn(tuner, ev, table);
 	else
-		relearn_over(tuner, ev, table);
+		not_default(tuner, table, ev);
 	return 1;
 }
 

@@ -45,8 +45,6 @@
 #define NEIGH_CHURN_EV_SECOND 3	  /* start of that second (ns, monotonic) */
 
 #define NEIGH_CHURN_TABLE_MASK 0xff
-/* the device's gc_stale_time is the default's (not set for the device) */
-#define NEIGH_CHURN_F_FOLLOWS (1ULL << 8)
 /* the neighbour was not yet among the re-learned ones */
 #define NEIGH_CHURN_F_FIRST (1ULL << 9)
 

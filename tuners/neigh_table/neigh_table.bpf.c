@@ -188,34 +188,17 @@ static __always_inline int neigh_key_fill(struct neigh_key *key,
 	return family == NEIGH_TABLE_AF_INET ? NEIGH_TABLE_ARP : NEIGH_TABLE_ND;
 }
 
-/* The device's gc_stale_time (jiffies); *follows: it is the default's. */
-static __always_inline __u64 stale_time(struct neigh_table *tbl,
-					struct neigh_parms *parms,
-					struct net_device *dev, int *follows)
+/* The device's gc_stale_time (jiffies). */
+static __always_inline __u64 stale_time(struct neigh_parms *parms)
 {
 	/* an anonymous enum (no CO-RE relocation); 8 since Linux 3.13 */
-	int idx = NEIGH_VAR_GC_STALETIME;
-	unsigned long state = 0;
 	int stale = 0;
 
 	if (!parms)
 		return 0;
-	bpf_probe_read_kernel(&stale, sizeof(stale), &parms->data[idx]);
-	bpf_probe_read_kernel(&state, sizeof(state), &parms->data_state[0]);
-	/* the default lives in the initial netns and is copied only to
-	 * that netns's devices that have no value of their own */
-	*follows = !(state & (1UL << idx)) &&
-		   BPF_CORE_READ(dev, nd_net.net) == BPF_CORE_READ(tbl, parms.net.net);
+	bpf_probe_read_kernel(&stale, sizeof(stale),
+			      &parms->data[NEIGH_VAR_GC_STALETIME]);
 	return stale > 0 ? (__u64)stale : 0;
-}
-
-/* The device's parameters for a table (what its new entries use). */
-static __always_inline struct neigh_parms *dev_parms(struct net_device *dev,
-						     int table)
-{
-	if (table == NEIGH_TABLE_ARP)
-		return BPF_CORE_READ(dev, ip_ptr, arp_parms);
-	return BPF_CORE_READ(dev, ip6_ptr, nd_parms);
 }
 
 static __always_inline void *neigh_pkey(struct neighbour *n)
@@ -232,14 +215,14 @@ static __always_inline int neigh_gone(struct neighbour *n)
 	__u64 values[NEIGH_TABLE_EV_NVALUES] = {};
 	struct neigh_gone gone = {};
 	struct neigh_key key = {};
-	int table, follows = 0;
+	int table;
 
 	if (!dev || !tbl || BPF_CORE_READ(n, nud_state) != NEIGH_CHURN_NUD_STALE)
 		return 0;
 	/* at or above gc_thresh2 forced collection reclaims: not ours */
 	if (gc_entries(tbl) >= (__u32)BPF_CORE_READ(tbl, gc_thresh2))
 		return 0;
-	stale = stale_time(tbl, BPF_CORE_READ(n, parms), dev, &follows);
+	stale = stale_time(BPF_CORE_READ(n, parms));
 	used = BPF_CORE_READ(n, used);
 	confirmed = BPF_CORE_READ(n, confirmed);
 	if (confirmed > used)
@@ -257,7 +240,7 @@ static __always_inline int neigh_gone(struct neighbour *n)
 	 * used in a loop */
 	if (bpf_map_delete_elem(&relearned, &key))
 		return 0;
-	values[NEIGH_CHURN_EV_FLAGS] = table | (follows ? NEIGH_CHURN_F_FOLLOWS : 0);
+	values[NEIGH_CHURN_EV_FLAGS] = table;
 	values[NEIGH_CHURN_EV_PERIOD] = gone.idle_j * 1000 / stale;
 	values[NEIGH_CHURN_EV_IFINDEX] = key.ifindex;
 	values[NEIGH_CHURN_EV_DEV_NETNS] = key.netns_cookie;
@@ -276,7 +259,7 @@ static __always_inline int neigh_relearn(struct neigh_table *tbl,
 	__u64 now = bpf_jiffies64(), gap, first;
 	struct neigh_key key = {};
 	struct neigh_gone *gone;
-	int table, follows = 0;
+	int table;
 
 	if (!tbl || !dev || !pkey)
 		return 0;
@@ -295,13 +278,10 @@ static __always_inline int neigh_relearn(struct neigh_table *tbl,
 	values[NEIGH_CHURN_EV_PERIOD] = (gone->idle_j + gap) * 1000 / gone->stale_j;
 	values[NEIGH_CHURN_EV_GAP_MS] = gap * 1000 / gone->stale_j; /* permille */
 	bpf_map_delete_elem(&stale_gone, &key);
-	stale_time(tbl, dev_parms(dev, table), dev, &follows);
 	first = bpf_map_update_elem(&relearned, &key, &now, BPF_NOEXIST) == 0;
 	if (!first)
 		bpf_map_update_elem(&relearned, &key, &now, BPF_ANY);
-	values[NEIGH_CHURN_EV_FLAGS] = table |
-		(follows ? NEIGH_CHURN_F_FOLLOWS : 0) |
-		(first ? NEIGH_CHURN_F_FIRST : 0);
+	values[NEIGH_CHURN_EV_FLAGS] = table | (first ? NEIGH_CHURN_F_FIRST : 0);
 	values[NEIGH_CHURN_EV_IFINDEX] = key.ifindex;
 	values[NEIGH_CHURN_EV_DEV_NETNS] = key.netns_cookie;
 	bpftune_send(key.netns_cookie, NEIGH_TABLE_RELEARN,

@@ -1,6 +1,6 @@
 #!/bin/bash
 # neigh_table: with the default gc_stale_time at 1 s (and the collector
-# running every 0.5 s), 40 neighbours pinged every 3.5 s are reclaimed
+# running every 0.5 s), 40 neighbours pinged every 4 s are reclaimed
 # as stale between pings and resolved again at every ping: a relearn
 # loop.  The daemon lengthens net.ipv4.neigh.default.gc_stale_time to
 # twice their period of use, after which the entries stay between pings;
@@ -32,10 +32,11 @@ ip link set "$HOST" up
 ip -n "$NS" link set eth0 up
 for i in $(seq 2 41); do echo "addr add $NET.$i/24 dev eth0"; done >"$T_TMP/addrs"
 ip -n "$NS" -batch "$T_TMP/addrs" || fail "cannot add addresses"
-# entries of this device leave REACHABLE within ~1.5 s of a ping, so they
-# can go stale between pings (values of the device itself, not defaults)
-sysctl -q -w "net.ipv4.neigh.$HOST.base_reachable_time_ms=200"
-sysctl -q -w "net.ipv4.neigh.$HOST.delay_first_probe_time=1"
+# entries of this device go STALE 1 to 3 s after a ping (reachable_time
+# is 1 to 3 s, beyond delay_first_probe_time: a shorter one would probe
+# and confirm them for ever); values of the device itself, not defaults
+sysctl -q -w "net.ipv4.neigh.$HOST.delay_first_probe_time=1" || fail "cannot set delay_first_probe_time"
+sysctl -q -w "net.ipv4.neigh.$HOST.base_reachable_time_ms=2000" || fail "cannot set base_reachable_time_ms"
 # the collector only runs with at least gc_thresh1 entries in the table:
 # permanent ones (never collected, gone with the veth)
 IFS=/ read -r t1 _ < <(neigh_thresholds arp_cache)
@@ -62,21 +63,21 @@ rounds=0
 until grep -q "neighbour relearn loop: " "$T_LOG"; do
 	[ $((rounds++)) -lt 14 ] || fail "no relearn loop seen after $rounds rounds: $(grep neigh_table "$T_LOG" | tail -3)"
 	ping_round
-	sleep 3.5
+	sleep 4
 done
 log "acted after $rounds rounds of pings, $(($(date +%s) - start)) s after the collector was sped up"
 assert_log "neigh_table: neighbour relearn loop: net.ipv4.neigh.default.gc_stale_time 1 -> [0-9]+ in global netns, because arp_cache: [0-9]+ entries reclaimed as stale \(unused for gc_stale_time 1 s\) were learned again"
 stale=$(sysctl -n net.ipv4.neigh.default.gc_stale_time)
-assert_gt "$stale" 3 "gc_stale_time (longer than the 3.5 s between pings)"
+assert_gt "$stale" 4 "gc_stale_time (longer than the 4 s between pings)"
 assert_gt 601 "$stale" "gc_stale_time (within its bound, 600 s)"
 assert_eq "$(sysctl -n "net.ipv4.neigh.$HOST.gc_stale_time")" "$stale" \
 	"the device's gc_stale_time (follows the default)"
 # the loop stops: between pings the entries stay
 for r in 1 2; do
 	ping_round
-	sleep 3.5
+	sleep 4
 	held=$(ip neigh show dev "$HOST" | grep -c "^$NET\.")
-	log "round $r after the change: $held of 40 entries held 3.5 s after the pings"
+	log "round $r after the change: $held of 40 entries held 4 s after the pings"
 	assert_eq "$held" 40 "entries held between pings"
 done
 assert_eq "$(grep -c "neighbour relearn loop: " "$T_LOG")" 1 "changes for the loop"
