@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * neigh_table, user side of the neighbour churn rules (neigh_churn.h):
- *  - relearn loop: lengthen the default gc_stale_time of the table whose
- *    reclaimed entries are learned again, to twice the longest period of
- *    use seen, within NEIGH_CHURN_STALE_MAX_S; put the original back once
- *    every re-learned neighbour stayed unused for a whole (longer) stale
- *    time.  Only the default exists in every kernel (in the initial
- *    netns): devices with a value of their own, and devices of other
- *    namespaces (they copied the default when created), are reported but
- *    not tuned.  gc_interval is left alone: the collector does not read
- *    it (it runs every base_reachable_time/2).
+ *  - relearn loop: reported (once per table and minute) with the
+ *    gc_stale_time that would keep those neighbours: twice the longest
+ *    period of use seen, within NEIGH_CHURN_STALE_MAX_S.  Not tuned: the
+ *    value that counts is the device's (net.ipv4.neigh.<dev>.gc_stale_time,
+ *    in the device's netns).  The default exists only in the initial
+ *    netns and reaches only devices created later: adding an IPv4 address
+ *    marks all of a device's neighbour parameters as its own
+ *    (neigh_parms_data_state_setall() in devinet.c), so a raised default
+ *    never reaches a device that has neighbours.  Tunables are named by
+ *    fixed sysctl names in the core, so per-device values wait for
+ *    support there.  gc_interval is left alone: the collector does not
+ *    read it (it runs every base_reachable_time/2).
  *  - gratuitous-ARP storm: net.ipv4.conf.all.drop_gratuitous_arp = 1 in
  *    the namespace while it lasts, back after NEIGH_CHURN_GARP_QUIET_S.
  */
@@ -28,15 +31,9 @@
 
 static const char *const table_name[NEIGH_TABLE_NTABLES] = { "arp_cache",
 							     "ndisc_cache" };
-static const unsigned int stale_tunable[NEIGH_TABLE_NTABLES] = {
-	NEIGH_TABLE_ARP_GC_STALE, NEIGH_TABLE_ND_GC_STALE
-};
 
 struct churn_table {
-	bool raised;
-	bool beyond_logged;
-	long long orig;
-	unsigned int relearned; /* neighbours re-learned and not idle since */
+	bool reported;		/* in the current period */
 	unsigned int relearns;	/* in the current period */
 	long long period_start;
 	unsigned long long longest_ms;
@@ -54,7 +51,6 @@ struct garp_netns {
 static struct {
 	struct churn_table table[NEIGH_TABLE_NTABLES];
 	struct garp_netns netns[NEIGH_CHURN_MAX_NETNS];
-	bool own_value_logged;
 } churn;
 
 static long long now_ms(void)
@@ -71,77 +67,63 @@ void neigh_churn_init(struct bpftune_tuner *tuner)
 	memset(&churn, 0, sizeof(churn));
 }
 
+/* Read the device's gc_stale_time (s) in the daemon's netns. */
+static int dev_stale_time(unsigned int table, unsigned int ifindex,
+			  char *name, long long *value)
+{
+	char path[96];
+	FILE *f;
+	int ok;
+
+	/* the kernel's names hold no '/' and are never "." or ".." */
+	if (!if_indextoname(ifindex, name))
+		return -1;
+	snprintf(path, sizeof(path), "/proc/sys/net/%s/neigh/%s/gc_stale_time",
+		 table == NEIGH_TABLE_ARP ? "ipv4" : "ipv6", name);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	ok = fscanf(f, "%lld", value) == 1 && *value > 0;
+	fclose(f);
+	return ok ? 0 : -1;
+}
+
 static void relearn(struct bpftune_tuner *tuner, const struct bpftune_event *ev,
 		    unsigned int table)
 {
+	unsigned int ifindex = (unsigned int)ev->values[NEIGH_CHURN_EV_IFINDEX];
 	struct churn_table *c = &churn.table[table];
-	unsigned int tunable = stale_tunable[table];
-	unsigned long long period;
-	long long cur, next, now = now_ms();
-	char ns[64];
+	char name[IF_NAMESIZE] = "?", ns[64];
+	unsigned long long own, period;
+	long long cur = 0, now = now_ms(), next;
 
-	if (!bpftune_tunable_usable(tuner, tunable, BPFTUNE_GLOBAL_NETNS) ||
-	    bpftune_sysctl_get(tuner, BPFTUNE_GLOBAL_NETNS, tunable, &cur))
-		return;
+	/* the device's value is readable here only in the daemon's netns */
+	if (bpftune_netns_pid_cookie(getpid(), &own) ||
+	    ev->values[NEIGH_CHURN_EV_DEV_NETNS] != own ||
+	    dev_stale_time(table, ifindex, name, &cur))
+		cur = 0;
 	if (!c->period_start ||
 	    now - c->period_start >= NEIGH_CHURN_RELEARN_PERIOD_S * 1000LL) {
 		c->period_start = now;
 		c->relearns = 0;
 		c->longest_ms = 0;
+		c->reported = false;
 	}
 	c->relearns++;
-	period = neigh_churn_period_ms(ev->values[NEIGH_CHURN_EV_PERIOD], cur);
+	period = cur ? neigh_churn_period_ms(ev->values[NEIGH_CHURN_EV_PERIOD], cur) : 0;
 	if (period > c->longest_ms)
 		c->longest_ms = period;
-	if (c->relearns < NEIGH_CHURN_RELEARN_MIN)
+	if (c->relearns < NEIGH_CHURN_RELEARN_MIN || c->reported)
 		return;
-	next = neigh_churn_stale_target(c->longest_ms, cur,
-					NEIGH_CHURN_STALE_MAX_S);
-	if (!next) {
-		if (c->longest_ms / 1000 >= NEIGH_CHURN_STALE_MAX_S &&
-		    !c->beyond_logged) {
-			c->beyond_logged = true;
-			bpftune_info("%s: %s: neighbours are used every %llu ms, beyond what a gc_stale_time of at most %d s keeps; not changed",
-				     bpftune_tuner_name(tuner), table_name[table],
-				     c->longest_ms, NEIGH_CHURN_STALE_MAX_S);
-		}
-		return;
-	}
+	c->reported = true;
 	bpftune_netns_str(ev->values[NEIGH_CHURN_EV_DEV_NETNS], ns, sizeof(ns));
-	if (!c->raised)
-		c->orig = cur;
-	if (bpftune_sysctl_update(tuner, BPFTUNE_GLOBAL_NETNS, tunable, &next,
-				  NEIGH_TABLE_RELEARN,
-				  "%s: %u entries reclaimed as stale (unused for gc_stale_time %lld s) were learned again within %d stale times in %lld s, the last on ifindex %llu in %s; those neighbours are used every %llu ms at most, so twice that keeps them",
-				  table_name[table], c->relearns, cur,
-				  NEIGH_CHURN_RELEARN_WINDOW,
-				  (now - c->period_start) / 1000 + 1,
-				  (unsigned long long)ev->values[NEIGH_CHURN_EV_IFINDEX],
-				  ns, c->longest_ms) > 0)
-		c->raised = true;
-	c->period_start = 0;
-}
-
-/* A re-learned neighbour stayed unused for a whole gc_stale_time. */
-static void relearn_over(struct bpftune_tuner *tuner,
-			 const struct bpftune_event *ev, unsigned int table)
-{
-	struct churn_table *c = &churn.table[table];
-	long long cur;
-
-	if (c->relearned || !c->raised)
-		return;
-	if (bpftune_sysctl_get(tuner, BPFTUNE_GLOBAL_NETNS,
-			       stale_tunable[table], &cur))
-		return;
-	c->raised = false;
-	bpftune_sysctl_update(tuner, BPFTUNE_GLOBAL_NETNS, stale_tunable[table],
-			      &c->orig, NEIGH_TABLE_RELEARN_OVER,
-			      "%s: every neighbour learned again since the change stayed unused for gc_stale_time %lld s (the last, ifindex %llu, for %llu%% of it), so it goes back to %lld s",
-			      table_name[table], cur,
-			      (unsigned long long)ev->values[NEIGH_CHURN_EV_IFINDEX],
-			      (unsigned long long)ev->values[NEIGH_CHURN_EV_PERIOD] / 10,
-			      c->orig);
+	next = cur ? neigh_churn_stale_target(c->longest_ms, cur,
+					      NEIGH_CHURN_STALE_MAX_S) : 0;
+	bpftune_info("%s: %s: %s: %u entries reclaimed as stale were learned again within %d stale times in %lld s, the last on %s (ifindex %u) in %s, gc_stale_time %lld s; those neighbours are used every %llu ms at most: gc_stale_time %lld s would keep them; not changed (the device's own value; see bpftune-neigh_table(8))",
+		     bpftune_tuner_name(tuner), "neighbour relearn loop",
+		     table_name[table], c->relearns, NEIGH_CHURN_RELEARN_WINDOW,
+		     (now - c->period_start) / 1000 + 1, name, ifindex, ns, cur,
+		     c->longest_ms, next);
 }
 
 static struct garp_netns *garp_netns(unsigned long long cookie)
@@ -202,64 +184,14 @@ static void garp_storm(struct bpftune_tuner *tuner,
 	}
 }
 
-/*
- * Does the device's gc_stale_time follow the default?  Only devices of
- * the initial netns can (the default is copied to them when written),
- * and only those without a value of their own: one equal to the default.
- */
-static bool follows_default(struct bpftune_tuner *tuner, unsigned int table,
-			    const struct bpftune_event *ev)
-{
-	unsigned long long own;
-	char name[IF_NAMESIZE], path[96];
-	long long dflt, value;
-	bool ok;
-	FILE *f;
-
-	if (bpftune_netns_pid_cookie(getpid(), &own) ||
-	    ev->values[NEIGH_CHURN_EV_DEV_NETNS] != own)
-		return false;
-	if (bpftune_sysctl_get(tuner, BPFTUNE_GLOBAL_NETNS, stale_tunable[table],
-			       &dflt))
-		return false;
-	/* the kernel's names hold no '/' and are never "." or ".." */
-	if (!if_indextoname((unsigned int)ev->values[NEIGH_CHURN_EV_IFINDEX],
-			    name))
-		return false;
-	snprintf(path, sizeof(path), "/proc/sys/net/%s/neigh/%s/gc_stale_time",
-		 table == NEIGH_TABLE_ARP ? "ipv4" : "ipv6", name);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	ok = fscanf(f, "%lld", &value) == 1 && value == dflt;
-	fclose(f);
-	return ok;
-}
-
-static void not_default(struct bpftune_tuner *tuner, unsigned int table,
-			const struct bpftune_event *ev)
-{
-	char ns[64];
-
-	if (churn.own_value_logged)
-		return;
-	churn.own_value_logged = true;
-	bpftune_netns_str(ev->values[NEIGH_CHURN_EV_DEV_NETNS], ns, sizeof(ns));
-	bpftune_info("%s: %s: entries reclaimed as stale are learned again on ifindex %llu in %s, whose gc_stale_time is not the default's (its own value, or a device outside the initial netns); only the default is tuned",
-		     bpftune_tuner_name(tuner), table_name[table],
-		     (unsigned long long)ev->values[NEIGH_CHURN_EV_IFINDEX], ns);
-}
-
 int neigh_churn_event(struct bpftune_tuner *tuner,
 		      const struct bpftune_event *ev)
 {
 	unsigned long long flags = ev->values[NEIGH_CHURN_EV_FLAGS];
 	unsigned int table = flags & NEIGH_CHURN_TABLE_MASK;
-	struct churn_table *c;
 
 	switch (ev->scenario) {
 	case NEIGH_TABLE_RELEARN:
-	case NEIGH_TABLE_RELEARN_OVER:
 		break;
 	case NEIGH_TABLE_GARP_STORM:
 		garp_storm(tuner, ev);
@@ -269,21 +201,7 @@ int neigh_churn_event(struct bpftune_tuner *tuner,
 	}
 	if (table >= NEIGH_TABLE_NTABLES)
 		return 1;
-	c = &churn.table[table];
-	/* every re-learned neighbour counts until it went idle, on any
-	 * device: the BPF side sends one RELEARN_OVER per FIRST */
-	if (ev->scenario == NEIGH_TABLE_RELEARN_OVER) {
-		if (c->relearned)
-			c->relearned--;
-		relearn_over(tuner, ev, table);
-		return 1;
-	}
-	if (flags & NEIGH_CHURN_F_FIRST)
-		c->relearned++;
-	if (follows_default(tuner, table, ev))
-		relearn(tuner, ev, table);
-	else
-		not_default(tuner, table, ev);
+	relearn(tuner, ev, table);
 	return 1;
 }
 

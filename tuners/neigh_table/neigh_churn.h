@@ -2,8 +2,9 @@
 /*
  * neigh_table, neighbour churn rules (neigh_churn.c and the BPF side):
  *  - relearn loop: the periodic collector reclaims a stale entry and the
- *    same neighbour is resolved again soon after -> lengthen the default
- *    gc_stale_time, and put it back once those neighbours went idle;
+ *    same neighbour is resolved again soon after -> reported with the
+ *    gc_stale_time that would keep those neighbours (not tuned: see
+ *    neigh_churn.c);
  *  - gratuitous-ARP storm: gratuitous ARPs rewrite neighbour addresses
  *    faster than any failover would -> drop_gratuitous_arp in that netns
  *    while it lasts.
@@ -33,7 +34,7 @@
  */
 #define NEIGH_CHURN_RELEARN_WINDOW 3
 
-/* RELEARN / RELEARN_OVER event values[] */
+/* RELEARN event values[] */
 #define NEIGH_CHURN_EV_FLAGS 0	  /* table | NEIGH_CHURN_F_* */
 #define NEIGH_CHURN_EV_PERIOD 1	  /* idle + gap, per mille of gc_stale_time */
 #define NEIGH_CHURN_EV_GAP_MS 2	  /* reclaimed -> learned again */
@@ -45,8 +46,6 @@
 #define NEIGH_CHURN_EV_SECOND 3	  /* start of that second (ns, monotonic) */
 
 #define NEIGH_CHURN_TABLE_MASK 0xff
-/* the neighbour was not yet among the re-learned ones */
-#define NEIGH_CHURN_F_FIRST (1ULL << 9)
 
 enum neigh_churn_garp_kind {
 	NEIGH_CHURN_GARP_REWRITE, /* changed a neighbour's address */
@@ -70,19 +69,12 @@ enum neigh_churn_garp_kind {
  * own (one table each), and its calls into neigh_churn.c.
  */
 #define NEIGH_CHURN_TUNABLES                                                   \
-	{ NEIGH_TABLE_ARP_GC_STALE, "net.ipv4.neigh.default.gc_stale_time",    \
-	  BPFTUNE_GLOBAL, 1, .min = { 1 }, .max = { NEIGH_CHURN_STALE_MAX_S } }, \
-	{ NEIGH_TABLE_ND_GC_STALE, "net.ipv6.neigh.default.gc_stale_time",     \
-	  BPFTUNE_GLOBAL | BPFTUNE_OPTIONAL, 1, .min = { 1 },                  \
-	  .max = { NEIGH_CHURN_STALE_MAX_S } },                                \
 	{ NEIGH_TABLE_GARP_DROP, "net.ipv4.conf.all.drop_gratuitous_arp",      \
 	  BPFTUNE_NETNS, 1, .min = { 0 }, .max = { 1 } }
 
 #define NEIGH_CHURN_SCENARIOS                                                  \
 	{ NEIGH_TABLE_RELEARN, "neighbour relearn loop",                       \
-	  "the periodic collector reclaimed stale entries whose neighbours were resolved again soon after, a broadcast request and a held packet each time" }, \
-	{ NEIGH_TABLE_RELEARN_OVER, "neighbour relearn loop over",             \
-	  "every neighbour that had been learned again stayed unused for a whole gc_stale_time, so the longer time is no longer needed" }, \
+	  "the periodic collector reclaimed stale entries whose neighbours were resolved again soon after, a broadcast request and a held packet each time (reported, not tuned)" }, \
 	{ NEIGH_TABLE_GARP_STORM, "gratuitous ARP storm",                      \
 	  "gratuitous ARPs rewrote neighbour addresses in a namespace second after second, far more often than failovers announce moved addresses" }, \
 	{ NEIGH_TABLE_GARP_OVER, "gratuitous ARP storm over",                  \

@@ -138,8 +138,7 @@ BPFTUNE_KPROBE(neigh_check, ___neigh_create, struct neigh_table *tbl,
 /*
  * Neighbour churn (see neigh_churn.h).  Entries the periodic collector
  * reclaims as stale are remembered for a while (stale_gone); a new entry
- * for the same neighbour soon after is a relearn, and the neighbour joins
- * relearned until the collector reclaims it again (it went idle).
+ * for the same neighbour soon after is a relearn.
  */
 struct neigh_key {
 	__u64 netns_cookie;
@@ -162,12 +161,6 @@ struct {
 	__type(value, struct neigh_gone);
 } stale_gone SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, struct neigh_key);
-	__type(value, __u64);
-} relearned SEC(".maps");
 
 static __always_inline int neigh_key_fill(struct neigh_key *key,
 					  struct neigh_table *tbl,
@@ -212,7 +205,6 @@ static __always_inline int neigh_gone(struct neighbour *n)
 	struct net_device *dev = BPF_CORE_READ(n, dev);
 	struct neigh_table *tbl = BPF_CORE_READ(n, tbl);
 	__u64 now = bpf_jiffies64(), used, confirmed, stale;
-	__u64 values[NEIGH_TABLE_EV_NVALUES] = {};
 	struct neigh_gone gone = {};
 	struct neigh_key key = {};
 	int table;
@@ -236,17 +228,6 @@ static __always_inline int neigh_gone(struct neighbour *n)
 	gone.idle_j = now - used;
 	gone.stale_j = stale;
 	bpf_map_update_elem(&stale_gone, &key, &gone, BPF_ANY);
-	/* a re-learned neighbour idle for a whole stale time: no longer
-	 * used in a loop */
-	if (bpf_map_delete_elem(&relearned, &key))
-		return 0;
-	values[NEIGH_CHURN_EV_FLAGS] = table;
-	values[NEIGH_CHURN_EV_PERIOD] = gone.idle_j * 1000 / stale;
-	values[NEIGH_CHURN_EV_IFINDEX] = key.ifindex;
-	values[NEIGH_CHURN_EV_DEV_NETNS] = key.netns_cookie;
-	bpftune_send(key.netns_cookie, NEIGH_TABLE_RELEARN_OVER,
-		     *(__u32 *)&key.addr[key.family == NEIGH_TABLE_AF_INET ? 0 : 12],
-		     values, NEIGH_TABLE_EV_NVALUES);
 	return 0;
 }
 
@@ -256,7 +237,7 @@ static __always_inline int neigh_relearn(struct neigh_table *tbl,
 					 const void *pkey)
 {
 	__u64 values[NEIGH_TABLE_EV_NVALUES] = {};
-	__u64 now = bpf_jiffies64(), gap, first;
+	__u64 now = bpf_jiffies64(), gap;
 	struct neigh_key key = {};
 	struct neigh_gone *gone;
 	int table;
@@ -278,10 +259,7 @@ static __always_inline int neigh_relearn(struct neigh_table *tbl,
 	values[NEIGH_CHURN_EV_PERIOD] = (gone->idle_j + gap) * 1000 / gone->stale_j;
 	values[NEIGH_CHURN_EV_GAP_MS] = gap * 1000 / gone->stale_j; /* permille */
 	bpf_map_delete_elem(&stale_gone, &key);
-	first = bpf_map_update_elem(&relearned, &key, &now, BPF_NOEXIST) == 0;
-	if (!first)
-		bpf_map_update_elem(&relearned, &key, &now, BPF_ANY);
-	values[NEIGH_CHURN_EV_FLAGS] = table | (first ? NEIGH_CHURN_F_FIRST : 0);
+	values[NEIGH_CHURN_EV_FLAGS] = table;
 	values[NEIGH_CHURN_EV_IFINDEX] = key.ifindex;
 	values[NEIGH_CHURN_EV_DEV_NETNS] = key.netns_cookie;
 	bpftune_send(key.netns_cookie, NEIGH_TABLE_RELEARN,

@@ -26,7 +26,6 @@ enum neigh_table_scenario {
 	NEIGH_TABLE_GC_CHURN,	  /* timer: forced gc, interval after interval */
 	NEIGH_TABLE_IDLE,	  /* timer: far below raised thresholds */
 	NEIGH_TABLE_RELEARN,	  /* BPF: a gc-reclaimed entry learned again */
-	NEIGH_TABLE_RELEARN_OVER, /* BPF: a re-learned neighbour went idle */
 	NEIGH_TABLE_GARP_STORM,	  /* BPF: gratuitous ARPs above the storm rate */
 	NEIGH_TABLE_GARP_OVER,	  /* timer: no storm for a while */
 	NEIGH_TABLE_SCENARIOS,
@@ -40,9 +39,7 @@ enum neigh_table_tunable {
 	NEIGH_TABLE_ND_THRESH1,
 	NEIGH_TABLE_ND_THRESH2,
 	NEIGH_TABLE_ND_THRESH3,
-	NEIGH_TABLE_ARP_GC_STALE, /* neigh_churn.c from here on */
-	NEIGH_TABLE_ND_GC_STALE,
-	NEIGH_TABLE_GARP_DROP,
+	NEIGH_TABLE_GARP_DROP, /* neigh_churn.c */
 	NEIGH_TABLE_TUNABLES,
 };
 

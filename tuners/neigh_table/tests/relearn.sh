@@ -1,11 +1,10 @@
 #!/bin/bash
-# neigh_table: with the default gc_stale_time at 1 s (and the collector
-# running every 0.5 s), 40 neighbours pinged every 4 s are reclaimed
-# as stale between pings and resolved again at every ping: a relearn
-# loop.  The daemon lengthens net.ipv4.neigh.default.gc_stale_time to
-# twice their period of use, after which the entries stay between pings;
-# once the pings stop and every one of them stayed unused for the longer
-# time, it goes back to 1 s.
+# neigh_table: with gc_stale_time at 1 s (and the collector running every
+# 0.5 s), 40 neighbours pinged every 4 s are reclaimed as stale between
+# pings and resolved again at every ping: a relearn loop.  The daemon
+# reports it with the device's name, the period of use and the
+# gc_stale_time that would keep them, and changes nothing (the value that
+# counts is the device's own; see bpftune-neigh_table(8)).
 . "$(dirname "$0")/../../../tests/lib.sh"
 require ip ping awk
 
@@ -60,33 +59,18 @@ ping_round() {
 	wait "${pids[@]}"
 }
 rounds=0
-until grep -q "neighbour relearn loop: " "$T_LOG"; do
+until grep -q "neighbour relearn loop: arp_cache" "$T_LOG"; do
 	[ $((rounds++)) -lt 14 ] || fail "no relearn loop seen after $rounds rounds: $(grep neigh_table "$T_LOG" | tail -3)"
 	ping_round
 	sleep 4
 done
-log "acted after $rounds rounds of pings, $(($(date +%s) - start)) s after the collector was sped up"
-assert_log "neigh_table: neighbour relearn loop: net.ipv4.neigh.default.gc_stale_time 1 -> [0-9]+ in global netns, because arp_cache: [0-9]+ entries reclaimed as stale \(unused for gc_stale_time 1 s\) were learned again"
-stale=$(sysctl -n net.ipv4.neigh.default.gc_stale_time)
-assert_gt "$stale" 4 "gc_stale_time (longer than the 4 s between pings)"
-assert_gt 601 "$stale" "gc_stale_time (within its bound, 600 s)"
-assert_eq "$(sysctl -n "net.ipv4.neigh.$HOST.gc_stale_time")" "$stale" \
-	"the device's gc_stale_time (follows the default)"
-# the loop stops: between pings the entries stay
-for r in 1 2; do
-	ping_round
-	sleep 4
-	held=$(ip neigh show dev "$HOST" | grep -c "^$NET\.")
-	log "round $r after the change: $held of 40 entries held 4 s after the pings"
-	assert_eq "$held" 40 "entries held between pings"
-done
-assert_eq "$(grep -c "neighbour relearn loop: " "$T_LOG")" 1 "changes for the loop"
-# the pings stop: every re-learned entry stays unused for gc_stale_time
-stop=$(date +%s)
-wait_log "neighbour relearn loop over: net.ipv4.neigh.default.gc_stale_time $stale -> 1 in global netns" \
-	$((stale + 10)) || fail "gc_stale_time not put back within $((stale + 10)) s of the last ping"
-log "put back $(($(date +%s) - stop)) s after the last ping"
-assert_eq "$(sysctl -n net.ipv4.neigh.default.gc_stale_time)" 1 "gc_stale_time after the loop"
-grep -E "neigh_table: neighbour relearn" "$T_LOG" | head -3
+log "reported after $rounds rounds of pings, $(($(date +%s) - start)) s after the collector was sped up"
+assert_log "neigh_table: neighbour relearn loop: arp_cache: [0-9]+ entries reclaimed as stale were learned again within 3 stale times in [0-9]+ s, the last on $HOST \(ifindex [0-9]+\) in global netns, gc_stale_time 1 s; those neighbours are used every [0-9]+ ms at most: gc_stale_time [0-9]+ s would keep them; not changed"
+want=$(grep -oE "gc_stale_time [0-9]+ s would keep them" "$T_LOG" | head -1 | awk '{print $2}')
+assert_gt "$want" 4 "suggested gc_stale_time (longer than the 4 s between pings)"
+assert_gt 601 "$want" "suggested gc_stale_time (within 600 s)"
+assert_eq "$(sysctl -n net.ipv4.neigh.default.gc_stale_time)" 1 "default gc_stale_time (not changed)"
+assert_eq "$(sysctl -n "net.ipv4.neigh.$HOST.gc_stale_time")" 1 "the device's gc_stale_time (not changed)"
+grep -E "neigh_table: neighbour relearn" "$T_LOG" | head -2
 daemon_stop || fail "daemon exited with an error"
-pass "relearn loop of 40 neighbours: gc_stale_time 1 -> $stale s, the entries stayed, and back to 1 s when unused"
+pass "relearn loop of 40 neighbours reported (gc_stale_time $want s would keep them), nothing changed"
