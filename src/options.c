@@ -6,8 +6,48 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysinfo.h>
 
 #include "options.h"
+
+struct bpftune_config bpftune_cfg = {
+	.learning_rate = BPFTUNE_RATE_DEFAULT,
+	.max_tier = BPFTUNE_TIER_FENTRY,
+	.cgroup_fd = -1,
+	.state_dir = BPFTUNE_DEFAULT_STATE_DIR,
+	.log_window_s = 10,
+	.assess_window_ms = 10000,
+};
+
+unsigned int bpftune_learning_rate(void)
+{
+	return bpftune_cfg.learning_rate;
+}
+
+bool bpftune_dry_run(void)
+{
+	return bpftune_cfg.dry_run;
+}
+
+bool bpftune_support_only(void)
+{
+	return bpftune_cfg.support_only;
+}
+
+int bpftune_cgroup_fd(void)
+{
+	return bpftune_cfg.cgroup_fd;
+}
+
+/* Usable RAM, as /proc/meminfo's MemTotal. */
+unsigned long long bpftune_ram_bytes(void)
+{
+	struct sysinfo si;
+
+	if (sysinfo(&si))
+		return 0;
+	return (unsigned long long)si.totalram * si.mem_unit;
+}
 
 enum {
 	OPT_STATE_DIR = 256,

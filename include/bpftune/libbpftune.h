@@ -235,6 +235,8 @@ int bpftune_cgroup_attach(struct bpftune_tuner *tuner,
 enum bpftune_tier bpftune_hook_tier(struct bpftune_tuner *tuner,
 				    const char *hook);
 const char *bpftune_tier_name(enum bpftune_tier tier);
+/* May programs of this tier load here (the kernel allows it, --tier too)? */
+bool bpftune_tier_allowed(enum bpftune_tier tier);
 /*
  * Turn a hook off between bpftune_bpf_open() and bpftune_bpf_attach(),
  * for a reason only the tuner can know (e.g. the kernel no longer
@@ -276,13 +278,30 @@ int bpftune_strategies_declare(struct bpftune_tuner *tuner,
 unsigned int bpftune_strategy(struct bpftune_tuner *tuner);
 
 /* --- event loop --- */
+/*
+ * One loop runs everything: register fds and timers here rather than
+ * making a timerfd or an epoll of your own.  Callbacks run in the daemon's
+ * thread; a callback may remove itself.  Remove what you added in fini().
+ */
 typedef void (*bpftune_fd_cb)(int fd, unsigned int events, void *ctx);
 typedef void (*bpftune_timer_cb)(void *ctx);
+/* Watch fd for input (EPOLLIN). */
 int bpftune_loop_add_fd(int fd, bpftune_fd_cb cb, void *ctx);
+/* Watch fd for an event mask of <sys/epoll.h> (EPOLLIN, EPOLLOUT...);
+ * cb gets the events that happened. */
+int bpftune_loop_add_fd_events(int fd, unsigned int events, bpftune_fd_cb cb,
+			       void *ctx);
+/* Change the event mask of a watched fd. */
+int bpftune_loop_mod_fd(int fd, unsigned int events);
 void bpftune_loop_del_fd(int fd);
 /* Periodic timer; returns an id for bpftune_timer_del(). */
 int bpftune_timer_add(unsigned int interval_ms, bpftune_timer_cb cb,
 		      void *ctx);
+/* A timer that is not armed yet; returns an id. */
+int bpftune_timer_new(bpftune_timer_cb cb, void *ctx);
+/* Fire first_ms from now, then every interval_ms (0: once); first_ms 0
+ * disarms.  Re-arming replaces the previous setting. */
+int bpftune_timer_arm(int id, unsigned int first_ms, unsigned int interval_ms);
 void bpftune_timer_del(int id);
 
 #pragma GCC visibility pop

@@ -57,6 +57,18 @@ static int tasks_now(unsigned long long *tasks)
 	return n == 2 ? 0 : -EINVAL;
 }
 
+/*
+ * How many tasks a limit lets exist: pid_max less the pids below 300 that
+ * the kernel skips once allocation has wrapped (RESERVED_PIDS), which
+ * matters only for small limits; threads-max as it is.
+ */
+static long long usable(unsigned int tunable, long long limit)
+{
+	if (tunable == SYS_LIMITS_PID_MAX && limit > 2 * SYS_LIMITS_RESERVED_PIDS)
+		return limit - SYS_LIMITS_RESERVED_PIDS;
+	return limit;
+}
+
 /* The fewest tasks at which either limit counts as nearly full. */
 static void update_threshold(struct bpftune_tuner *tuner,
 			     struct sys_limits_state *st)
@@ -70,6 +82,7 @@ static void update_threshold(struct bpftune_tuner *tuner,
 	for (i = 0; i < SYS_LIMITS_TUNABLES; i++) {
 		if (bpftune_sysctl_get(tuner, 0, i, &limit) || limit <= 0)
 			continue;
+		limit = usable(i, limit);
 		at = limit - bpftune_rate_margin(limit, rate);
 		if (at < threshold)
 			threshold = at;
@@ -85,7 +98,7 @@ static void check_limit(struct bpftune_tuner *tuner, struct sys_limits_state *st
 	long long limit, next;
 
 	if (bpftune_sysctl_get(tuner, 0, tunable, &limit) ||
-	    !bpftune_nearly_full(tasks, limit, rate))
+	    !bpftune_nearly_full(tasks, usable(tunable, limit), rate))
 		return;
 	if (limit >= st->cap[tunable]) {
 		if (!st->capped_logged[tunable])
