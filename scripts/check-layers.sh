@@ -73,29 +73,46 @@ if [ ${#objs[@]} -eq 0 ]; then
 	violation "no object files in $OBJ: build first (make)"
 	exit 1
 fi
-declare -A DEF
-for o in "${objs[@]}"; do
-	m=$(basename "$o" .o)
-	case $m in *.bpf) continue ;; esac
-	for s in $(nm --defined-only -g "$o" | awk '$2 ~ /^[TDBRCV]$/ {print $3}'); do
-		DEF[$s]=$m
-	done
-done
-for o in "${objs[@]}"; do
-	m=$(basename "$o" .o)
-	case $m in *.bpf) continue ;; esac
-	[ -n "${L[$m]:-}" ] || continue
-	for s in $(nm -u "$o" | awk '{print $2}'); do
-		d=${DEF[$s]:-}
-		[ -n "$d" ] && [ "$d" != "$m" ] && [ -n "${L[$d]:-}" ] || continue
-		[ "${L[$d]}" -lt "${L[$m]}" ] ||
-			violation "$m (layer ${L[$m]}) uses $s of $d (layer ${L[$d]})"
-	done
-done
+# one nm over every object ("file: type symbol"); module layers to awk
+LAYER_OF=$(for m in "${!L[@]}"; do echo "$m ${L[$m]}"; done)
+while read -r line; do
+	violation "$line"
+done < <(nm -A -g "${objs[@]}" 2>/dev/null | awk -v layers="$LAYER_OF" '
+	BEGIN {
+		n = split(layers, a, "\n")
+		for (i = 1; i <= n; i++) {
+			split(a[i], f, " ")
+			L[f[1]] = f[2]
+		}
+	}
+	{
+		file = $1
+		sub(/:.*/, "", file)
+		sub(/.*\//, "", file)
+		m = file
+		sub(/\.o$/, "", m)
+		if (m ~ /\.bpf$/)
+			next
+		if (NF >= 3 && $(NF - 1) ~ /^[TDBRCV]$/)
+			def[$NF] = m
+		else if ($(NF - 1) == "U")
+			use[++nu] = m " " $NF
+	}
+	END {
+		for (i = 1; i <= nu; i++) {
+			split(use[i], u, " ")
+			m = u[1]; s = u[2]; d = def[s]
+			if (d == "" || d == m || !(m in L) || !(d in L))
+				continue
+			if (L[d] + 0 >= L[m] + 0)
+				printf "%s (layer %s) uses %s of %s (layer %s)\n", m, L[m], s, d, L[d]
+		}
+	}')
 
 # one loop: only loop.o makes an epoll or a timerfd (core and tuners);
 # "own loop, for now: mod..." in the README names modules yet to move
 OWN=$(sed -nE 's/^own loop, for now: (.*)$/\1/p' "$README")
+loop_objs=()
 for o in "${objs[@]}" "$(dirname "$OBJ")"/tuners/*/*.o; do
 	m=$(basename "$o" .o)
 	case $m in loop | *.bpf) continue ;; esac
@@ -104,10 +121,12 @@ for o in "${objs[@]}" "$(dirname "$OBJ")"/tuners/*/*.o; do
 		[ -e "$(dirname "$SRC")/${t%.o}.c" ] || continue ;;
 	esac
 	case " $OWN " in *" $m "*) continue ;; esac
-	for s in $(nm -u "$o" | awk '$2 ~ /^(timerfd_create|epoll_create1?)$/ {print $2}'); do
-		violation "$o calls $s: use the loop's timers and fds (libbpftune.h)"
-	done
+	loop_objs+=("$o")
 done
+while read -r o s; do
+	violation "$o calls $s: use the loop's timers and fds (libbpftune.h)"
+done < <(nm -A -u "${loop_objs[@]}" 2>/dev/null |
+	 awk '$NF ~ /^(timerfd_create|epoll_create1?)$/ {f = $1; sub(/:.*/, "", f); print f, $NF}')
 
 if [ $bad -ne 0 ]; then
 	echo "check-layers: FAILED (the layers are listed in $README)"
