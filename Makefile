@@ -39,7 +39,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Iinclude -I$(BUILD) \
 # The core: libbpftune.so, and for unit tests the same objects in a
 # static archive (the .so exports only the tuner API).
 LIB_SRCS := log.c caps.c netns.c sysctl.c journal.c tuner.c assess.c bpfload.c \
-	    support.c plugin.c loop.c
+	    support.c plugin.c loop.c tuner_helpers.c btf.c
 LIB_OBJS := $(addprefix $(BUILD)/src/,$(LIB_SRCS:.c=.o))
 # the daemon itself is in the library too; the program is a stub
 DAEMON_OBJS := $(BUILD)/src/main.o $(BUILD)/src/options.o

@@ -212,6 +212,7 @@ struct bpftune_tuner {
 	unsigned long long events;
 	unsigned long long changes;
 	unsigned long long reverts; /* changes put back after assessment */
+	struct bpftune_helpers *helpers; /* tuner_helpers.c */
 	void *priv;
 };
 
@@ -251,6 +252,11 @@ int bpftune_change_revert(struct bpftune_tuner *tuner, unsigned int tunable,
 			  unsigned long long cookie, const char *value,
 			  const char *why);
 
+/* --- tuner_helpers.c --- */
+/* A namespace is gone: free every tuner's state and notes for it. */
+void bpftune_helpers_netns_gone(unsigned long long cookie);
+void bpftune_helpers_free(struct bpftune_tuner *tuner);
+
 /* --- assess.c --- */
 struct bpftune_strategy_score {
 	unsigned int assessed;
@@ -287,6 +293,13 @@ const struct bpftune_support *bpftune_support_get(void);
 void bpftune_support_release(void);
 void bpftune_support_print(const struct bpftune_support *support);
 enum bpftune_tier bpftune_support_effective(const struct bpftune_support *s);
+/* The kernel's BTF, mapped (or read once); NULL if unreadable.  The
+ * type records start hdr_len + type_off bytes in. */
+struct btf_header;
+struct btf_type;
+const struct btf_header *bpftune_vmlinux_btf(void);
+/* Bytes of type data that follow a struct btf_type of its kind. */
+size_t bpftune_btf_extra(const struct btf_type *t);
 /* Does a tier's target exist in the running kernel? */
 bool bpftune_target_exists(enum bpftune_tier tier, const char *section);
 

@@ -134,6 +134,7 @@ void bpftune_tuner_free(struct bpftune_tuner *tuner)
 	}
 	free(tuner->tunables);
 	bpftune_assess_free(tuner);
+	bpftune_helpers_free(tuner);
 	while ((d = tuner->disabled)) {
 		tuner->disabled = d->next;
 		free(d);
@@ -595,6 +596,7 @@ void bpftune_tuners_netns_gone(unsigned long long cookie)
 			drop_changes(&tuner->tunables[i], cookie);
 		}
 	}
+	bpftune_helpers_netns_gone(cookie);
 }
 
 static bool failed_in(struct bpftune_tunable *t, unsigned long long cookie)
