@@ -15,7 +15,7 @@ includedir ?= $(prefix)/include
 mandir ?= $(prefix)/share/man
 BPFTUNE_LIBDIR ?= $(libdir)/bpftune
 
-PKGS := libbpf libcap libnl-3.0 libnl-route-3.0
+PKGS := libbpf libcap libnl-3.0 libnl-route-3.0 json-c
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
@@ -38,11 +38,14 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Iinclude -I$(BUILD) \
 
 # The core: libbpftune.so, and for unit tests the same objects in a
 # static archive (the .so exports only the tuner API).
-LIB_SRCS := log.c caps.c netns.c sysctl.c journal.c tuner.c assess.c bpfload.c \
-	    support.c plugin.c loop.c tuner_helpers.c btf.c
+LIB_SRCS := options.c log.c notify.c caps.c loop.c netns.c sysctl.c support.c \
+	    journal_state.c journal.c journal_restore.c tuner.c tuner_netns.c \
+	    assess.c change.c bpfload.c cgroup.c plugin_check.c plugin.c \
+	    plugin_watch.c \
+	    tuner_helpers.c btf.c
 LIB_OBJS := $(addprefix $(BUILD)/src/,$(LIB_SRCS:.c=.o))
 # the daemon itself is in the library too; the program is a stub
-DAEMON_OBJS := $(BUILD)/src/main.o $(BUILD)/src/options.o
+DAEMON_OBJS := $(BUILD)/src/main.o
 BIN_OBJS := $(BUILD)/src/bpftune.o
 CORE_ARCHIVE := $(BUILD)/libbpftune-internal.a
 LIB_MAP := src/libbpftune.map
@@ -56,7 +59,7 @@ tuner_objs = $(patsubst tuners/%.c,$(BUILD)/tuners/%.o,$(call tuner_srcs,$(1)))
 
 HEADERS := $(wildcard include/bpftune/*.h) src/core.h
 
-.PHONY: all clean run test unit deps install uninstall
+.PHONY: all clean run test unit deps install uninstall check-layers
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -122,6 +125,10 @@ test: deps
 	$(MAKE) all
 	$(MAKE) -s unit-bins
 	BUILD=$(abspath $(BUILD)) tests/run.sh $(TESTS)
+
+# src/README.md lists the layers of the core; nothing uses a higher one
+check-layers: all
+	scripts/check-layers.sh src $(BUILD)/src
 
 include tests/unit/unit.mk
 # Further build fragments (test tools, packaging, VM tests, fuzzers...).

@@ -2,7 +2,14 @@
 # Overhead of the daemon (all tuners, default options) on four loads, each
 # run with and without it in interleaved A/B pairs (order alternating) so
 # drift hits both sides alike:
-#   bulk   iperf3 at full speed over a plain veth (Gbit/s)
+#   bulk   iperf3 at full speed over a plain veth (Gbit/s), twice:
+#          "pinned": iperf3 -C sets the namespace's default algorithm
+#          itself, so tcp_conn leaves the flow alone (it never overrides an
+#          application's choice) and both arms run the same algorithm: the
+#          cost of every hook the flow passes, without tcp_conn's effect
+#          (nor its per-connection work, which such a flow does not get);
+#          "tuned": tcp_conn free to choose (on veth it moves the flow off
+#          a bbr default to cubic, ~2x faster): effect plus cost
 #   conns  many short connections (connections/s)
 #   rr     1 KiB request/response on one persistent connection
 #          (transactions/s, p50 and p99 latency)
@@ -46,10 +53,13 @@ out=$T_TMP/overhead.txt
 : >"$out"
 
 # --- the loads; each prints its figures on one line ---
+# load_bulk [IPERF3 ARGS]
 load_bulk() {
-	in_cgroup ip netns exec "$NS_B" iperf3 -c "$IP_A" -t "$SECS" -J |
+	in_cgroup ip netns exec "$NS_B" iperf3 -c "$IP_A" -t "$SECS" -J "$@" |
 		python3 -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9)'
 }
+PIN_CC=$(ip netns exec "$NS_B" sysctl -n net.ipv4.tcp_congestion_control)
+load_pinned() { load_bulk -C "$PIN_CC"; }
 load_conns() {
 	in_cgroup ip netns exec "$NS_B" "$BUILD/bench/connburst" client "$IP_A" 6001 "$CONNS" 1000 |
 		awk '{print $8}'
@@ -98,13 +108,14 @@ arm_start() {
 }
 
 one_run() { # one_run off|on|base
-	local arm=$1 gbps conns rr forks pid c0 c1 f0 f1 t0 t1 start
+	local arm=$1 gbps pinned conns rr forks pid c0 c1 f0 f1 t0 t1 start
 	if [ "$arm" != off ]; then
 		arm_start "$arm"
 		pid=$T_DAEMON
 		c0=$(daemon_cpu_ns "$pid")
 		start=$(now_ns)
 	fi
+	pinned=$(load_pinned)
 	gbps=$(load_bulk)
 	conns=$(load_conns)
 	rr=$(load_rr)
@@ -118,8 +129,8 @@ one_run() { # one_run off|on|base
 		echo "cpu $arm $((f1 - f0)) $((t1 - t0)) $((c1 - c0)) $((t1 - start)) $(daemon_hwm_kb "$pid") $(cat "$T_TMP/startup")" >>"$out"
 		daemon_stop
 	fi
-	echo "run $arm $gbps $conns $rr $forks" >>"$out"
-	log "$arm: $gbps Gbit/s, $conns conn/s, rr (tps p50 p99 us) $rr, $forks proc/s"
+	echo "run $arm $gbps $conns $rr $forks $pinned" >>"$out"
+	log "$arm: pinned $pinned, tuned $gbps Gbit/s, $conns conn/s, rr (tps p50 p99 us) $rr, $forks proc/s"
 }
 
 arms=(off on)
@@ -138,7 +149,7 @@ stats_pass() {
 	local load s0 s1 t0 t1
 	arm_start on
 	sysctl -q -w kernel.bpf_stats_enabled=1
-	for load in bulk conns rr fork; do
+	for load in pinned bulk conns rr fork; do
 		prog_stats "$T_DAEMON" | sort >"$T_TMP/s0"
 		t0=$(now_ns)
 		"load_$load" >/dev/null
@@ -152,14 +163,14 @@ stats_pass() {
 }
 stats_pass
 
-python3 - "$out" "$PARTS/overhead.json" "$PAIRS" "$FORKS" "$CONNS" "$RR_SIZE" <<'PY'
+python3 - "$out" "$PARTS/overhead.json" "$PAIRS" "$FORKS" "$CONNS" "$RR_SIZE" "$PIN_CC" <<'PY'
 import json, statistics, sys
 out, dest = sys.argv[1], sys.argv[2]
 runs, cpu, progs = {}, {}, {}
 for line in open(out):
     f = line.split()
     if f[0] == "run":
-        runs.setdefault(f[1], []).append([float(x) for x in f[2:8]])
+        runs.setdefault(f[1], []).append([float(x) for x in f[2:9]])
     elif f[0] == "cpu":
         cpu.setdefault(f[1], []).append([float(x) for x in f[2:10]])
     elif f[0] == "prog":
@@ -172,9 +183,11 @@ for line in open(out):
         pl[0] += ev
 med = statistics.median
 MEASURES = [("bulk_gbps", 0, 1), ("conns_per_s", 1, 1), ("rr_tps", 2, 1),
-            ("rr_p50_us", 3, -1), ("rr_p99_us", 4, -1), ("forks_per_s", 5, 1)]
+            ("rr_p50_us", 3, -1), ("rr_p99_us", 4, -1), ("forks_per_s", 5, 1),
+            ("bulk_pinned_gbps", 6, 1)]
 res = {"pairs": int(sys.argv[3]), "forks_per_run": int(sys.argv[4]),
        "conns_per_run": int(sys.argv[5]), "rr_bytes": int(sys.argv[6]),
+       "pinned_cc": sys.argv[7],
        "arms": {}}
 for arm, rs in runs.items():
     a = {}
@@ -205,7 +218,9 @@ res["bpf_programs"] = {
     for n, p in sorted(progs.items())}
 on = res["arms"]["on"]
 # the keys earlier reports used
-res["throughput_ratio"] = on["ratios"]["bulk_gbps"]
+# bulk cost: the pinned flow (the tuned one carries tcp_conn's effect)
+res["throughput_ratio"] = on["ratios"]["bulk_pinned_gbps"]
+res["throughput_ratio_tuned"] = on["ratios"]["bulk_gbps"]
 res["conn_rate_ratio"] = on["ratios"]["conns_per_s"]
 res["daemon_cpu_percent_of_a_core"] = on["daemon_cpu_percent_fork"]
 res["daemon_peak_rss_kb"] = on["daemon_peak_rss_kb"]

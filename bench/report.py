@@ -48,13 +48,17 @@ def md_overhead(o):
     head = "| measure (median of %d) | " % o["pairs"] + " | ".join(label[a] for a in arms)
     head += " | " + " | ".join("ratio %s" % a for a in arms if a != "off") + " |"
     rows = [head, "|" + "---|" * (1 + 2 * len(arms) - 1)]
-    names = [("bulk_gbps", "iperf3 veth Gbit/s", 2),
+    names = [("bulk_pinned_gbps", "iperf3 veth Gbit/s, cc pinned to %s by iperf3 -C (cost)"
+              % o.get("pinned_cc", "?"), 2),
+             ("bulk_gbps", "iperf3 veth Gbit/s, tcp_conn free to choose (effect + cost)", 2),
              ("conns_per_s", "short connections /s (%d per run)" % o["conns_per_run"], 0),
              ("rr_tps", "%d B request/response transactions/s" % o["rr_bytes"], 0),
              ("rr_p50_us", "request/response p50 latency us", 1),
              ("rr_p99_us", "request/response p99 latency us", 1),
              ("forks_per_s", "fork+exec+exit processes/s (%d per run)" % o["forks_per_run"], 0)]
     for key, text, digits in names:
+        if key not in o["arms"]["off"]:
+            continue
         cells = [fmt(o["arms"][a][key]["median"], digits) for a in arms]
         cells += [fmt(o["arms"][a]["ratios"][key], 3) for a in arms if a != "off"]
         rows.append("| %s | %s |" % (text, " | ".join(cells)))
@@ -70,7 +74,7 @@ def md_overhead(o):
                                    fmt(startup(d, "first"), 0),
                                    fmt(startup(d, "all"), 0)))
         rows.append("")
-    loads = ["bulk", "conns", "rr", "fork"]
+    loads = ["pinned", "bulk", "conns", "rr", "fork"]
     rows.append("BPF programs (one pass with kernel.bpf_stats_enabled=1, which "
                 "adds its own clock reads to each ns/event):")
     rows.append("")

@@ -4,7 +4,7 @@
 set -e
 
 build="clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libcap-dev
-libnl-3-dev libnl-route-3-dev pkg-config make gcc pandoc"
+libnl-3-dev libnl-route-3-dev libjson-c-dev pkg-config make gcc pandoc"
 run="iproute2"
 test="iproute2 iperf3 python3 jq procps util-linux libclang-rt-14-dev man-db
 curl prometheus-node-exporter systemd debhelper dpkg-dev fakeroot libcap2-bin rpm

@@ -29,7 +29,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "core.h"
+#include "assess.h"
+#include "log.h"
+#include "notify.h"
+#include "options.h"
 
 #define ASSESS_HISTORY 8
 #define ASSESS_BACKOFF_WINDOWS 6
@@ -309,6 +312,7 @@ static void verdict(struct bpftune_tuner *tuner, struct bpftune_assess_key *k)
 	const struct bpftune_measure *m = measure_of(tuner, k->scenario);
 	struct bpftune_tunable *t = &tuner->tunables[k->tunable];
 	double after, before, sd, gain, noise;
+	struct bpftune_harm harm;
 	unsigned long long backoff;
 	char ns[64], why[256];
 	bool harmful;
@@ -348,7 +352,12 @@ static void verdict(struct bpftune_tuner *tuner, struct bpftune_assess_key *k)
 		 m->what, before, after, noise);
 	bpftune_info("%s: assessment: reverting %s; backing off for %llu s",
 		     tuner->name, k->last, backoff / 1000);
-	bpftune_change_revert(tuner, k->tunable, k->cookie, k->revert_to, why);
+	harm.tuner = tuner;
+	harm.tunable = k->tunable;
+	harm.cookie = k->cookie;
+	harm.value = k->revert_to;
+	harm.why = why;
+	bpftune_notify(BPFTUNE_NOTE_HARMFUL, &harm);
 	maybe_switch_strategy(tuner);
 }
 

@@ -24,21 +24,10 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 
-#include "core.h"
-
-static const char *const tier_names[] = {
-	[BPFTUNE_TIER_FENTRY] = "fentry",
-	[BPFTUNE_TIER_TRACEPOINT] = "tracepoint",
-	[BPFTUNE_TIER_KPROBE] = "kprobe",
-	[BPFTUNE_TIER_NONE] = "none",
-};
-
-const char *bpftune_tier_name(enum bpftune_tier tier)
-{
-	if (tier > BPFTUNE_TIER_NONE)
-		return "unknown";
-	return tier_names[tier];
-}
+#include "bpfload.h"
+#include "log.h"
+#include "options.h"
+#include "support.h"
 
 /* Write a global variable (in .rodata/.data/.bss) before load. */
 static int set_global(struct bpf_object *obj, const char *var,
@@ -106,6 +95,7 @@ static struct bpftune_hook *hook_get(struct bpftune_tuner *tuner,
 	memset(hook, 0, sizeof(*hook));
 	memcpy(hook->name, name, len);
 	hook->tier = BPFTUNE_TIER_NONE;
+	hook->chosen = -1;
 	return hook;
 }
 
@@ -153,15 +143,19 @@ static size_t hook_len(const char *name)
 static struct bpftune_hook *prog_hook(struct bpftune_tuner *tuner,
 				      const struct bpf_program *prog)
 {
-	unsigned int i;
-	int tier = program_tier(prog);
+	unsigned int i, v;
 
-	if (tier < 0)
-		return NULL;
 	for (i = 0; i < tuner->nhooks; i++)
-		if (tuner->hooks[i].progs[tier] == prog)
-			return &tuner->hooks[i];
+		for (v = 0; v < tuner->hooks[i].nprogs; v++)
+			if (tuner->hooks[i].progs[v] == prog)
+				return &tuner->hooks[i];
 	return NULL;
+}
+
+/* The program a hook runs, NULL when it is off. */
+static struct bpf_program *hook_prog(const struct bpftune_hook *hook)
+{
+	return hook->chosen < 0 ? NULL : hook->progs[hook->chosen];
 }
 
 static int set_core_globals(struct bpf_object *obj)
@@ -214,14 +208,14 @@ static struct bpf_object *trial_open(struct bpftune_tuner *tuner,
 	return obj;
 }
 
-/* Is there a lower tier this hook could fall back to? */
+/* Is there another variant after the chosen one this hook could use? */
 static bool hook_can_fall(const struct bpftune_hook *hook)
 {
 	const struct bpftune_support *support = bpftune_support_get();
-	int tier;
+	unsigned int v;
 
-	for (tier = hook->tier + 1; tier < BPFTUNE_TIER_COUNT; tier++)
-		if (hook->progs[tier] && support->tier_ok[tier])
+	for (v = hook->chosen + 1; v < hook->nprogs; v++)
+		if (support->tier_ok[hook->tiers[v]])
 			return true;
 	return false;
 }
@@ -287,35 +281,38 @@ out:
 	return err;
 }
 
-/* Best tier from `from` on that is allowed, available and has a target. */
+/*
+ * The first variant from index `from` on whose tier is allowed, available
+ * and whose target exists in this kernel; the others are not loaded.
+ */
 static void hook_pick(struct bpftune_tuner *tuner, struct bpftune_hook *hook,
-		      int from)
+		      unsigned int from)
 {
 	const struct bpftune_support *support = bpftune_support_get();
 	struct bpf_program *prog;
-	int tier;
+	enum bpftune_tier tier;
+	unsigned int v;
 
 	hook->tier = BPFTUNE_TIER_NONE;
-	if (from < (int)bpftune_cfg.max_tier)
-		from = bpftune_cfg.max_tier;
-	for (tier = from; tier < BPFTUNE_TIER_COUNT; tier++) {
-		prog = hook->progs[tier];
-		if (!prog || !support->tier_ok[tier])
+	hook->chosen = -1;
+	for (v = from; v < hook->nprogs; v++) {
+		prog = hook->progs[v];
+		tier = hook->tiers[v];
+		if (tier < bpftune_cfg.max_tier || !support->tier_ok[tier])
 			continue;
 		if (!bpftune_target_exists(tier, bpf_program__section_name(prog))) {
 			hook->why = "target not in this kernel";
 			bpftune_debug("%s: hook %s: %s target missing (%s)",
-				      tuner->name, hook->name, tier_names[tier],
+				      tuner->name, hook->name, bpftune_tier_name(tier),
 				      bpf_program__section_name(prog));
 			continue;
 		}
 		hook->tier = tier;
+		hook->chosen = v;
 		break;
 	}
-	for (tier = 0; tier < BPFTUNE_TIER_COUNT; tier++)
-		if (hook->progs[tier])
-			bpf_program__set_autoload(hook->progs[tier],
-						  tier == (int)hook->tier);
+	for (v = 0; v < hook->nprogs; v++)
+		bpf_program__set_autoload(hook->progs[v], (int)v == hook->chosen);
 }
 
 /* A chosen program did not load or attach: its hook tries the next
@@ -335,10 +332,10 @@ static void drop_program(struct bpftune_tuner *tuner, struct bpf_program *prog,
 		return;
 	}
 	bpftune_warn("%s: hook %s: the %s variant does not %s on this kernel (run with -d for the verifier's reason); trying the next tier",
-		     tuner->name, hook->name, tier_names[hook->tier], what);
+		     tuner->name, hook->name, bpftune_tier_name(hook->tier), what);
 	hook->why = loaded ? "variant failed to attach" :
 			     "variant rejected by the verifier";
-	hook_pick(tuner, hook, hook->tier + 1);
+	hook_pick(tuner, hook, hook->chosen + 1);
 }
 
 /* The whole choice did not load: try each chosen program alone. */
@@ -361,7 +358,7 @@ static void isolate(struct bpftune_tuner *tuner)
 	for (i = 0; i < tuner->nhooks; i++) {
 		hook = &tuner->hooks[i];
 		while (hook->tier != BPFTUNE_TIER_NONE) {
-			prog = hook->progs[hook->tier];
+			prog = hook_prog(hook);
 			err = trial_run(tuner, bpf_program__name(prog), failed,
 					sizeof(failed));
 			if (!err)
@@ -396,6 +393,29 @@ static void verify_choice(struct bpftune_tuner *tuner)
 		isolate(tuner);
 }
 
+/* Add a variant in tier order (stable: the object's order within a tier). */
+static int hook_add(struct bpftune_tuner *tuner, struct bpftune_hook *hook,
+		    struct bpf_program *prog, enum bpftune_tier tier)
+{
+	unsigned int v;
+
+	if (hook->nprogs >= BPFTUNE_HOOK_VARIANTS) {
+		bpftune_warn("%s: hook %s has more than %d variants; %s is not used",
+			     tuner->name, hook->name, BPFTUNE_HOOK_VARIANTS,
+			     bpf_program__name(prog));
+		bpf_program__set_autoload(prog, false);
+		return 0;
+	}
+	for (v = hook->nprogs; v > 0 && hook->tiers[v - 1] > tier; v--) {
+		hook->progs[v] = hook->progs[v - 1];
+		hook->tiers[v] = hook->tiers[v - 1];
+	}
+	hook->progs[v] = prog;
+	hook->tiers[v] = tier;
+	hook->nprogs++;
+	return 0;
+}
+
 static int hooks_collect(struct bpftune_tuner *tuner)
 {
 	struct bpftune_hook *hook;
@@ -415,14 +435,7 @@ static int hooks_collect(struct bpftune_tuner *tuner)
 			bpftune_err("%s: too many hooks", tuner->name);
 			return -E2BIG;
 		}
-		if (hook->progs[tier]) {
-			bpftune_warn("%s: hook %s has two %s variants; %s is not used",
-				     tuner->name, hook->name, tier_names[tier],
-				     name);
-			bpf_program__set_autoload(prog, false);
-			continue;
-		}
-		hook->progs[tier] = prog;
+		hook_add(tuner, hook, prog, tier);
 	}
 	return 0;
 }
@@ -468,6 +481,12 @@ enum bpftune_tier bpftune_hook_tier(struct bpftune_tuner *tuner,
 	return BPFTUNE_TIER_NONE;
 }
 
+bool bpftune_tier_allowed(enum bpftune_tier tier)
+{
+	return tier < BPFTUNE_TIER_COUNT && tier >= bpftune_cfg.max_tier &&
+	       bpftune_support_get()->tier_ok[tier];
+}
+
 /* The daemon log says which tier each hook really runs at. */
 static void log_hook_tiers(struct bpftune_tuner *tuner)
 {
@@ -479,8 +498,8 @@ static void log_hook_tiers(struct bpftune_tuner *tuner)
 		if (hook->tier == BPFTUNE_TIER_NONE)
 			continue;
 		bpftune_info("%s: hook %s attached at tier %s (%s)",
-			     tuner->name, hook->name, tier_names[hook->tier],
-			     bpf_program__section_name(hook->progs[hook->tier]));
+			     tuner->name, hook->name, bpftune_tier_name(hook->tier),
+			     bpf_program__section_name(hook_prog(hook)));
 	}
 }
 
@@ -488,18 +507,17 @@ void bpftune_hook_disable(struct bpftune_tuner *tuner, const char *name,
 			  const char *why)
 {
 	struct bpftune_hook *hook = NULL;
-	unsigned int i;
-	int tier;
+	unsigned int i, v;
 
 	for (i = 0; i < tuner->nhooks; i++)
 		if (!strcmp(tuner->hooks[i].name, name))
 			hook = &tuner->hooks[i];
 	if (!hook)
 		return;
-	for (tier = 0; tier < BPFTUNE_TIER_COUNT; tier++)
-		if (hook->progs[tier])
-			bpf_program__set_autoload(hook->progs[tier], false);
+	for (v = 0; v < hook->nprogs; v++)
+		bpf_program__set_autoload(hook->progs[v], false);
 	hook->tier = BPFTUNE_TIER_NONE;
+	hook->chosen = -1;
 	hook->why = why;
 	if (!bpftune_cfg.support_only)
 		bpftune_warn("%s: hook %s is off: %s", tuner->name, name, why);
@@ -544,7 +562,6 @@ static void attach_tracing(struct bpftune_tuner *tuner)
 
 int bpftune_bpf_attach(struct bpftune_tuner *tuner)
 {
-	struct bpf_map *events;
 	int err;
 
 	if (!tuner->skeleton)
@@ -568,38 +585,6 @@ int bpftune_bpf_attach(struct bpftune_tuner *tuner)
 	}
 	tuner->attached = true;
 	log_hook_tiers(tuner);
-	events = bpf_object__find_map_by_name(tuner->obj, "bpftune_events");
-	if (!events)
-		return 0;
-	return bpftune_loop_add_ringbuf(tuner, bpf_map__fd(events));
-}
-
-int bpftune_cgroup_attach(struct bpftune_tuner *tuner,
-			  struct bpf_program *prog)
-{
-	struct bpf_link *link;
-	int err;
-
-	if (bpftune_cfg.support_only)
-		return 0;
-	if (!bpf_program__autoload(prog)) {
-		bpftune_debug("%s: %s was left out; not attached", tuner->name,
-			      bpf_program__name(prog));
-		return 0;
-	}
-	if (bpftune_cfg.cgroup_fd < 0)
-		return -EBADF;
-	if (tuner->ncgroup_links >= ARRAY_SIZE(tuner->cgroup_links))
-		return -E2BIG;
-	link = bpf_program__attach_cgroup(prog, bpftune_cfg.cgroup_fd);
-	err = libbpf_get_error(link);
-	if (err) {
-		bpftune_err("%s: attaching %s to cgroup %s failed: %s",
-			    tuner->name, bpf_program__name(prog),
-			    bpftune_cfg.cgroup_path, strerror(-err));
-		return err;
-	}
-	tuner->cgroup_links[tuner->ncgroup_links++] = link;
 	return 0;
 }
 
@@ -631,7 +616,7 @@ void bpftune_bpf_print_tiers(struct bpftune_tuner *tuner)
 			       hook->name, hook->why);
 		else
 			printf("  %s: hook %s: %s (%s)\n", tuner->name,
-			       hook->name, tier_names[hook->tier],
-			       bpf_program__section_name(hook->progs[hook->tier]));
+			       hook->name, bpftune_tier_name(hook->tier),
+			       bpf_program__section_name(hook_prog(hook)));
 	}
 }

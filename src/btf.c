@@ -10,7 +10,7 @@
 #include <string.h>
 #include <linux/btf.h>
 
-#include "core.h"
+#include "support.h"
 
 struct btf_walk {
 	const unsigned char *p, *end;

@@ -19,7 +19,8 @@
 #include <string.h>
 #include <sys/capability.h>
 
-#include "core.h"
+#include "caps.h"
+#include "log.h"
 
 #ifndef CAP_BPF
 #define CAP_BPF 39

@@ -23,8 +23,11 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include "core.h"
+#include "caps.h"
 #include "cgroup.h"
+#include "log.h"
+#include "options.h"
+#include "tuner.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
@@ -189,4 +192,33 @@ void bpftune_cgroup_close(void)
 	if (cg_created && rmdir(path))
 		bpftune_warn("cannot remove %s: %s", path, strerror(errno));
 	cg_created = false;
+}
+
+int bpftune_cgroup_attach(struct bpftune_tuner *tuner,
+			  struct bpf_program *prog)
+{
+	struct bpf_link *link;
+	int err;
+
+	if (bpftune_cfg.support_only)
+		return 0;
+	if (!bpf_program__autoload(prog)) {
+		bpftune_debug("%s: %s was left out; not attached", tuner->name,
+			      bpf_program__name(prog));
+		return 0;
+	}
+	if (bpftune_cfg.cgroup_fd < 0)
+		return -EBADF;
+	if (tuner->ncgroup_links >= ARRAY_SIZE(tuner->cgroup_links))
+		return -E2BIG;
+	link = bpf_program__attach_cgroup(prog, bpftune_cfg.cgroup_fd);
+	err = libbpf_get_error(link);
+	if (err) {
+		bpftune_err("%s: attaching %s to cgroup %s failed: %s",
+			    tuner->name, bpf_program__name(prog),
+			    bpftune_cfg.cgroup_path, strerror(-err));
+		return err;
+	}
+	tuner->cgroup_links[tuner->ncgroup_links++] = link;
+	return 0;
 }

@@ -39,12 +39,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core.h"
+#include "journal.h"
+#include "journal_state.h"
+#include "log.h"
+#include "netns.h"
+#include "sysctl.h"
 
-#define JOURNAL_NAME "journal"
-#define JOURNAL_TMP_NAME "journal.new"
 #define JOURNAL_LINE 512
-#define JOURNAL_NAME_SIZE (BPFTUNE_NAME_LEN * 2)
 /* A journal holds a few records per tunable and namespace; one larger
  * than this was not written by bpftune. */
 #define JOURNAL_MAX_BYTES (64U << 20)
@@ -53,41 +54,11 @@
 #define JOURNAL_COMPACT_LINES 8192
 #define JOURNAL_COMPACT_RATIO 4
 
-struct journal_entry {
-	struct journal_entry *next;
-	unsigned long long cookie;
-	char name[JOURNAL_NAME_SIZE];
-	char orig[BPFTUNE_VALUE_LEN];
-	char last[BPFTUNE_VALUE_LEN]; /* bpftune's latest write, "" if none */
-};
-
 static struct journal_entry *entries;
 static unsigned int nentries;
 static int journal_fd = -1;
 static int state_fd = -1;
 static unsigned int nlines; /* records in the file */
-static char state_path[PATH_MAX];
-static char boot_id_path[PATH_MAX] = "/proc/sys/kernel/random/boot_id";
-
-void bpftune_journal_set_boot_id_path(const char *path)
-{
-	snprintf(boot_id_path, sizeof(boot_id_path), "%s", path);
-}
-
-int bpftune_journal_boot_id(char *buf, size_t len)
-{
-	FILE *f = fopen(boot_id_path, "re");
-
-	if (!f)
-		return -errno;
-	if (!fgets(buf, len, f)) {
-		fclose(f);
-		return -EIO;
-	}
-	fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
 
 /* 32-bit FNV-1a: enough to tell a whole record from a damaged one. */
 static unsigned int record_hash(const char *s, size_t len)
@@ -146,7 +117,7 @@ static struct journal_entry *entry_get(unsigned long long cookie,
 }
 
 /* One line per record: tabs and newlines in values become spaces. */
-static void clean_value(char *dst, const char *src)
+void bpftune_journal_clean_value(char *dst, const char *src)
 {
 	size_t i;
 
@@ -165,7 +136,7 @@ static int format_record(char *line, size_t size, char tag,
 	char clean[BPFTUNE_VALUE_LEN];
 	int len, n;
 
-	clean_value(clean, value);
+	bpftune_journal_clean_value(clean, value);
 	len = snprintf(line, size, "%c %llu %s %s", tag, cookie, name, clean);
 	if (len < 0 || (size_t)len >= size)
 		return -ENAMETOOLONG;
@@ -321,102 +292,10 @@ static int journal_load(int fd, const char *boot_id, size_t *whole,
 	free(buf);
 	if (err == 1) {
 		bpftune_info("journal in %s is from another boot; discarded",
-			     state_path);
+			     bpftune_state_path());
 		free_entries();
 	}
 	return err;
-}
-
-static int check_stat(const struct stat *st, uid_t owner, const char *what)
-{
-	if (st->st_uid != owner) {
-		bpftune_err("%s %s is owned by uid %u, not by uid %u (the user bpftune runs as); refused",
-			    what, state_path, st->st_uid, owner);
-		return -EPERM;
-	}
-	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
-		bpftune_err("%s %s is writable by others (mode %o); refused",
-			    what, state_path, st->st_mode & 07777);
-		return -EPERM;
-	}
-	return 0;
-}
-
-/*
- * Open (creating when asked) and check the state directory: a directory,
- * not a symlink, owned by the user we run as, or when root restores, by
- * anyone (then *owner is that user, whom the journal must belong to).
- */
-static int state_open(const char *dir, bool create, bool any_owner,
-		      uid_t *owner)
-{
-	struct stat st;
-	int fd, err;
-
-	snprintf(state_path, sizeof(state_path), "%s", dir);
-	if (create && mkdir(dir, 0700) && errno != EEXIST)
-		return -errno;
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		if (err == -ELOOP || err == -ENOTDIR)
-			bpftune_err("state directory %s is a symlink or not a directory; refused",
-				    dir);
-		return err;
-	}
-	if (fstat(fd, &st)) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	*owner = any_owner ? st.st_uid : geteuid();
-	err = check_stat(&st, *owner, "state directory");
-	if (err) {
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
-/* One process at a time per state directory. */
-static int state_lock(int fd, const char *who)
-{
-	if (!flock(fd, LOCK_EX | LOCK_NB))
-		return 0;
-	if (errno != EWOULDBLOCK)
-		return -errno;
-	bpftune_err("another bpftune daemon runs with state directory %s; %s",
-		    state_path, who);
-	return -EBUSY;
-}
-
-/* The journal file in the state directory, checked through its fd. */
-static int journal_file_open(int dirfd, int flags, uid_t owner)
-{
-	struct stat st;
-	int fd, err;
-
-	fd = openat(dirfd, JOURNAL_NAME, flags | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		err = -errno;
-		if (err == -ELOOP)
-			bpftune_err("journal in %s is a symlink; refused",
-				    state_path);
-		return err;
-	}
-	err = fstat(fd, &st) ? -errno : 0;
-	if (!err && (!S_ISREG(st.st_mode) || st.st_nlink != 1)) {
-		bpftune_err("journal in %s is not a regular file with one link; refused",
-			    state_path);
-		err = -EPERM;
-	}
-	if (!err)
-		err = check_stat(&st, owner, "journal in");
-	if (err) {
-		close(fd);
-		return err;
-	}
-	return fd;
 }
 
 static int write_all(int fd, const char *buf, size_t len)
@@ -470,13 +349,13 @@ int bpftune_journal_open(const char *state_dir)
 	err = bpftune_journal_boot_id(boot_id, sizeof(boot_id));
 	if (err)
 		return err;
-	dirfd = state_open(state_dir, true, false, &owner);
+	dirfd = bpftune_state_open(state_dir, true, false, &owner);
 	if (dirfd < 0)
 		return dirfd;
-	err = state_lock(dirfd, "refusing to start a second one (stop it, or give this one another --state-dir)");
+	err = bpftune_state_lock(dirfd, "refusing to start a second one (stop it, or give this one another --state-dir)");
 	if (err)
 		goto err_dir;
-	fd = journal_file_open(dirfd, O_RDWR | O_CREAT, owner);
+	fd = bpftune_journal_file_open(dirfd, O_RDWR | O_CREAT, owner);
 	if (fd < 0) {
 		err = fd;
 		goto err_dir;
@@ -624,7 +503,7 @@ int bpftune_journal_record(unsigned long long cookie, const char *name,
 
 	if (bpftune_journal_has(cookie, name))
 		return 0;
-	clean_value(clean, orig);
+	bpftune_journal_clean_value(clean, orig);
 	len = format_record(line, sizeof(line), 'o', cookie, name, clean);
 	if (len < 0)
 		return len;
@@ -649,131 +528,26 @@ int bpftune_journal_wrote(unsigned long long cookie, const char *name,
 	err = append(line, len, false);
 	if (err)
 		return err;
-	clean_value(e->last, value);
+	bpftune_journal_clean_value(e->last, value);
 	maybe_compact();
 	return 0;
 }
 
-/* Values equal as the sysctl reads them (tabs) and as recorded (spaces)? */
-static bool same_value(const struct bpftune_tunable_desc *d, const char *a,
-		       const char *b)
-{
-	long long va[BPFTUNE_MAX_VALUES], vb[BPFTUNE_MAX_VALUES];
-
-	if (!(d->flags & BPFTUNE_STRING) && d->nvalues &&
-	    !bpftune_sysctl_parse(a, va, d->nvalues) &&
-	    !bpftune_sysctl_parse(b, vb, d->nvalues))
-		return !memcmp(va, vb, d->nvalues * sizeof(va[0]));
-	while (*a || *b) {
-		if (isspace((unsigned char)*a) && isspace((unsigned char)*b)) {
-			while (isspace((unsigned char)*a))
-				a++;
-			while (isspace((unsigned char)*b))
-				b++;
-			continue;
-		}
-		if (*a++ != *b++)
-			return false;
-	}
-	return true;
-}
-
-static bool is_global(unsigned long long cookie)
-{
-	return cookie == BPFTUNE_GLOBAL_NETNS ||
-	       cookie == bpftune_netns_global_cookie();
-}
-
-/* May this entry be written: a sysctl a tuner declares, in its scope,
- * with a value within its bounds? */
-static bool entry_allowed(const struct journal_entry *e,
-			  struct bpftune_tunable_desc *d)
-{
-	long long v[BPFTUNE_MAX_VALUES];
-	unsigned int i;
-
-	if (!bpftune_sysctl_known(e->name, d)) {
-		bpftune_warn("journal names %s, which no tuner declares; not restored",
-			     e->name);
-		return false;
-	}
-	if ((d->flags & BPFTUNE_GLOBAL) && !is_global(e->cookie)) {
-		bpftune_warn("journal has global %s in netns %llu; not restored",
-			     e->name, e->cookie);
-		return false;
-	}
-	if (d->flags & BPFTUNE_STRING)
-		return true;
-	if (bpftune_sysctl_parse(e->orig, v, d->nvalues)) {
-		bpftune_warn("journal value '%s' of %s is not %u number(s); not restored",
-			     e->orig, e->name, d->nvalues);
-		return false;
-	}
-	for (i = 0; i < d->nvalues; i++) {
-		if (v[i] >= d->min[i] && (!d->max[i] || v[i] <= d->max[i]))
-			continue;
-		bpftune_warn("journal value '%s' of %s is outside the bounds bpftune may write (value %u: %lld..%lld); not restored, set it yourself if it is right",
-			     e->orig, e->name, i + 1, d->min[i], d->max[i]);
-		return false;
-	}
-	return true;
-}
-
-enum restore_result { RESTORED, LEFT, REFUSED, FAILED };
-
-static enum restore_result restore_entry(const struct journal_entry *e)
-{
-	struct bpftune_tunable_desc d;
-	char cur[BPFTUNE_VALUE_LEN], ns[64];
-	int err;
-
-	if (!is_global(e->cookie) && !bpftune_netns_find(e->cookie)) {
-		bpftune_info("netns %llu no longer exists; %s not restored there",
-			     e->cookie, e->name);
-		return LEFT;
-	}
-	if (!entry_allowed(e, &d))
-		return REFUSED;
-	bpftune_netns_str(e->cookie, ns, sizeof(ns));
-	err = bpftune_sysctl_read_raw(e->cookie, e->name, cur, sizeof(cur));
-	clean_value(cur, cur);
-	if (!err && same_value(&d, cur, e->orig))
-		return LEFT;
-	if (!err && e->last[0] && !same_value(&d, cur, e->last)) {
-		bpftune_info("%s in %s is '%s', not '%s' as bpftune last set it: someone changed it since; left alone (original '%s')",
-			     e->name, ns, cur, e->last, e->orig);
-		return LEFT;
-	}
-	err = bpftune_sysctl_write_raw(e->cookie, e->name, e->orig);
-	if (err) {
-		bpftune_warn("could not restore %s = '%s' in %s: %s", e->name,
-			     e->orig, ns, strerror(-err));
-		return FAILED;
-	}
-	if (is_global(e->cookie))
-		bpftune_info("restored %s = '%s' (global netns)", e->name,
-			     e->orig);
-	else
-		bpftune_info("restored %s = '%s' in netns %llu", e->name,
-			     e->orig, e->cookie);
-	return RESTORED;
-}
-
 /* --restore without a daemon: load the journal of dir, checked. */
-static int restore_open(const char *state_dir, const char *boot_id,
-			int *dirfd)
+int bpftune_journal_load_dir(const char *state_dir, const char *boot_id,
+			     int *dirfd)
 {
 	size_t whole, size;
 	uid_t owner;
 	int fd, err;
 
-	*dirfd = state_open(state_dir, false, geteuid() == 0, &owner);
+	*dirfd = bpftune_state_open(state_dir, false, geteuid() == 0, &owner);
 	if (*dirfd < 0)
 		return *dirfd;
-	err = state_lock(*dirfd, "it restores on exit with -R; stop it before --restore");
+	err = bpftune_state_lock(*dirfd, "it restores on exit with -R; stop it before --restore");
 	if (err)
 		goto err;
-	fd = journal_file_open(*dirfd, O_RDONLY, owner);
+	fd = bpftune_journal_file_open(*dirfd, O_RDONLY, owner);
 	if (fd < 0) {
 		err = fd;
 		goto err;
@@ -788,50 +562,24 @@ err:
 	return err;
 }
 
-int bpftune_journal_restore(const char *state_dir)
+const struct journal_entry *bpftune_journal_entries(void)
 {
-	int err, dirfd = -1, counts[FAILED + 1] = { 0 };
-	struct journal_entry *e;
-	char boot_id[64];
+	return entries;
+}
 
-	err = bpftune_journal_boot_id(boot_id, sizeof(boot_id));
-	if (err)
-		return err;
-	if (journal_fd < 0) {
-		err = restore_open(state_dir, boot_id, &dirfd);
-		if (err == -ENOENT) {
-			bpftune_info("no journal in %s: nothing to restore",
-				     state_dir);
-			return 0;
-		}
-		if (err < 0)
-			return err;
-		err = 0; /* 1: from another boot, nothing loaded */
-	}
-	bpftune_netns_scan();
-	for (e = entries; e; e = e->next)
-		counts[restore_entry(e)]++;
-	bpftune_debug("journal: %d restored, %d left, %d refused, %d failed",
-		      counts[RESTORED], counts[LEFT], counts[REFUSED],
-		      counts[FAILED]);
-	if (counts[FAILED]) {
-		bpftune_warn("%d value(s) could not be restored; journal kept",
-			     counts[FAILED]);
-		err = -EIO;
-		goto out;
-	}
+/* After a restore: forget every entry, and empty the open journal or
+ * remove the one in dirfd. */
+int bpftune_journal_clear(int dirfd, const char *boot_id)
+{
 	free_entries();
 	if (journal_fd >= 0)
-		err = journal_reset(journal_fd, boot_id);
-	else if (unlinkat(dirfd, JOURNAL_NAME, 0) && errno != ENOENT)
-		err = -errno;
-	if (!err && counts[REFUSED]) {
-		bpftune_warn("%d journal entr%s refused (see above); journal cleared",
-			     counts[REFUSED], counts[REFUSED] == 1 ? "y" : "ies");
-		err = -EPERM;
-	}
-out:
-	if (dirfd >= 0)
-		close(dirfd);
-	return err;
+		return journal_reset(journal_fd, boot_id);
+	if (unlinkat(dirfd, JOURNAL_NAME, 0) && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+bool bpftune_journal_is_open(void)
+{
+	return journal_fd >= 0;
 }

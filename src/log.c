@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
-#include "core.h"
+#include "log.h"
 
 static bool log_stderr = true;
 static bool log_json;

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The single-threaded event loop: one epoll over every tuner's ring buffer
- * (one libbpf ring_buffer, each tuner's map added with the tuner as
- * context), a signalfd, timerfds and whatever fds tuners or the core
- * register.  Nothing polls: idle means blocked in epoll_wait().
+ * The single-threaded event loop: one epoll over every registered ring
+ * buffer (one libbpf ring_buffer, each map added with its own callback),
+ * a signalfd, timers and whatever fds tuners or the core register.  It
+ * is the only place that makes an epoll or a timerfd.  Nothing polls:
+ * idle means blocked in epoll_wait().
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -16,7 +17,9 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include "core.h"
+#include "log.h"
+#include "loop.h"
+#include "notify.h"
 
 struct loop_fd {
 	struct loop_fd *next;
@@ -29,65 +32,106 @@ struct loop_fd {
 	bool dead;
 };
 
+struct loop_ring {
+	struct loop_ring *next;
+	int map_fd;
+	bpftune_ring_cb cb;
+	void *ctx;
+};
+
 static int epoll_fd = -1;
 static int signal_fd = -1;
 static struct ring_buffer *rb;
+static struct loop_ring *rings;
 static struct loop_fd *fds;
 static bool stopping;
 
-static int on_event(void *ctx, void *data, size_t size)
+static void on_rings(int fd, unsigned int events, void *ctx)
 {
-	struct bpftune_tuner *tuner = ctx;
-
-	if (size < sizeof(struct bpftune_event) ||
-	    tuner->state != BPFTUNE_TUNER_ACTIVE)
-		return 0;
-	tuner->events++;
-	tuner->event_handler(tuner, data);
-	bpftune_state_changed();
-	return 0;
+	(void)fd;
+	(void)events;
+	(void)ctx;
+	if (rb)
+		ring_buffer__consume(rb);
 }
 
-int bpftune_loop_add_ringbuf(struct bpftune_tuner *tuner, int map_fd)
+static int ring_join(struct loop_ring *r)
 {
 	int err;
 
-	if (!rb) {
-		rb = ring_buffer__new(map_fd, on_event, tuner, NULL);
-		err = libbpf_get_error(rb);
-		if (err) {
-			rb = NULL;
-			return err;
-		}
-		return bpftune_loop_add_fd(ring_buffer__epoll_fd(rb), NULL, NULL);
+	if (rb)
+		return ring_buffer__add(rb, r->map_fd, r->cb, r->ctx);
+	rb = ring_buffer__new(r->map_fd, r->cb, r->ctx, NULL);
+	err = libbpf_get_error(rb);
+	if (err) {
+		rb = NULL;
+		return err;
 	}
-	return ring_buffer__add(rb, map_fd, on_event, tuner);
-}
-
-/* libbpf 1.1 cannot remove one ring from a ring_buffer: rebuild it from
- * the tuners still active (after one was unloaded). */
-void bpftune_loop_rebuild_ringbufs(void)
-{
-	struct bpftune_tuner *tuner;
-	struct bpf_map *map;
-
-	if (rb) {
-		bpftune_loop_del_fd(ring_buffer__epoll_fd(rb));
+	err = bpftune_loop_add_fd(ring_buffer__epoll_fd(rb), on_rings, NULL);
+	if (err) {
 		ring_buffer__free(rb);
 		rb = NULL;
 	}
-	for (tuner = bpftune_tuners(); tuner; tuner = tuner->next) {
-		if (tuner->state != BPFTUNE_TUNER_ACTIVE || !tuner->obj)
-			continue;
-		map = bpf_object__find_map_by_name(tuner->obj, "bpftune_events");
-		if (map && bpf_map__fd(map) >= 0)
-			bpftune_loop_add_ringbuf(tuner, bpf_map__fd(map));
-	}
+	return err;
 }
 
-int bpftune_loop_add_fd(int fd, bpftune_fd_cb cb, void *ctx)
+int bpftune_loop_add_ringbuf(int map_fd, bpftune_ring_cb cb, void *ctx)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
+	struct loop_ring *r;
+	int err;
+
+	if (map_fd < 0 || !cb)
+		return -EINVAL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->map_fd = map_fd;
+	r->cb = cb;
+	r->ctx = ctx;
+	err = ring_join(r);
+	if (err) {
+		free(r);
+		return err;
+	}
+	r->next = rings;
+	rings = r;
+	return 0;
+}
+
+static void rings_drop(void)
+{
+	if (!rb)
+		return;
+	bpftune_loop_del_fd(ring_buffer__epoll_fd(rb));
+	ring_buffer__free(rb);
+	rb = NULL;
+}
+
+/* libbpf 1.1 cannot remove one ring from a ring_buffer: rebuild it from
+ * the rings that stay. */
+void bpftune_loop_del_ringbuf(int map_fd)
+{
+	struct loop_ring **pp = &rings, *r;
+
+	while ((r = *pp)) {
+		if (r->map_fd != map_fd) {
+			pp = &r->next;
+			continue;
+		}
+		*pp = r->next;
+		free(r);
+	}
+	rings_drop();
+	for (r = rings; r; r = r->next)
+		if (ring_join(r))
+			bpftune_warn("ring buffer map fd %d left the loop: cannot re-add it",
+				     r->map_fd);
+}
+
+int bpftune_loop_add_fd_events(int fd, unsigned int events, bpftune_fd_cb cb,
+			       void *ctx)
+{
+	struct epoll_event ev = { .events = events };
 	struct loop_fd *lf = calloc(1, sizeof(*lf));
 
 	if (!lf)
@@ -105,21 +149,46 @@ int bpftune_loop_add_fd(int fd, bpftune_fd_cb cb, void *ctx)
 	return 0;
 }
 
+int bpftune_loop_add_fd(int fd, bpftune_fd_cb cb, void *ctx)
+{
+	return bpftune_loop_add_fd_events(fd, EPOLLIN, cb, ctx);
+}
+
+static struct loop_fd *fd_find(int fd)
+{
+	struct loop_fd *lf;
+
+	for (lf = fds; lf; lf = lf->next)
+		if (lf->fd == fd && !lf->dead)
+			return lf;
+	return NULL;
+}
+
+int bpftune_loop_mod_fd(int fd, unsigned int events)
+{
+	struct loop_fd *lf = fd_find(fd);
+	struct epoll_event ev = { .events = events };
+
+	if (!lf)
+		return -ENOENT;
+	ev.data.ptr = lf;
+	if (epoll_ctl(epoll_fd, EPOLL_CTL_MOD, fd, &ev))
+		return -errno;
+	return 0;
+}
+
 /* Entries are only marked here and freed after the current dispatch, so a
  * callback may remove itself or others. */
 void bpftune_loop_del_fd(int fd)
 {
-	struct loop_fd *lf;
+	struct loop_fd *lf = fd_find(fd);
 
-	for (lf = fds; lf; lf = lf->next) {
-		if (lf->fd != fd || lf->dead)
-			continue;
-		epoll_ctl(epoll_fd, EPOLL_CTL_DEL, fd, NULL);
-		lf->dead = true;
-		if (lf->is_timer)
-			close(lf->fd);
+	if (!lf)
 		return;
-	}
+	epoll_ctl(epoll_fd, EPOLL_CTL_DEL, fd, NULL);
+	lf->dead = true;
+	if (lf->is_timer)
+		close(lf->fd);
 }
 
 /*
@@ -172,24 +241,15 @@ static void on_timer(int fd, unsigned int events, void *ctx)
 	lf->timer_cb(lf->timer_ctx);
 }
 
-int bpftune_timer_add(unsigned int interval_ms, bpftune_timer_cb cb, void *ctx)
+int bpftune_timer_new(bpftune_timer_cb cb, void *ctx)
 {
-	struct itimerspec its = {
-		.it_interval = { interval_ms / 1000, (interval_ms % 1000) * 1000000 },
-		.it_value = { interval_ms / 1000, (interval_ms % 1000) * 1000000 },
-	};
 	int fd, err;
 
-	if (!interval_ms)
+	if (!cb)
 		return -EINVAL;
 	fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (timerfd_settime(fd, 0, &its, NULL)) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
 	err = bpftune_loop_add_fd(fd, on_timer, NULL);
 	if (err) {
 		close(fd);
@@ -201,6 +261,45 @@ int bpftune_timer_add(unsigned int interval_ms, bpftune_timer_cb cb, void *ctx)
 	fds->timer_ctx = ctx;
 	fds->ctx = fds;
 	return fd;
+}
+
+static struct timespec ms_ts(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	return ts;
+}
+
+int bpftune_timer_arm(int id, unsigned int first_ms, unsigned int interval_ms)
+{
+	struct loop_fd *lf = fd_find(id);
+	struct itimerspec its = {
+		.it_interval = ms_ts(interval_ms),
+		.it_value = ms_ts(first_ms),
+	};
+
+	if (!lf || !lf->is_timer)
+		return -ENOENT;
+	if (timerfd_settime(id, 0, &its, NULL))
+		return -errno;
+	return 0;
+}
+
+int bpftune_timer_add(unsigned int interval_ms, bpftune_timer_cb cb, void *ctx)
+{
+	int id, err;
+
+	if (!interval_ms)
+		return -EINVAL;
+	id = bpftune_timer_new(cb, ctx);
+	if (id < 0)
+		return id;
+	err = bpftune_timer_arm(id, interval_ms, interval_ms);
+	if (err) {
+		bpftune_timer_del(id);
+		return err;
+	}
+	return id;
 }
 
 void bpftune_timer_del(int id)
@@ -217,7 +316,7 @@ static void on_signal(int fd, unsigned int events, void *ctx)
 	if (read(fd, &si, sizeof(si)) != sizeof(si))
 		return;
 	if (si.ssi_signo == SIGHUP) {
-		bpftune_tuner_enable_all();
+		bpftune_notify(BPFTUNE_NOTE_SIGHUP, NULL);
 		return;
 	}
 	bpftune_info("signal %d received; stopping", si.ssi_signo);
@@ -264,25 +363,27 @@ int bpftune_loop_run(void)
 		}
 		for (i = 0; i < n; i++) {
 			lf = evs[i].data.ptr;
-			if (lf->dead)
-				continue;
-			if (lf->cb)
+			if (!lf->dead)
 				lf->cb(lf->fd, evs[i].events, lf->ctx);
-			else if (rb)
-				ring_buffer__consume(rb);
 		}
 		reap_dead();
+		bpftune_notify(BPFTUNE_NOTE_TICK, NULL);
 	}
 	return 0;
 }
 
 void bpftune_loop_fini(void)
 {
+	struct loop_ring *r;
 	struct loop_fd *lf;
 
 	if (rb)
 		ring_buffer__free(rb);
 	rb = NULL;
+	while ((r = rings)) {
+		rings = r->next;
+		free(r);
+	}
 	while ((lf = fds)) {
 		fds = lf->next;
 		if (lf->is_timer)

@@ -14,6 +14,7 @@
 
 #include "core.h"
 #include "cgroup.h"
+#include "learned.h"
 #include "options.h"
 
 static void try_memlock(void)
@@ -231,6 +232,9 @@ static int run(const struct bpftune_options *o)
 		     bpftune_tier_name(bpftune_support_effective(&support)),
 		     bpftune_cfg.dry_run ? ", dry run (advice only)" : "",
 		     bpftune_cfg.rollback ? ", rollback on exit" : "");
+	/* a bad file stops us before anything is changed */
+	if (o->import_path && bpftune_import_load(o->import_path))
+		return 1;
 	try_memlock();
 	raise_nofile();
 	err = bpftune_netns_init();
@@ -267,6 +271,7 @@ static int run(const struct bpftune_options *o)
 		goto out;
 	}
 	bpftune_plugins_ready(started);
+	bpftune_import_apply();
 	report_ready(&ready_fd);
 	err = bpftune_loop_run();
 	if (err)
@@ -327,6 +332,10 @@ int bpftune_daemon_main(int argc, char **argv)
 			 o.state_dir);
 	bpftune_log_set_json(o.log_json);
 	bpftune_log_init(o.to_stderr || o.action != BPFTUNE_RUN, o.debug);
+	/* the tuner stack hears of namespaces gone, SIGHUP and reverts; the
+	 * helper layer frees its per-namespace state with the namespace */
+	bpftune_tuners_init();
+	bpftune_helpers_init();
 	if (o.action != BPFTUNE_RESTORE && bpftune_caps_init())
 		bpftune_warn("running with all capabilities");
 	if (o.action == BPFTUNE_SUPPORT)

@@ -18,20 +18,27 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 
-#include "core.h"
+#include "assess.h"
+#include "log.h"
+#include "loop.h"
+#include "metrics.h"
+#include "netns.h"
+#include "notify.h"
+#include "options.h"
 #include "query_parse.h"
+#include "support.h"
+#include "sysctl.h"
+#include "tuner_netns.h"
 
 #define METRICS_DELAY_MS 200
 
 static char metrics_path[PATH_MAX];
 static char metrics_tmp[PATH_MAX + 8];
-static int timer_fd = -1;
+static int timer_id = -1;
 static bool armed;
 static int last_err;
-static unsigned long long generation;
 
 static void family(struct bpftune_qbuf *b, const char *name, const char *type,
 		   const char *help)
@@ -405,33 +412,23 @@ out:
 	return err;
 }
 
-static void on_timer(int fd, unsigned int events, void *ctx)
+static void on_timer(void *ctx)
 {
-	uint64_t expirations;
-
-	(void)events;
 	(void)ctx;
-	if (read(fd, &expirations, sizeof(expirations)) < 0 && errno == EAGAIN)
-		return;
 	armed = false;
 	metrics_write(true);
 }
 
-unsigned long long bpftune_state_generation(void)
+/* Something metrics show changed: rewrite the file soon (coalesced). */
+static void on_state_changed(enum bpftune_note note, const void *data,
+			     void *ctx)
 {
-	return generation;
-}
-
-void bpftune_state_changed(void)
-{
-	struct itimerspec its = {
-		.it_value = { 0, METRICS_DELAY_MS * 1000000L },
-	};
-
-	generation++;
-	if (timer_fd < 0 || armed)
+	(void)note;
+	(void)data;
+	(void)ctx;
+	if (timer_id < 0 || armed)
 		return;
-	if (!timerfd_settime(timer_fd, 0, &its, NULL))
+	if (!bpftune_timer_arm(timer_id, METRICS_DELAY_MS, 0))
 		armed = true;
 }
 
@@ -455,13 +452,14 @@ int bpftune_metrics_init(const char *path)
 		return -ENAMETOOLONG;
 	}
 	snprintf(metrics_tmp, sizeof(metrics_tmp), "%s.tmp", metrics_path);
-	timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (timer_fd < 0)
-		return -errno;
-	err = bpftune_loop_add_fd(timer_fd, on_timer, NULL);
+	timer_id = bpftune_timer_new(on_timer, NULL);
+	if (timer_id < 0)
+		return timer_id;
+	err = bpftune_notify_subscribe(BPFTUNE_NOTE_STATE_CHANGED,
+				       on_state_changed, NULL);
 	if (err) {
-		close(timer_fd);
-		timer_fd = -1;
+		bpftune_timer_del(timer_id);
+		timer_id = -1;
 		return err;
 	}
 	err = metrics_write(true);
@@ -475,11 +473,12 @@ int bpftune_metrics_init(const char *path)
 
 void bpftune_metrics_fini(void)
 {
-	if (timer_fd < 0)
+	if (timer_id < 0)
 		return;
-	bpftune_loop_del_fd(timer_fd);
-	close(timer_fd);
-	timer_fd = -1;
+	bpftune_notify_unsubscribe(BPFTUNE_NOTE_STATE_CHANGED, on_state_changed,
+				   NULL);
+	bpftune_timer_del(timer_id);
+	timer_id = -1;
 	armed = false;
 	if (!last_err)
 		metrics_write(false);

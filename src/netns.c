@@ -29,7 +29,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core.h"
+#include "caps.h"
+#include "log.h"
+#include "netns.h"
+#include "notify.h"
 
 #ifndef SO_NETNS_COOKIE
 #define SO_NETNS_COOKIE 71
@@ -255,7 +258,7 @@ static void drop_unseen(void)
 		}
 		bpftune_debug("netns %llu is gone; forgetting it", ns->cookie);
 		*pp = ns->next;
-		bpftune_tuners_netns_gone(ns->cookie);
+		bpftune_notify(BPFTUNE_NOTE_NETNS_GONE, &ns->cookie);
 		ns_free(ns);
 	}
 }
@@ -313,7 +316,7 @@ void bpftune_netns_forget(unsigned long long cookie)
 			continue;
 		}
 		*pp = ns->next;
-		bpftune_tuners_netns_gone(ns->cookie);
+		bpftune_notify(BPFTUNE_NOTE_NETNS_GONE, &ns->cookie);
 		ns_free(ns);
 		return;
 	}
@@ -453,4 +456,14 @@ int bpftune_netns_pid_cookie(int pid, unsigned long long *cookie)
 	err = bpftune_netns_fd_cookie(fd, cookie);
 	close(fd);
 	return err;
+}
+
+const char *bpftune_netns_str(unsigned long long cookie, char *buf, size_t len)
+{
+	if (cookie == BPFTUNE_GLOBAL_NETNS ||
+	    cookie == bpftune_netns_global_cookie())
+		snprintf(buf, len, "global netns");
+	else
+		snprintf(buf, len, "netns %llu", cookie);
+	return buf;
 }

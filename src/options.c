@@ -6,8 +6,48 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysinfo.h>
 
 #include "options.h"
+
+struct bpftune_config bpftune_cfg = {
+	.learning_rate = BPFTUNE_RATE_DEFAULT,
+	.max_tier = BPFTUNE_TIER_FENTRY,
+	.cgroup_fd = -1,
+	.state_dir = BPFTUNE_DEFAULT_STATE_DIR,
+	.log_window_s = 10,
+	.assess_window_ms = 10000,
+};
+
+unsigned int bpftune_learning_rate(void)
+{
+	return bpftune_cfg.learning_rate;
+}
+
+bool bpftune_dry_run(void)
+{
+	return bpftune_cfg.dry_run;
+}
+
+bool bpftune_support_only(void)
+{
+	return bpftune_cfg.support_only;
+}
+
+int bpftune_cgroup_fd(void)
+{
+	return bpftune_cfg.cgroup_fd;
+}
+
+/* Usable RAM, as /proc/meminfo's MemTotal. */
+unsigned long long bpftune_ram_bytes(void)
+{
+	struct sysinfo si;
+
+	if (sysinfo(&si))
+		return 0;
+	return (unsigned long long)si.totalram * si.mem_unit;
+}
 
 enum {
 	OPT_STATE_DIR = 256,
@@ -18,6 +58,7 @@ enum {
 	OPT_SOCKET,
 	OPT_METRICS_FILE,
 	OPT_LOG_FORMAT,
+	OPT_IMPORT,
 };
 
 static const struct option long_options[] = {
@@ -47,6 +88,7 @@ static const struct option long_options[] = {
 	{ "port", required_argument, NULL, 'p' },
 	{ "metrics-file", required_argument, NULL, OPT_METRICS_FILE },
 	{ "log-format", required_argument, NULL, OPT_LOG_FORMAT },
+	{ "import", required_argument, NULL, OPT_IMPORT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -82,6 +124,8 @@ void bpftune_usage(FILE *out)
 		"      --assess-window MS   judge each change over MS milliseconds before\n"
 		"                           and after it (100..3600000, default 10000)\n"
 		"      --metrics-file PATH  keep Prometheus metrics in PATH (rewritten on change)\n"
+		"      --import FILE        start from what another host learned (its\n"
+		"                           bpftune -q export --json); see bpftune(8)\n"
 		"      --socket PATH        query socket (default /run/bpftune/bpftune.sock)\n"
 		"  -p, --port PORT          also answer queries on 127.0.0.1:PORT (TCP)\n"
 		"  -q, --query QUERY [ARG...] [--json]\n"
@@ -311,6 +355,13 @@ int bpftune_parse_options(int argc, char **argv, struct bpftune_options *o,
 					 optarg);
 				return -1;
 			}
+			break;
+		case OPT_IMPORT:
+			if (!*optarg) {
+				snprintf(err, errlen, "--import needs a file");
+				return -1;
+			}
+			o->import_path = optarg;
 			break;
 		case OPT_METRICS_FILE:
 			if (!*optarg) {

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Command-line options of the bpftune daemon; parsing is pure (testable). */
+/*
+ * Configuration, in one module: the defaults, the command-line options
+ * (parsing is pure, testable) and the daemon-wide settings every other
+ * module reads (bpftune_cfg, filled from the options by main).
+ */
 #ifndef BPFTUNE_OPTIONS_H
 #define BPFTUNE_OPTIONS_H
 
@@ -8,6 +12,29 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <bpftune/libbpftune.h>
+
+#define BPFTUNE_DEFAULT_STATE_DIR "/var/lib/bpftune"
+#define BPFTUNE_DEFAULT_SOCKET "/run/bpftune/bpftune.sock"
+#define BPFTUNE_LOCAL_LIBDIR "/usr/local/lib64/bpftune"
+#ifndef BPFTUNE_LIBDIR
+#define BPFTUNE_LIBDIR "/usr/lib64/bpftune"
+#endif
+
+/* Daemon-wide settings, filled by main.c from the options. */
+struct bpftune_config {
+	unsigned int learning_rate;
+	bool dry_run;
+	bool rollback;
+	bool support_only;
+	bool debug;
+	enum bpftune_tier max_tier;
+	int cgroup_fd;
+	char cgroup_path[PATH_MAX];
+	char state_dir[PATH_MAX];
+	unsigned int log_window_s; /* coalesce identical log lines within */
+	unsigned int assess_window_ms; /* before/after window of assessment */
+};
+extern struct bpftune_config bpftune_cfg;
 
 #define BPFTUNE_MAX_ALLOW 32
 #define BPFTUNE_MAX_LIBDIRS 8
@@ -46,6 +73,7 @@ struct bpftune_options {
 	const char *socket_path;  /* query socket (daemon and client) */
 	int query_port;		  /* -p: also 127.0.0.1:PORT, 0 = off */
 	const char *metrics_file; /* Prometheus text file, NULL = off */
+	const char *import_path;  /* --import: learned state to start from */
 };
 
 /* Returns 0 or -1 with a one-line message (naming the option) in err. */

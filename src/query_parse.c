@@ -28,6 +28,8 @@ static const struct query_desc queries[] = {
 	  "changes made so far: original and current value, count per scenario" },
 	{ "rollback", BPFTUNE_Q_ROLLBACK, "",
 	  "the sysctl commands that would restore every original value" },
+	{ "export", BPFTUNE_Q_EXPORT, "",
+	  "what was learned (per-host choices with their costs, every change with its original): bpftune --import FILE takes the JSON form" },
 	{ "enable", BPFTUNE_Q_ENABLE, "TUNER [NETNS]",
 	  "re-enable a tuner that stepped aside, in NETNS (cookie, 'global' or /run/netns name) or everywhere" },
 };
@@ -429,30 +431,12 @@ void qbuf_shell_word(struct bpftune_qbuf *b, const char *s)
 	qbuf_add(b, "'", 1);
 }
 
-void bpftune_query_help(struct bpftune_qbuf *b, bool json)
+const char *bpftune_query_info(size_t i, const char **args,
+			       const char **what)
 {
-	size_t i;
-
-	if (json) {
-		qbuf_printf(b, "{\"queries\":[");
-		for (i = 0; i < NQUERIES; i++) {
-			qbuf_printf(b, "%s{\"name\":", i ? "," : "");
-			qbuf_json_str(b, queries[i].name);
-			qbuf_printf(b, ",\"args\":");
-			qbuf_json_str(b, queries[i].args);
-			qbuf_printf(b, ",\"description\":");
-			qbuf_json_str(b, queries[i].what);
-			qbuf_printf(b, "}");
-		}
-		qbuf_printf(b, "]}\n");
-		return;
-	}
-	qbuf_printf(b, "# queries (add --json, or prefix the name with 'j' as in jstatus, for JSON):\n");
-	for (i = 0; i < NQUERIES; i++) {
-		char label[64];
-
-		snprintf(label, sizeof(label), "%s%s%s", queries[i].name,
-			 queries[i].args[0] ? " " : "", queries[i].args);
-		qbuf_printf(b, "  %-22s %s\n", label, queries[i].what);
-	}
+	if (i >= NQUERIES)
+		return NULL;
+	*args = queries[i].args;
+	*what = queries[i].what;
+	return queries[i].name;
 }

@@ -25,6 +25,7 @@ enum bpftune_query_kind {
 	BPFTUNE_Q_STATUS,
 	BPFTUNE_Q_SUMMARY,
 	BPFTUNE_Q_ROLLBACK,
+	BPFTUNE_Q_EXPORT,
 	BPFTUNE_Q_ENABLE,
 	BPFTUNE_Q_UNKNOWN, /* a well-formed word that names no query */
 };
@@ -70,7 +71,12 @@ void qbuf_prom_label(struct bpftune_qbuf *b, const char *s);
 /* s as one shell word (single-quoted when it needs quoting). */
 void qbuf_shell_word(struct bpftune_qbuf *b, const char *s);
 
-/* The help text (also the answer to unknown queries). */
+/* The i-th query (from 0): its name, *args and *what for the help text;
+ * NULL past the last. */
+const char *bpftune_query_info(size_t i, const char **args,
+			       const char **what);
+
+/* The help text (also the answer to unknown queries; query_reply.c). */
 void bpftune_query_help(struct bpftune_qbuf *b, bool json);
 
 #endif

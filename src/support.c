@@ -18,7 +18,10 @@
 #include <linux/btf.h>
 #include <bpf/libbpf.h>
 
-#include "core.h"
+#include "caps.h"
+#include "log.h"
+#include "options.h"
+#include "support.h"
 #include "probe.skel.h"
 
 static struct bpftune_support support_state;
@@ -39,6 +42,20 @@ static struct {
 	bool mapped;
 	const struct btf_header *hdr;
 } vmlinux;
+
+static const char *const tier_names[] = {
+	[BPFTUNE_TIER_FENTRY] = "fentry",
+	[BPFTUNE_TIER_TRACEPOINT] = "tracepoint",
+	[BPFTUNE_TIER_KPROBE] = "kprobe",
+	[BPFTUNE_TIER_NONE] = "none",
+};
+
+const char *bpftune_tier_name(enum bpftune_tier tier)
+{
+	if (tier > BPFTUNE_TIER_NONE)
+		return "unknown";
+	return tier_names[tier];
+}
 
 const struct bpftune_support *bpftune_support_get(void)
 {

@@ -13,7 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core.h"
+#include "caps.h"
+#include "netns.h"
+#include "sysctl.h"
 
 /* "net.ipv4.tcp_rmem" -> "/proc/sys/net/ipv4/tcp_rmem"; a name given with
  * slashes (needed when a component holds a dot, e.g. a VLAN device) is
@@ -138,4 +140,61 @@ void bpftune_sysctl_format(const long long *values, unsigned int nvalues,
 	for (i = 0; i < nvalues && off < len; i++)
 		off += snprintf(buf + off, len - off, "%s%lld", i ? " " : "",
 				values[i]);
+}
+
+/*
+ * Sysctls declared by a tuner that started in this process, with their
+ * bounds; kept when the tuner is unloaded, so that -R and --restore know
+ * what bpftune may write.  One entry per name: a handful.
+ */
+struct known_sysctl {
+	struct known_sysctl *next;
+	char name[BPFTUNE_NAME_LEN * 2];
+	struct bpftune_tunable_desc desc; /* name points to the field above */
+};
+
+static struct known_sysctl *known;
+
+static struct known_sysctl *known_find(const char *name)
+{
+	struct known_sysctl *k;
+
+	for (k = known; k; k = k->next)
+		if (!strcmp(k->name, name))
+			return k;
+	return NULL;
+}
+
+void bpftune_sysctl_remember(const struct bpftune_tunable_desc *desc)
+{
+	struct known_sysctl *k = known_find(desc->name);
+
+	if (!k) {
+		k = calloc(1, sizeof(*k));
+		if (!k)
+			return;
+		snprintf(k->name, sizeof(k->name), "%s", desc->name);
+		k->next = known;
+		known = k;
+	}
+	k->desc = *desc;
+	k->desc.name = k->name;
+	k->desc.write = NULL;
+}
+
+bool bpftune_sysctl_known(const char *name, struct bpftune_tunable_desc *desc)
+{
+	struct known_sysctl *k = known_find(name);
+
+	if (!k)
+		return false;
+	if (desc)
+		*desc = k->desc;
+	return true;
+}
+
+void bpftune_sysctl_remember_again(const struct bpftune_tunable_desc *desc)
+{
+	if (known_find(desc->name))
+		bpftune_sysctl_remember(desc);
 }

@@ -14,7 +14,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core.h"
+#include "change.h"
+#include "log.h"
+#include "netns.h"
+#include "notify.h"
+#include "options.h"
+#include "sysctl.h"
+#include "tuner.h"
+#include "tuner_helpers.h"
+#include "tuner_netns.h"
 
 #define NS_BUCKETS 256
 
@@ -366,7 +374,7 @@ static void capped_drop_netns(struct bpftune_helpers *h,
 	}
 }
 
-void bpftune_helpers_netns_gone(unsigned long long cookie)
+static void helpers_netns_gone(unsigned long long cookie)
 {
 	struct bpftune_tuner *tuner;
 
@@ -380,7 +388,7 @@ void bpftune_helpers_netns_gone(unsigned long long cookie)
 	}
 }
 
-void bpftune_helpers_free(struct bpftune_tuner *tuner)
+static void helpers_free(struct bpftune_tuner *tuner)
 {
 	struct bpftune_helpers *h = tuner->helpers;
 	struct ns_state *s;
@@ -402,6 +410,32 @@ void bpftune_helpers_free(struct bpftune_tuner *tuner)
 	}
 	free(h);
 	tuner->helpers = NULL;
+}
+
+static void on_netns_gone(enum bpftune_note note, const void *data, void *ctx)
+{
+	(void)note;
+	(void)ctx;
+	helpers_netns_gone(*(const unsigned long long *)data);
+}
+
+static void on_tuner_free(enum bpftune_note note, const void *data, void *ctx)
+{
+	(void)note;
+	(void)ctx;
+	helpers_free((struct bpftune_tuner *)data);
+}
+
+int bpftune_helpers_init(void)
+{
+	int err;
+
+	err = bpftune_notify_subscribe(BPFTUNE_NOTE_NETNS_GONE, on_netns_gone,
+				       NULL);
+	if (!err)
+		err = bpftune_notify_subscribe(BPFTUNE_NOTE_TUNER_FREE,
+					       on_tuner_free, NULL);
+	return err;
 }
 
 /* --- text reads --- */

@@ -217,6 +217,19 @@ static __always_inline __u32 bpftune_sk_userlocks(struct sock *sk)
 #define BPFTUNE_KPROBE(hook, func, args...)                                    \
 	SEC("kprobe/" #func) int BPF_KPROBE(hook##__kprobe, ##args)
 
+/*
+ * Another variant of a hook at the same tier, for a kernel generation
+ * where the target has another name or arguments (e.g. kfree_skb_reason()
+ * before sk_skb_reason_drop() replaced it in 6.11): named
+ * <hook>__fentry_<alt> / <hook>__kprobe_<alt>.  The user side takes the
+ * first variant of a tier whose target this kernel has, in the order of
+ * the source: put the current kernel's variant first.
+ */
+#define BPFTUNE_FENTRY_ALT(hook, alt, func, args...)                           \
+	SEC("fentry/" #func) int BPF_PROG(hook##__fentry_##alt, ##args)
+#define BPFTUNE_KPROBE_ALT(hook, alt, func, args...)                           \
+	SEC("kprobe/" #func) int BPF_KPROBE(hook##__kprobe_##alt, ##args)
+
 /* A hook whose function and tracepoint both take (t1 a1). */
 #define BPFTUNE_HOOK1(hook, func, tp, t1, a1)                                  \
 	BPFTUNE_FENTRY(hook, func, t1 a1)                                      \

@@ -236,6 +236,8 @@ int bpftune_cgroup_attach(struct bpftune_tuner *tuner,
 enum bpftune_tier bpftune_hook_tier(struct bpftune_tuner *tuner,
 				    const char *hook);
 const char *bpftune_tier_name(enum bpftune_tier tier);
+/* May programs of this tier load here (the kernel allows it, --tier too)? */
+bool bpftune_tier_allowed(enum bpftune_tier tier);
 /*
  * Turn a hook off between bpftune_bpf_open() and bpftune_bpf_attach(),
  * for a reason only the tuner can know (e.g. the kernel no longer
@@ -380,15 +382,76 @@ const struct btf_type *bpftune_btf_type(unsigned int id);
 const char *bpftune_btf_name(unsigned int name_off);
 /* The id of the type id refers to past typedefs, modifiers and pointers. */
 unsigned int bpftune_btf_resolve(unsigned int id);
+/* --- learned state: bpftune -q export, bpftune --import FILE --- */
+/*
+ * One thing a tuner learned that another host could start from, e.g.
+ * tcp_conn's choice of congestion control for a remote host: key names
+ * what it is about ("192.0.2.7"), value what was learned ("bbr"), and the
+ * metrics why (costs per alternative, in the tuner's own units).
+ */
+#define BPFTUNE_LEARNED_LEN 64
+#define BPFTUNE_LEARNED_NAME_LEN 32
+#define BPFTUNE_LEARNED_METRICS 40
+struct bpftune_learned_metric {
+	char name[BPFTUNE_LEARNED_NAME_LEN];
+	long long value;
+};
+struct bpftune_learned {
+	unsigned long long netns_cookie;   /* 0: the global namespace */
+	char key[BPFTUNE_LEARNED_LEN];
+	char value[BPFTUNE_LEARNED_LEN];
+	unsigned long long age_s;	    /* since it was last confirmed */
+	unsigned int nmetrics;
+	struct bpftune_learned_metric metrics[BPFTUNE_LEARNED_METRICS];
+};
+struct bpftune_learned_sink;
+struct bpftune_learned_ops {
+	/* -q export: hand each entry to bpftune_learned_add() */
+	void (*export)(struct bpftune_tuner *tuner,
+		       struct bpftune_learned_sink *sink);
+	/* --import: one entry the core has validated (strings terminated,
+	 * namespace found here, not stale); the tuner checks what only it
+	 * can and clamps to its own bounds.  0 when taken, else -errno with
+	 * *why set to a reason for the log. */
+	int (*import)(struct bpftune_tuner *tuner,
+		      const struct bpftune_learned *l, const char **why);
+};
+/* Call from init, once the state the ops read and seed exists. */
+int bpftune_learned_register(struct bpftune_tuner *tuner,
+			     const struct bpftune_learned_ops *ops);
+void bpftune_learned_add(struct bpftune_learned_sink *sink,
+			 const struct bpftune_learned *l);
+/* Append a metric (false when full); look one up (false when absent). */
+bool bpftune_learned_set(struct bpftune_learned *l, const char *name,
+			 long long value);
+bool bpftune_learned_get(const struct bpftune_learned *l, const char *name,
+			 long long *value);
 
 /* --- event loop --- */
+/*
+ * One loop runs everything: register fds and timers here rather than
+ * making a timerfd or an epoll of your own.  Callbacks run in the daemon's
+ * thread; a callback may remove itself.  Remove what you added in fini().
+ */
 typedef void (*bpftune_fd_cb)(int fd, unsigned int events, void *ctx);
 typedef void (*bpftune_timer_cb)(void *ctx);
+/* Watch fd for input (EPOLLIN). */
 int bpftune_loop_add_fd(int fd, bpftune_fd_cb cb, void *ctx);
+/* Watch fd for an event mask of <sys/epoll.h> (EPOLLIN, EPOLLOUT...);
+ * cb gets the events that happened. */
+int bpftune_loop_add_fd_events(int fd, unsigned int events, bpftune_fd_cb cb,
+			       void *ctx);
+/* Change the event mask of a watched fd. */
+int bpftune_loop_mod_fd(int fd, unsigned int events);
 void bpftune_loop_del_fd(int fd);
 /* Periodic timer; returns an id for bpftune_timer_del(). */
 int bpftune_timer_add(unsigned int interval_ms, bpftune_timer_cb cb,
 		      void *ctx);
+/* A timer that is not armed yet; returns an id. */
+int bpftune_timer_new(bpftune_timer_cb cb, void *ctx);
+/* Fire first_ms from now, then every interval_ms (0: once); first_ms 0
+ * disarms.  Re-arming replaces the previous setting. */
+int bpftune_timer_arm(int id, unsigned int first_ms, unsigned int interval_ms);
 void bpftune_timer_del(int id);
 
 #pragma GCC visibility pop

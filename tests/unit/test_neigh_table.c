@@ -145,8 +145,27 @@ static void test_stats(void)
 	CHECK(neigh_table_stat_columns("", cols) < 0);
 }
 
+static void test_churn(void)
+{
+	/* twice the period, rounded up to seconds */
+	CHECK_EQ(neigh_churn_stale_target(3300, 1, 600), 7);
+	CHECK_EQ(neigh_churn_stale_target(164210, 60, 600), 329);
+	/* twice is beyond the bound, the period is not: the bound keeps it */
+	CHECK_EQ(neigh_churn_stale_target(400000, 60, 600), 600);
+	/* the bound itself would not keep it: no change */
+	CHECK_EQ(neigh_churn_stale_target(600000, 60, 600), 0);
+	/* already long enough (or longer, set by hand) */
+	CHECK_EQ(neigh_churn_stale_target(20000, 60, 600), 0);
+	CHECK_EQ(neigh_churn_stale_target(3300, 900, 600), 0);
+	/* per mille of the stale time -> ms */
+	CHECK_EQ(neigh_churn_period_ms(3300, 1), 3300);
+	CHECK_EQ(neigh_churn_period_ms(1500, 60), 90000);
+	CHECK_EQ(neigh_churn_period_ms(1500, 0), 0);
+}
+
 int main(void)
 {
+	test_churn();
 	test_stats();
 	test_subnet_hosts();
 	test_bound();

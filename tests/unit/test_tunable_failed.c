@@ -80,6 +80,8 @@ int main(void)
 	lock = open("/run/bpftune-test.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	CHECK(lock >= 0 && flock(lock, LOCK_EX) == 0);
 	bpftune_log_init(true, false);
+	/* the tuner stack hears of namespaces gone (as the daemon's does) */
+	CHECK(bpftune_tuners_init() == 0);
 	CHECK(bpftune_netns_init() == 0);
 	tuner = bpftune_tuner_alloc("failed_test");
 	CHECK(tuner && bpftune_tunables_declare(tuner, descs, 1, NULL, 0) == 0);

@@ -292,6 +292,7 @@ int main(void)
 	bpftune_log_init(true, false);
 	bpftune_cfg.dry_run = true;
 	CHECK(bpftune_netns_init() == 0);
+	CHECK(bpftune_tuners_init() == 0 && bpftune_helpers_init() == 0);
 	tuner = bpftune_tuner_alloc("helpers_test");
 	CHECK(tuner && bpftune_tunables_declare(tuner, descs, 2, NULL, 0) == 0);
 	bpftune_tuner_add(tuner);

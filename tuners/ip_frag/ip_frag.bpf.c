@@ -142,3 +142,16 @@ BPFTUNE_KPROBE(frag_drop, sk_skb_reason_drop, struct sock *sk,
 {
 	return frag_drop(0, skb, reason);
 }
+
+/* 5.17 to 6.10: drops with a reason go through kfree_skb_reason() */
+BPFTUNE_FENTRY_ALT(frag_drop, pre611, kfree_skb_reason, struct sk_buff *skb,
+		   enum skb_drop_reason reason)
+{
+	return frag_drop(1, skb, reason);
+}
+
+BPFTUNE_KPROBE_ALT(frag_drop, pre611, kfree_skb_reason, struct sk_buff *skb,
+		   enum skb_drop_reason reason)
+{
+	return frag_drop(0, skb, reason);
+}

@@ -56,6 +56,7 @@ static const struct bpftune_scenario_desc scenarios[] = {
 	  "forced garbage collection ran in consecutive seconds with the table above gc_thresh2, evicting entries still in use" },
 	{ NEIGH_TABLE_IDLE, "neighbour table idle",
 	  "the table stayed far below thresholds the tuner had raised, so they move back toward their original values" },
+	NEIGH_CHURN_SCENARIOS,
 };
 
 static int write_arp1(struct bpftune_tuner *, unsigned long long,
@@ -88,6 +89,7 @@ static struct bpftune_tunable_desc tunables[] = {
 		      BPFTUNE_OPTIONAL, write_nd2),
 	NEIGH_TUNABLE(NEIGH_TABLE_ND_THRESH3, "net.ipv6.neigh.default.gc_thresh3",
 		      BPFTUNE_OPTIONAL, write_nd3),
+	NEIGH_CHURN_TUNABLES,
 };
 
 struct neigh_dev {
@@ -472,6 +474,7 @@ static void on_tick(void *ctx)
 
 	for (table = 0; table < NEIGH_TABLE_NTABLES; table++)
 		table_tick(ctx, table);
+	neigh_churn_tick(ctx);
 }
 
 int init(struct bpftune_tuner *tuner)
@@ -492,7 +495,7 @@ int init(struct bpftune_tuner *tuner)
 		return err;
 	bpftune_scenario_measure(tuner, NEIGH_TABLE_NEARLY_FULL, &refused_measure);
 	bpftune_scenario_measure(tuner, NEIGH_TABLE_OVERFLOW, &refused_measure);
-	for (table = 0; table < NEIGH_TABLE_TUNABLES; table++)
+	for (table = 0; table < NEIGH_TABLE_THRESHOLDS; table++)
 		bpftune_tunable_set_max(tuner, table, 0, st->hard_cap);
 	st->skel = bpftune_bpf_open(tuner, neigh_table_bpf);
 	if (!st->skel)
@@ -522,6 +525,7 @@ int init(struct bpftune_tuner *tuner)
 			w->have_stats = true;
 		}
 	}
+	neigh_churn_init(tuner);
 	err = bpftune_bpf_attach(tuner);
 	if (err)
 		return err;
@@ -556,6 +560,8 @@ void event_handler(struct bpftune_tuner *tuner, const struct bpftune_event *ev)
 	long long cur[3];
 	char why[320], ns[64];
 
+	if (neigh_churn_event(tuner, ev))
+		return;
 	if (table >= NEIGH_TABLE_NTABLES || !table_usable(tuner, table))
 		return;
 	dev_seen(st, table, ev->values[NEIGH_TABLE_EV_DEV_NETNS],

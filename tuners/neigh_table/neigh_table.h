@@ -25,6 +25,9 @@ enum neigh_table_scenario {
 	NEIGH_TABLE_OVERFLOW,	  /* timer: table_fulls went up */
 	NEIGH_TABLE_GC_CHURN,	  /* timer: forced gc, interval after interval */
 	NEIGH_TABLE_IDLE,	  /* timer: far below raised thresholds */
+	NEIGH_TABLE_RELEARN,	  /* BPF: a gc-reclaimed entry learned again */
+	NEIGH_TABLE_GARP_STORM,	  /* BPF: gratuitous ARPs above the storm rate */
+	NEIGH_TABLE_GARP_OVER,	  /* timer: no storm for a while */
 	NEIGH_TABLE_SCENARIOS,
 };
 
@@ -36,8 +39,12 @@ enum neigh_table_tunable {
 	NEIGH_TABLE_ND_THRESH1,
 	NEIGH_TABLE_ND_THRESH2,
 	NEIGH_TABLE_ND_THRESH3,
+	NEIGH_TABLE_GARP_DROP, /* neigh_churn.c */
 	NEIGH_TABLE_TUNABLES,
 };
+
+/* The thresholds are the first tunables. */
+#define NEIGH_TABLE_THRESHOLDS (NEIGH_TABLE_ND_THRESH3 + 1)
 
 #define NEIGH_TABLE_TUNABLE(table, n) ((table) * 3 + (n) - 1)
 
@@ -87,6 +94,8 @@ static inline __u64 neigh_table_add_hosts(__u64 a, __u64 b)
 		return NEIGH_TABLE_SUBNET_MAX;
 	return a + b;
 }
+
+#include "neigh_churn.h"
 
 #ifndef __VMLINUX_H__
 #include <stdlib.h>

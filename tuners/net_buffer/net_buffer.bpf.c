@@ -60,3 +60,16 @@ BPFTUNE_KPROBE(backlog_drop, sk_skb_reason_drop, struct sock *sk,
 {
 	return backlog_drop(reason);
 }
+
+/* 5.17 to 6.10: drops with a reason go through kfree_skb_reason() */
+BPFTUNE_FENTRY_ALT(backlog_drop, pre611, kfree_skb_reason, struct sk_buff *skb,
+		   enum skb_drop_reason reason)
+{
+	return backlog_drop(reason);
+}
+
+BPFTUNE_KPROBE_ALT(backlog_drop, pre611, kfree_skb_reason, struct sk_buff *skb,
+		   enum skb_drop_reason reason)
+{
+	return backlog_drop(reason);
+}

@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
-#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpftune/libbpftune.h>
@@ -37,7 +36,7 @@ struct netns_state {
 	int inotify_fd;
 	int run_wd;	/* watch on /run, until /run/netns exists */
 	int netns_wd;	/* watch on /run/netns */
-	int debounce_fd; /* one-shot timerfd */
+	int debounce_id; /* one-shot timer */
 	bool pending;
 	int period_id;
 	int known;
@@ -74,14 +73,10 @@ static void rescan(struct netns_state *st, const char *why)
 	st->known = known;
 }
 
-static void on_debounce(int fd, unsigned int events, void *ctx)
+static void on_debounce(void *ctx)
 {
 	struct netns_state *st = ctx;
-	unsigned long long expirations;
 
-	(void)events;
-	if (read(fd, &expirations, sizeof(expirations)) < 0)
-		return;
 	st->pending = false;
 	rescan(st, "namespace activity");
 }
@@ -90,16 +85,13 @@ static void on_debounce(int fd, unsigned int events, void *ctx)
 static void rescan_soon(struct netns_state *st)
 {
 	long long delay = NETNS_DEBOUNCE_MS, wait;
-	struct itimerspec its = { 0 };
 
 	if (st->pending)
 		return;
 	wait = st->last_end_ms + st->last_cost_ms * NETNS_COST_FACTOR - mono_ms();
 	if (wait > delay)
 		delay = wait;
-	its.it_value.tv_sec = delay / 1000;
-	its.it_value.tv_nsec = (delay % 1000) * 1000000L;
-	if (timerfd_settime(st->debounce_fd, 0, &its, NULL)) {
+	if (bpftune_timer_arm(st->debounce_id, delay, 0)) {
 		rescan(st, "namespace activity");
 		return;
 	}
@@ -173,13 +165,9 @@ static int watch_start(struct netns_state *st)
 	err = bpftune_loop_add_fd(st->inotify_fd, on_inotify, st);
 	if (err)
 		return err;
-	st->debounce_fd = timerfd_create(CLOCK_MONOTONIC,
-					 TFD_NONBLOCK | TFD_CLOEXEC);
-	if (st->debounce_fd < 0)
-		return -errno;
-	err = bpftune_loop_add_fd(st->debounce_fd, on_debounce, st);
-	if (err)
-		return err;
+	st->debounce_id = bpftune_timer_new(on_debounce, st);
+	if (st->debounce_id < 0)
+		return st->debounce_id;
 	st->period_id = bpftune_timer_add(NETNS_PERIOD_MS, on_period, st);
 	return st->period_id < 0 ? st->period_id : 0;
 }
@@ -192,7 +180,7 @@ int init(struct bpftune_tuner *tuner)
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return -ENOMEM;
-	st->inotify_fd = st->debounce_fd = st->period_id = -1;
+	st->inotify_fd = st->debounce_id = st->period_id = -1;
 	st->run_wd = st->netns_wd = -1;
 	bpftune_tuner_set_priv(tuner, st);
 	st->skel = bpftune_bpf_open(tuner, netns_bpf);
@@ -220,10 +208,8 @@ void fini(struct bpftune_tuner *tuner)
 		return;
 	if (st->period_id >= 0)
 		bpftune_timer_del(st->period_id);
-	if (st->debounce_fd >= 0) {
-		bpftune_loop_del_fd(st->debounce_fd);
-		close(st->debounce_fd);
-	}
+	if (st->debounce_id >= 0)
+		bpftune_timer_del(st->debounce_id);
 	if (st->inotify_fd >= 0) {
 		bpftune_loop_del_fd(st->inotify_fd);
 		close(st->inotify_fd);

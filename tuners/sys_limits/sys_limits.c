@@ -56,6 +56,18 @@ static int tasks_now(unsigned long long *tasks)
 	return n == 2 ? 0 : -EINVAL;
 }
 
+/*
+ * How many tasks a limit lets exist: pid_max less the pids below 300 that
+ * the kernel skips once allocation has wrapped (RESERVED_PIDS), which
+ * matters only for small limits; threads-max as it is.
+ */
+static long long usable(unsigned int tunable, long long limit)
+{
+	if (tunable == SYS_LIMITS_PID_MAX && limit > 2 * SYS_LIMITS_RESERVED_PIDS)
+		return limit - SYS_LIMITS_RESERVED_PIDS;
+	return limit;
+}
+
 /* The fewest tasks at which either limit counts as nearly full. */
 static void update_threshold(struct bpftune_tuner *tuner,
 			     struct sys_limits_state *st)
@@ -69,6 +81,7 @@ static void update_threshold(struct bpftune_tuner *tuner,
 	for (i = 0; i < SYS_LIMITS_TUNABLES; i++) {
 		if (bpftune_sysctl_get(tuner, 0, i, &limit) || limit <= 0)
 			continue;
+		limit = usable(i, limit);
 		at = limit - bpftune_rate_margin(limit, rate);
 		if (at < threshold)
 			threshold = at;
@@ -84,8 +97,18 @@ static void check_limit(struct bpftune_tuner *tuner, unsigned int tunable,
 		.scenario = scenario,
 		.used = tasks,
 	};
+	unsigned int rate = bpftune_learning_rate();
+	long long limit;
 
-	bpftune_raise_near_limit(tuner, 0, &raise, "%llu tasks exist,", tasks);
+	/* pid_max's nearly-full point is reckoned on the pids it lets exist */
+	if (bpftune_sysctl_get(tuner, 0, tunable, &limit) ||
+	    !bpftune_nearly_full(tasks, usable(tunable, limit), rate))
+		return;
+	raise.force = true;
+	bpftune_raise_near_limit(tuner, 0, &raise,
+				 "%llu tasks exist, within %llu%% of %s (%lld)",
+				 tasks, (unsigned long long)bpftune_rate_pct(rate),
+				 tunables[tunable].name, limit);
 }
 
 static void check_tasks(struct bpftune_tuner *tuner, unsigned long long tasks)

@@ -35,6 +35,9 @@ enum sys_limits_tunable {
  *  threads-max <= min(FUTEX_TID_MASK, RAM / 64 KiB): at most half of RAM in
  *              task kernel memory (the kernel's default is an eighth).
  */
+/* pids below this are not reused once allocation wraps (kernel/pid.c) */
+#define SYS_LIMITS_RESERVED_PIDS 300
+
 static inline unsigned long long sys_limits_pid_max_cap(unsigned long long ram)
 {
 	unsigned long long cap = ram / SYS_LIMITS_TASK_BYTES;

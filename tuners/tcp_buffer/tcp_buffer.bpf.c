@@ -558,7 +558,7 @@ static __always_inline void learn(struct bpf_sock_ops *ops)
 	struct bpf_sock *sk = ops->sk;
 	__u64 values[2];
 
-	if (ops->args[0] != TCP_ESTABLISHED_STATE || !sk)
+	if (!sk)
 		return;
 	if (ops->bytes_acked < TCP_BUFFER_LEARN_BYTES &&
 	    ops->bytes_received < TCP_BUFFER_LEARN_BYTES)
@@ -634,7 +634,14 @@ int tcp_buffer_sockops(struct bpf_sock_ops *ops)
 			lift_clamp(ops, fs);
 		break;
 	case BPF_SOCK_OPS_STATE_CB:
+		if (ops->args[0] != TCP_ESTABLISHED_STATE)
+			break;
 		learn(ops);
+		/* only leaving ESTABLISHED matters (to tcp_conn's program
+		 * too): no callbacks on the later closing states */
+		bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags &
+					  ~(BPF_SOCK_OPS_RTT_CB_FLAG |
+					    BPF_SOCK_OPS_STATE_CB_FLAG));
 		break;
 	default:
 		break;

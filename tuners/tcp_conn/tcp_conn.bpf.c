@@ -47,10 +47,17 @@ struct {
 	__type(value, struct tcp_conn_host);
 } tcp_conn_scratch SEC(".maps");
 
+/*
+ * The connections being measured, by socket cookie.  Not socket storage:
+ * creating that allocates (and frees at close) for every connection,
+ * about a microsecond each here; this map's entries are preallocated.
+ * An entry is deleted when its connection leaves ESTABLISHED; one whose
+ * close was missed is recycled by the LRU.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, TCP_CONN_MAX_MEASURED);
+	__type(key, __u64);
 	__type(value, struct tcp_conn_sk);
 } tcp_conn_socks SEC(".maps");
 
@@ -106,33 +113,111 @@ static __always_inline int set_cc(struct bpf_sock_ops *ops, __u32 alg)
 	char name[TCP_CONN_NAME_LEN];
 	int i;
 
+	TCP_CONN_UNROLL
 	for (i = 0; i < TCP_CONN_NAME_LEN; i++)
 		name[i] = tcp_conn_names[alg & (TCP_CONN_MAX_ALGS - 1)][i];
 	name[TCP_CONN_NAME_LEN - 1] = 0;
 	return bpf_setsockopt(ops, SOL_TCP, TCP_CONGESTION, name, sizeof(name));
 }
 
+/*
+ * Does this connection feed the model (a record, RTT callbacks, an update
+ * when it closes)?  Only a connection that carries TCP_CONN_MIN_BYTES
+ * teaches anything, and most connections are short: so every one while
+ * the host had a long connection within its last TCP_CONN_SAMPLE_EVERY,
+ * explorations, every one while the host is on heavy loss (that state
+ * must be able to end) and the one after an unmeasured connection
+ * retransmitted heavily; otherwise one in TCP_CONN_SAMPLE_EVERY.
+ */
+static __always_inline int to_measure(const struct tcp_conn_host *h,
+				      __u32 conns, __u32 reason)
+{
+	if (reason == TCP_CONN_WHY_EXPLORE ||
+	    (h->flags & (TCP_CONN_HEAVY | TCP_CONN_RESAMPLE)))
+		return 1;
+	if (conns - h->last_long <= TCP_CONN_SAMPLE_EVERY)
+		return 1;
+	return conns % TCP_CONN_SAMPLE_EVERY == 0;
+}
+
+/* Is alg the connection's congestion control already (a namespace default
+ * that equals the choice)?  Then setting it again would only reinit it. */
+static __always_inline int cc_is(struct tcp_sock *tp, __u32 alg)
+{
+	const struct tcp_congestion_ops *ca = tp->inet_conn.icsk_ca_ops;
+	__u32 a = tcp_conn_idx(alg);
+	int i;
+
+	if (!ca)
+		return 0;
+	for (i = 0; i < TCP_CONN_NAME_LEN; i++) {
+		char c = tcp_conn_names[a][i];
+
+		if (ca->name[i] != c)
+			return 0;
+		if (!c)
+			return 1;
+	}
+	return 1;
+}
+
+static __always_inline int measure(struct bpf_sock_ops *ops, __u32 alg,
+				   __u32 reason)
+{
+	struct tcp_conn_sk fresh;
+	__u64 cookie;
+
+	cookie = bpf_get_socket_cookie(ops);
+	__builtin_memset(&fresh, 0, sizeof(fresh));
+	fresh.alg = alg;
+	fresh.reason = reason;
+	fresh.start_ns = bpf_ktime_get_ns();
+	if (bpf_map_update_elem(&tcp_conn_socks, &cookie, &fresh, BPF_ANY))
+		return -1;
+	bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags |
+				       BPF_SOCK_OPS_RTT_CB_FLAG |
+				       BPF_SOCK_OPS_STATE_CB_FLAG);
+	return 0;
+}
+
+/*
+ * A new connection gets its algorithm.  One that is not measured gets no
+ * warm-up experiment (it would teach nothing): the host's choice, or, with
+ * none yet, the namespace default, untouched.
+ */
 static __always_inline int on_established(struct bpf_sock_ops *ops)
 {
 	struct tcp_conn_host_key key;
 	struct tcp_conn_host *h;
-	struct tcp_conn_sk *cs;
+	struct tcp_sock *tp;
 	struct bpf_sock *sk;
-	__u32 alg, reason;
-	int err = -1, tries;
+	__u32 alg, reason, conns;
+	int err = 0, n, m = 0;
 
+	sk = ops->sk;
+	if (!sk)
+		return 0;
+	tp = bpf_skc_to_tcp_sock(sk);
+	/* the application chose its algorithm itself: leave it alone */
+	if (!tp || BPF_CORE_READ_BITFIELD(&tp->inet_conn, icsk_ca_setsockopt))
+		return 0;
 	if (host_key(ops, &key))
 		return 0;
 	h = host_get(&key);
 	if (!h)
 		return 0;
+	conns = ++h->conns;
 	/* A refused algorithm is marked and the next pick is tried. */
-	for (tries = 0; tries < TCP_CONN_MAX_ALGS; tries++) {
+	TCP_CONN_UNROLL
+	for (n = 0; n < TCP_CONN_MAX_ALGS; n++) {
 		alg = tcp_conn_select(h, tcp_conn_nalgs, tcp_conn_rate_based,
 				      &reason);
+		m = to_measure(h, conns, reason);
+		if (!m && reason == TCP_CONN_WHY_WARMUP)
+			alg = h->choice;
 		if (alg >= TCP_CONN_MAX_ALGS)
-			return 0;
-		err = set_cc(ops, alg);
+			break;
+		err = cc_is(tp, alg) ? 0 : set_cc(ops, alg);
 		if (!err)
 			break;
 		h->refused |= 1U << alg;
@@ -140,37 +225,31 @@ static __always_inline int on_established(struct bpf_sock_ops *ops)
 	}
 	if (err)
 		return 0;
-	h->alg[alg].tries++;
-	sk = ops->sk;
-	if (!sk)
+	if (alg < TCP_CONN_MAX_ALGS)
+		TCP_CONN_ALG(h, alg)->tries++;
+	if (m && alg < TCP_CONN_MAX_ALGS && !measure(ops, alg, reason)) {
+		h->flags &= ~TCP_CONN_RESAMPLE;
 		return 0;
-	cs = bpf_sk_storage_get(&tcp_conn_socks, sk, 0,
-				BPF_SK_STORAGE_GET_F_CREATE);
-	if (!cs)
-		return 0;
-	__builtin_memset(cs, 0, sizeof(*cs));
-	cs->alg = alg;
-	cs->reason = reason;
-	cs->start_ns = bpf_ktime_get_ns();
+	}
+	/* not measured: its close is still looked at if it was long */
 	bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags |
-				       BPF_SOCK_OPS_RTT_CB_FLAG |
 				       BPF_SOCK_OPS_STATE_CB_FLAG);
 	return 0;
 }
 
-static __always_inline struct tcp_conn_sk *sk_conn(struct bpf_sock_ops *ops)
+static __always_inline struct tcp_conn_sk *sk_conn(struct bpf_sock_ops *ops,
+						  __u64 *cookie)
 {
-	struct bpf_sock *sk = ops->sk;
-
-	if (!sk)
-		return NULL;
-	return bpf_sk_storage_get(&tcp_conn_socks, sk, 0, 0);
+	*cookie = bpf_get_socket_cookie(ops);
+	return bpf_map_lookup_elem(&tcp_conn_socks, cookie);
 }
 
 static __always_inline int on_rtt(struct bpf_sock_ops *ops)
 {
-	struct tcp_conn_sk *cs = sk_conn(ops);
+	struct tcp_conn_sk *cs;
+	__u64 cookie;
 
+	cs = sk_conn(ops, &cookie);
 	if (!cs || cs->done)
 		return 0;
 	if (ops->srtt_us) {
@@ -200,23 +279,58 @@ static __always_inline void send_choice(struct tcp_conn_host_key *key,
 		     key->addr[0] ^ key->addr[3], values, 6);
 }
 
+/*
+ * A long connection that was not measured: the host's next connections
+ * are (long ones may follow); if it retransmitted heavily, so is the very
+ * next one (heavy loss is then acted on one connection later than on a
+ * measured one).
+ */
+static __always_inline void unmeasured_long(struct bpf_sock_ops *ops)
+{
+	struct tcp_conn_host_key key;
+	struct tcp_conn_host *h;
+
+	if (host_key(ops, &key))
+		return;
+	h = bpf_map_lookup_elem(&tcp_conn_hosts, &key);
+	if (!h)
+		return;
+	h->last_long = h->conns;
+	if (ops->data_segs_out >= TCP_CONN_MIN_SEGS &&
+	    tcp_conn_retrans_pm(ops->total_retrans, ops->data_segs_out) >=
+		    TCP_CONN_HEAVY_PERMILLE && !(h->flags & TCP_CONN_HEAVY))
+		h->flags |= TCP_CONN_RESAMPLE;
+}
+
 /* The connection is leaving ESTABLISHED: learn from it. */
 static __always_inline int on_finished(struct bpf_sock_ops *ops)
 {
 	struct tcp_conn_sample s = {};
+	struct tcp_conn_sk c;
 	struct tcp_conn_host_key key;
 	struct tcp_conn_host *h;
 	struct tcp_conn_sk *cs;
-	__u64 rtt, elapsed_us;
+	__u64 rtt, elapsed_us, cookie;
 	__u32 old, min_rtt;
 
-	cs = sk_conn(ops);
-	if (!cs || cs->done)
+	/* too little data to say anything about the algorithm */
+	if (ops->bytes_acked < TCP_CONN_MIN_BYTES) {
+		cookie = bpf_get_socket_cookie(ops);
+		bpf_map_delete_elem(&tcp_conn_socks, &cookie);
+		return 0;
+	}
+	cs = sk_conn(ops, &cookie);
+	if (!cs) {
+		unmeasured_long(ops);
+		return 0;
+	}
+	if (cs->done)
 		return 0;
 	cs->done = 1;
-	/* too little data to say anything about the algorithm */
-	if (ops->bytes_acked < TCP_CONN_MIN_BYTES)
-		return 0;
+	/* a copy: the entry goes now */
+	__builtin_memcpy(&c, cs, sizeof(c));
+	bpf_map_delete_elem(&tcp_conn_socks, &cookie);
+	cs = &c;
 	rtt = cs->srtt_samples ? cs->srtt_sum_us / cs->srtt_samples :
 				 ops->srtt_us >> 3;
 	min_rtt = ops->rtt_min;
@@ -228,6 +342,7 @@ static __always_inline int on_finished(struct bpf_sock_ops *ops)
 	h = bpf_map_lookup_elem(&tcp_conn_hosts, &key);
 	if (!h)
 		return 0;
+	h->last_long = h->conns;
 	s.alg = cs->alg;
 	s.min_rtt_us = min_rtt ? min_rtt : ~0ULL;
 	s.rate = tcp_conn_rate(ops->bytes_acked, elapsed_us);
@@ -254,8 +369,14 @@ int tcp_conn_sockops(struct bpf_sock_ops *ops)
 		on_rtt(ops);
 		break;
 	case BPF_SOCK_OPS_STATE_CB:
-		if (ops->args[0] == TCP_ESTABLISHED)
-			on_finished(ops);
+		if (ops->args[0] != TCP_ESTABLISHED)
+			break;
+		on_finished(ops);
+		/* no program of bpftune wants the later closing states, nor
+		 * RTT samples of a closing connection: no more callbacks */
+		bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags &
+					       ~(BPF_SOCK_OPS_RTT_CB_FLAG |
+						 BPF_SOCK_OPS_STATE_CB_FLAG));
 		break;
 	}
 	return 1;

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <bpf/bpf.h>
 #include <bpftune/libbpftune.h>
@@ -102,6 +103,7 @@ static const char *alg_name(const struct tcp_conn_state *st, unsigned int alg)
 }
 
 static void debug_dump(void *ctx);
+static const struct bpftune_learned_ops learned_ops;
 
 /*
  * Outside the initial namespace an application may only pick algorithms
@@ -204,6 +206,7 @@ int init(struct bpftune_tuner *tuner)
 		     TCP_CONN_BUDGET * 100 / TCP_CONN_COST_ONE,
 		     TCP_CONN_HEAVY_PERMILLE / 10.0, rate_list(st, rates, sizeof(rates)));
 	note_restricted(tuner, st);
+	bpftune_learned_register(tuner, &learned_ops);
 	st->dump_timer = bpftune_timer_add(DEBUG_DUMP_MS, debug_dump, tuner);
 	return 0;
 }
@@ -421,6 +424,167 @@ void summary(struct bpftune_tuner *tuner)
 		bpftune_info("summary: %s: no remote hosts seen",
 			     bpftune_tuner_name(tuner));
 }
+
+/*
+ * Learned state for bpftune -q export / --import: per host, the choice,
+ * and per algorithm measured there its smoothed cost, rate, RTT and
+ * number of measured connections.  The model keeps no time, so an entry's
+ * age is that of the export.  Hosts still warming up have chosen nothing
+ * and are left out.
+ */
+static void set_alg_metric(struct bpftune_learned *l, const char *alg,
+			   const char *what, long long v)
+{
+	char name[BPFTUNE_LEARNED_NAME_LEN];
+
+	snprintf(name, sizeof(name), "%s.%s", alg, what);
+	bpftune_learned_set(l, name, v);
+}
+
+static bool get_alg_metric(const struct bpftune_learned *l, const char *alg,
+			   const char *what, long long lo, long long hi,
+			   long long *v)
+{
+	char name[BPFTUNE_LEARNED_NAME_LEN];
+
+	snprintf(name, sizeof(name), "%s.%s", alg, what);
+	if (!bpftune_learned_get(l, name, v))
+		return false;
+	*v = *v < lo ? lo : *v > hi ? hi : *v;
+	return true;
+}
+
+static void export_host(const struct tcp_conn_state *st,
+			const struct tcp_conn_host_key *key,
+			const struct tcp_conn_host *h, struct bpftune_learned *l)
+{
+	unsigned int i;
+
+	memset(l, 0, sizeof(*l));
+	l->netns_cookie = key->netns_cookie;
+	host_str(key, l->key, sizeof(l->key));
+	snprintf(l->value, sizeof(l->value), "%s", alg_name(st, h->choice));
+	bpftune_learned_set(l, "measured", h->measured);
+	bpftune_learned_set(l, "retrans_pm", h->retrans_pm);
+	for (i = 0; i < st->nalgs; i++) {
+		const struct tcp_conn_alg *a = &h->alg[i];
+
+		if (!a->samples || (h->refused & (1U << i)))
+			continue;
+		set_alg_metric(l, st->names[i], "cost", (long long)a->value);
+		set_alg_metric(l, st->names[i], "rate", (long long)a->rate);
+		set_alg_metric(l, st->names[i], "rtt_us", (long long)a->rtt_us);
+		set_alg_metric(l, st->names[i], "conns", a->samples);
+	}
+}
+
+static void export_hosts(struct bpftune_tuner *tuner,
+			 struct bpftune_learned_sink *sink)
+{
+	struct tcp_conn_state *st = bpftune_tuner_priv(tuner);
+	struct tcp_conn_host_key key, next;
+	struct bpftune_learned l;
+	struct tcp_conn_host h;
+	void *prev = NULL;
+	int fd = bpf_map__fd(st->skel->maps.tcp_conn_hosts);
+
+	while (fd >= 0 && !bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &h) || h.choice >= st->nalgs)
+			continue;
+		export_host(st, &key, &h, &l);
+		bpftune_learned_add(sink, &l);
+	}
+}
+
+static int alg_index(const struct tcp_conn_state *st, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < st->nalgs; i++)
+		if (!strcmp(st->names[i], name))
+			return (int)i;
+	return -1;
+}
+
+/* Each algorithm the other host measured, as if measured here, within
+ * the model's own ranges; the others warm up here as usual. */
+static void seed_algs(const struct tcp_conn_state *st,
+		      const struct bpftune_learned *l, struct tcp_conn_host *h)
+{
+	struct tcp_conn_alg *a;
+	long long cost, rate = 0, rtt = 0, conns = 1;
+	unsigned int i;
+
+	for (i = 0; i < st->nalgs; i++) {
+		if (!get_alg_metric(l, st->names[i], "cost", 0,
+				    16 * TCP_CONN_COST_ONE, &cost))
+			continue;
+		get_alg_metric(l, st->names[i], "rate", 0, TCP_CONN_RATE_CAP, &rate);
+		get_alg_metric(l, st->names[i], "rtt_us", 1, 60000000, &rtt);
+		get_alg_metric(l, st->names[i], "conns", 1, TCP_CONN_WARMUP, &conns);
+		a = &h->alg[i];
+		a->value = a->last_cost = (__u64)cost;
+		a->rate = (__u64)rate;
+		a->rtt_us = (__u64)rtt;
+		a->samples = a->tries = (__u32)conns;
+		h->settled |= 1U << i;
+		if (a->rtt_us && a->rtt_us < h->min_rtt_us)
+			h->min_rtt_us = a->rtt_us;
+		if (a->rate > h->max_rate)
+			h->max_rate = a->rate;
+	}
+	for (i = 0; i < st->nalgs; i++)
+		if (i != h->choice && h->alg[i].samples)
+			h->alg[i].next_try = tcp_conn_interval(tcp_conn_gap(h, i), 0);
+}
+
+static int refuse(const char **why, const char *reason, int err)
+{
+	*why = reason;
+	return err;
+}
+
+static int import_host(struct bpftune_tuner *tuner,
+		       const struct bpftune_learned *l, const char **why)
+{
+	struct tcp_conn_state *st = bpftune_tuner_priv(tuner);
+	struct tcp_conn_host_key key = { .netns_cookie = l->netns_cookie };
+	struct tcp_conn_host h = { .min_rtt_us = ~0ULL };
+	long long pm = 0;
+	int choice;
+
+	if (inet_pton(AF_INET, l->key, key.addr) == 1)
+		key.family = AF_INET;
+	else if (inet_pton(AF_INET6, l->key, key.addr) == 1)
+		key.family = AF_INET6;
+	else
+		return refuse(why, "not an IP address", -EINVAL);
+	choice = alg_index(st, l->value);
+	if (choice < 0)
+		return refuse(why, "that congestion control is not available here",
+			      -ENOENT);
+	h.choice = (__u32)choice;
+	seed_algs(st, l, &h);
+	if (!h.alg[choice].samples)
+		return refuse(why, "no cost given for the chosen algorithm",
+			      -EINVAL);
+	if (bpftune_learned_get(l, "retrans_pm", &pm))
+		h.retrans_pm = pm < 0 ? 0 : pm > 1000 ? 1000 : (__u32)pm;
+	if (getrandom(&h.rng, sizeof(h.rng), 0) != sizeof(h.rng) || !h.rng)
+		h.rng = 0x9e3779b97f4a7c15ULL;
+	if (bpf_map_update_elem(bpf_map__fd(st->skel->maps.tcp_conn_hosts),
+				&key, &h, BPF_NOEXIST))
+		return refuse(why, errno == EEXIST ? "already learned here" :
+						     "cannot store it", -errno);
+	return 0;
+}
+
+static const struct bpftune_learned_ops learned_ops = {
+	.export = export_hosts,
+	.import = import_host,
+};
 
 BPFTUNE_PLUGIN("tcp_conn", .init = init, .fini = fini,
 	       .event_handler = event_handler, .summary = summary);

@@ -74,6 +74,23 @@
 
 #include <bpftune/bpftune.h>
 
+/*
+ * The model's functions are shared by both sides.  In BPF every one is
+ * inlined: a call left as a BPF subprogram inside a loop, with the loop
+ * head right after the call, is a "back-edge" that verifiers before 6.4
+ * refuse (seen on 6.1: the whole sockops program did not load); so is a
+ * loop whose last instruction falls through into its head, which clang
+ * emits for these small loops: in BPF they are unrolled (at most
+ * TCP_CONN_MAX_ALGS rounds each).
+ */
+#ifdef __bpf__
+#define TCP_CONN_FN static __always_inline
+#define TCP_CONN_UNROLL _Pragma("clang loop unroll(full)")
+#else
+#define TCP_CONN_FN static inline
+#define TCP_CONN_UNROLL
+#endif
+
 #define TCP_CONN_MAX_ALGS 8		/* power of two: index masking */
 #define TCP_CONN_ALG_MASK (TCP_CONN_MAX_ALGS - 1)
 #define TCP_CONN_NAME_LEN 16		/* TCP_CA_NAME_MAX */
@@ -128,6 +145,11 @@ enum tcp_conn_scenario {
 };
 
 #define TCP_CONN_HEAVY 1U		/* tcp_conn_host.flags */
+#define TCP_CONN_RESAMPLE 2U		/* measure the next connection */
+/* Of a host without a long connection lately, one connection in this many
+ * is measured (a record, RTT callbacks, a model update); the others cost a
+ * host lookup and, if the host's choice is not the default, a setsockopt. */
+#define TCP_CONN_SAMPLE_EVERY 8
 
 struct tcp_conn_host_key {
 	__u64 netns_cookie;
@@ -159,8 +181,10 @@ struct tcp_conn_host {
 	__u32 choice_since;	/* value of measured when choice last moved */
 	__u32 settled;		/* bit per algorithm done with warm-up early */
 	__u32 retrans_pm;	/* smoothed share retransmitted, per mille */
-	__u32 flags;		/* TCP_CONN_HEAVY */
+	__u32 flags;		/* TCP_CONN_HEAVY, TCP_CONN_RESAMPLE */
 	__u32 cause;		/* enum tcp_conn_cause of the last move */
+	__u32 conns;		/* connections established */
+	__u32 last_long;	/* value of conns when a long one last closed */
 	struct tcp_conn_alg alg[TCP_CONN_MAX_ALGS];
 };
 
@@ -178,7 +202,10 @@ struct tcp_conn_sample {
 /* RTT callbacks a connection takes before it turns them off. */
 #define TCP_CONN_RTT_SAMPLES 64
 
-/* Per connection, in socket storage. */
+/* Connections measured at once (an LRU by socket cookie). */
+#define TCP_CONN_MAX_MEASURED 4096
+
+/* Per measured connection. */
 struct tcp_conn_sk {
 	__u64 start_ns;		/* when it was established */
 	__u64 srtt_sum_us;	/* over its first RTT callbacks */
@@ -205,7 +232,7 @@ struct tcp_conn_sk {
  * redundant and may index with an unchecked copy of the value, which the
  * BPF verifier then rejects as an unbounded access.
  */
-static inline __u32 tcp_conn_idx(__u32 i)
+TCP_CONN_FN __u32 tcp_conn_idx(__u32 i)
 {
 	asm volatile("" : "+r"(i));
 	return i & TCP_CONN_ALG_MASK;
@@ -214,7 +241,7 @@ static inline __u32 tcp_conn_idx(__u32 i)
 #define TCP_CONN_ALG(h, i) (&(h)->alg[tcp_conn_idx(i)])
 
 /* xorshift64: small, seedable, good enough to jitter intervals. */
-static inline __u64 tcp_conn_rand(__u64 *state)
+TCP_CONN_FN __u64 tcp_conn_rand(__u64 *state)
 {
 	__u64 x = *state ? *state : 0x9e3779b97f4a7c15ULL;
 
@@ -226,7 +253,7 @@ static inline __u64 tcp_conn_rand(__u64 *state)
 }
 
 /* Bytes one RTT_CB delivery-rate sample delivered; 0 if not plausible. */
-static inline __u64 tcp_conn_sample_bytes(__u64 delivered_pkts, __u64 mss)
+TCP_CONN_FN __u64 tcp_conn_sample_bytes(__u64 delivered_pkts, __u64 mss)
 {
 	if (delivered_pkts > (1ULL << 24) || mss > 65536)
 		return 0;
@@ -234,7 +261,7 @@ static inline __u64 tcp_conn_sample_bytes(__u64 delivered_pkts, __u64 mss)
 }
 
 /* bytes over interval_us, in bytes/s, without overflowing u64. */
-static inline __u64 tcp_conn_rate(__u64 bytes, __u64 interval_us)
+TCP_CONN_FN __u64 tcp_conn_rate(__u64 bytes, __u64 interval_us)
 {
 	if (!interval_us)
 		return 0;
@@ -246,7 +273,7 @@ static inline __u64 tcp_conn_rate(__u64 bytes, __u64 interval_us)
 }
 
 /* Share of segments retransmitted, per mille (at most 1000). */
-static inline __u32 tcp_conn_retrans_pm(__u32 retrans, __u32 segs)
+TCP_CONN_FN __u32 tcp_conn_retrans_pm(__u32 retrans, __u32 segs)
 {
 	if (!segs)
 		return 0;
@@ -255,7 +282,7 @@ static inline __u32 tcp_conn_retrans_pm(__u32 retrans, __u32 segs)
 	return (__u32)((__u64)retrans * 1000 / segs);
 }
 
-static inline __u64 tcp_conn_cost(__u64 conn_rtt_us, __u64 conn_rate,
+TCP_CONN_FN __u64 tcp_conn_cost(__u64 conn_rtt_us, __u64 conn_rate,
 				  __u64 host_min_rtt_us, __u64 host_max_rate)
 {
 	__u64 rate_term = 0, delay_term = 0, floor;
@@ -280,7 +307,7 @@ static inline __u64 tcp_conn_cost(__u64 conn_rtt_us, __u64 conn_rate,
 }
 
 /* v += alpha (cost - v); averaging while an algorithm warms up. */
-static inline __u64 tcp_conn_update(__u64 value, __u32 samples, __u64 cost,
+TCP_CONN_FN __u64 tcp_conn_update(__u64 value, __u32 samples, __u64 cost,
 				    __u32 learning_rate)
 {
 	__u64 pct = bpftune_rate_pct(learning_rate);
@@ -293,19 +320,23 @@ static inline __u64 tcp_conn_update(__u64 value, __u32 samples, __u64 cost,
 }
 
 /* The highest smoothed rate among the algorithms measured so far. */
-static inline __u64 tcp_conn_host_rate(const struct tcp_conn_host *h,
+TCP_CONN_FN __u64 tcp_conn_host_rate(const struct tcp_conn_host *h,
 				       __u32 nalgs)
 {
 	__u64 best = 0;
 	__u32 i;
 
-	for (i = 0; i < TCP_CONN_MAX_ALGS && i < nalgs; i++)
+	TCP_CONN_UNROLL
+	for (i = 0; i < TCP_CONN_MAX_ALGS; i++) {
+		if (i >= nalgs)
+			continue;
 		if (h->alg[i].samples && h->alg[i].rate > best)
 			best = h->alg[i].rate;
+	}
 	return best;
 }
 
-static inline int tcp_conn_usable(const struct tcp_conn_host *h, __u32 i,
+TCP_CONN_FN int tcp_conn_usable(const struct tcp_conn_host *h, __u32 i,
 				  __u32 nalgs)
 {
 	return i < nalgs && !(h->refused & (1U << i));
@@ -313,11 +344,14 @@ static inline int tcp_conn_usable(const struct tcp_conn_host *h, __u32 i,
 
 /* Every value from the smoothed measurements, against the host's bests
  * as they are now. */
-static inline void tcp_conn_rebase(struct tcp_conn_host *h, __u32 nalgs)
+TCP_CONN_FN void tcp_conn_rebase(struct tcp_conn_host *h, __u32 nalgs)
 {
 	__u32 i;
 
-	for (i = 0; i < TCP_CONN_MAX_ALGS && i < nalgs; i++) {
+	TCP_CONN_UNROLL
+	for (i = 0; i < TCP_CONN_MAX_ALGS; i++) {
+		if (i >= nalgs)
+			continue;
 		struct tcp_conn_alg *a = &h->alg[i];
 
 		if (a->samples)
@@ -329,10 +363,11 @@ static inline void tcp_conn_rebase(struct tcp_conn_host *h, __u32 nalgs)
 /* Algorithm i's value, 0 for TCP_CONN_NONE.  A loop rather than an
  * index: the verifier cannot always follow a bound that the compiler
  * applied to a copy of i. */
-static inline __u64 tcp_conn_value_of(const struct tcp_conn_host *h, __u32 i)
+TCP_CONN_FN __u64 tcp_conn_value_of(const struct tcp_conn_host *h, __u32 i)
 {
 	__u32 j;
 
+	TCP_CONN_UNROLL
 	for (j = 0; j < TCP_CONN_MAX_ALGS; j++)
 		if (j == i)
 			return h->alg[j].value;
@@ -341,11 +376,12 @@ static inline __u64 tcp_conn_value_of(const struct tcp_conn_host *h, __u32 i)
 
 /* The usable measured algorithm with the lowest value (among those in
  * mask), TCP_CONN_NONE if none. */
-static inline __u32 tcp_conn_best_of(const struct tcp_conn_host *h,
+TCP_CONN_FN __u32 tcp_conn_best_of(const struct tcp_conn_host *h,
 				     __u32 nalgs, __u32 mask)
 {
 	__u32 i, best = TCP_CONN_NONE;
 
+	TCP_CONN_UNROLL
 	for (i = 0; i < TCP_CONN_MAX_ALGS; i++) {
 		if (!tcp_conn_usable(h, i, nalgs) || !h->alg[i].samples ||
 		    !(mask & (1U << i)))
@@ -357,7 +393,7 @@ static inline __u32 tcp_conn_best_of(const struct tcp_conn_host *h,
 	return best;
 }
 
-static inline __u32 tcp_conn_best(const struct tcp_conn_host *h, __u32 nalgs)
+TCP_CONN_FN __u32 tcp_conn_best(const struct tcp_conn_host *h, __u32 nalgs)
 {
 	return tcp_conn_best_of(h, nalgs, ~0U);
 }
@@ -365,13 +401,14 @@ static inline __u32 tcp_conn_best(const struct tcp_conn_host *h, __u32 nalgs)
 /* The rate-based algorithm for a host with heavy retransmission: the
  * measured one with the lowest value, else the first usable one;
  * TCP_CONN_NONE if there is none. */
-static inline __u32 tcp_conn_rate_pick(const struct tcp_conn_host *h,
+TCP_CONN_FN __u32 tcp_conn_rate_pick(const struct tcp_conn_host *h,
 				       __u32 nalgs, __u32 rate_based)
 {
 	__u32 i, pick = tcp_conn_best_of(h, nalgs, rate_based);
 
 	if (pick != TCP_CONN_NONE)
 		return pick;
+	TCP_CONN_UNROLL
 	for (i = 0; i < TCP_CONN_MAX_ALGS; i++)
 		if (tcp_conn_usable(h, i, nalgs) && (rate_based & (1U << i)))
 			return i;
@@ -380,7 +417,7 @@ static inline __u32 tcp_conn_rate_pick(const struct tcp_conn_host *h,
 
 /* Does candidate a (index i) warm up before p (index j)?  Fewest samples,
  * then fewest tries, then rate-based first, then the lower index. */
-static inline int tcp_conn_warms_first(const struct tcp_conn_alg *a, __u32 i,
+TCP_CONN_FN int tcp_conn_warms_first(const struct tcp_conn_alg *a, __u32 i,
 				       const struct tcp_conn_alg *p, __u32 j,
 				       __u32 rate_based)
 {
@@ -395,11 +432,12 @@ static inline int tcp_conn_warms_first(const struct tcp_conn_alg *a, __u32 i,
 
 /* The usable algorithm still warming up that goes next, TCP_CONN_NONE
  * when warm-up is over. */
-static inline __u32 tcp_conn_warming(const struct tcp_conn_host *h,
+TCP_CONN_FN __u32 tcp_conn_warming(const struct tcp_conn_host *h,
 				     __u32 nalgs, __u32 rate_based)
 {
 	__u32 i, pick = TCP_CONN_NONE;
 
+	TCP_CONN_UNROLL
 	for (i = 0; i < TCP_CONN_MAX_ALGS; i++) {
 		const struct tcp_conn_alg *a = &h->alg[i];
 
@@ -416,7 +454,7 @@ static inline __u32 tcp_conn_warming(const struct tcp_conn_host *h,
 
 /* How far alternative i is above the choice; with either unmeasured it
  * counts as a full 1.0 (it was skipped for a reason). */
-static inline __u64 tcp_conn_gap(const struct tcp_conn_host *h, __u32 i)
+TCP_CONN_FN __u64 tcp_conn_gap(const struct tcp_conn_host *h, __u32 i)
 {
 	const struct tcp_conn_alg *a = TCP_CONN_ALG(h, i);
 	__u64 cur;
@@ -430,7 +468,7 @@ static inline __u64 tcp_conn_gap(const struct tcp_conn_host *h, __u32 i)
 
 /* Connections between explorations of an alternative gap above the
  * choice: gap / budget, doubled per streak, within the bounds. */
-static inline __u32 tcp_conn_interval(__u64 gap, __u32 streak)
+TCP_CONN_FN __u32 tcp_conn_interval(__u64 gap, __u32 streak)
 {
 	__u64 n = gap / TCP_CONN_BUDGET;
 
@@ -446,7 +484,7 @@ static inline __u32 tcp_conn_interval(__u64 gap, __u32 streak)
 
 /* When alternative i is explored next: its interval plus up to a
  * quarter of it at random, so hosts do not explore in lockstep. */
-static inline void tcp_conn_schedule(struct tcp_conn_host *h, __u32 i)
+TCP_CONN_FN void tcp_conn_schedule(struct tcp_conn_host *h, __u32 i)
 {
 	struct tcp_conn_alg *a = TCP_CONN_ALG(h, i);
 	__u32 n = tcp_conn_interval(tcp_conn_gap(h, i), a->streak);
@@ -456,12 +494,15 @@ static inline void tcp_conn_schedule(struct tcp_conn_host *h, __u32 i)
 
 /* Intervals of every alternative start over (new choice, path change);
  * soon: explore each within the next few connections. */
-static inline void tcp_conn_reschedule(struct tcp_conn_host *h, __u32 nalgs,
+TCP_CONN_FN void tcp_conn_reschedule(struct tcp_conn_host *h, __u32 nalgs,
 				       int soon)
 {
 	__u32 i;
 
-	for (i = 0; i < TCP_CONN_MAX_ALGS && i < nalgs; i++) {
+	TCP_CONN_UNROLL
+	for (i = 0; i < TCP_CONN_MAX_ALGS; i++) {
+		if (i >= nalgs)
+			continue;
 		if (i == h->choice)
 			continue;
 		h->alg[i].streak = 0;
@@ -477,7 +518,7 @@ static inline void tcp_conn_reschedule(struct tcp_conn_host *h, __u32 nalgs,
  * host's choice, or an alternative whose exploration is due.
  * TCP_CONN_NONE if nothing is usable (every algorithm refused).
  */
-static inline __u32 tcp_conn_select(struct tcp_conn_host *h, __u32 nalgs,
+TCP_CONN_FN __u32 tcp_conn_select(struct tcp_conn_host *h, __u32 nalgs,
 				    __u32 rate_based, __u32 *reason)
 {
 	__u32 i, j, current = h->choice;
@@ -492,6 +533,7 @@ static inline __u32 tcp_conn_select(struct tcp_conn_host *h, __u32 nalgs,
 	if (current == TCP_CONN_NONE || h->choice != current)
 		return current;
 	/* start where the count points, so no alternative always goes first */
+	TCP_CONN_UNROLL
 	for (i = 0; i < TCP_CONN_MAX_ALGS; i++) {
 		struct tcp_conn_alg *a;
 
@@ -513,7 +555,7 @@ static inline __u32 tcp_conn_select(struct tcp_conn_host *h, __u32 nalgs,
  * After a model update: the host's new choice.  Warm-up over and no
  * choice yet: the best.  Otherwise move only to a clearly better one.
  */
-static inline __u32 tcp_conn_next_choice(const struct tcp_conn_host *h,
+TCP_CONN_FN __u32 tcp_conn_next_choice(const struct tcp_conn_host *h,
 					 __u32 nalgs, __u32 rate_based)
 {
 	__u32 best, cur = h->choice;
@@ -534,7 +576,7 @@ static inline __u32 tcp_conn_next_choice(const struct tcp_conn_host *h,
 }
 
 /* Warm-up ends early for algorithms measured far worse than the best. */
-static inline void tcp_conn_settle_far(struct tcp_conn_host *h, __u32 nalgs)
+TCP_CONN_FN void tcp_conn_settle_far(struct tcp_conn_host *h, __u32 nalgs)
 {
 	__u32 i, best = tcp_conn_best(h, nalgs);
 	__u64 bv;
@@ -542,9 +584,13 @@ static inline void tcp_conn_settle_far(struct tcp_conn_host *h, __u32 nalgs)
 	if (best == TCP_CONN_NONE)
 		return;
 	bv = TCP_CONN_ALG(h, best)->value;
-	for (i = 0; i < TCP_CONN_MAX_ALGS && i < nalgs; i++)
+	TCP_CONN_UNROLL
+	for (i = 0; i < TCP_CONN_MAX_ALGS; i++) {
+		if (i >= nalgs)
+			continue;
 		if (h->alg[i].samples && h->alg[i].value >= bv + TCP_CONN_FAR)
 			h->settled |= 1U << i;
+	}
 }
 
 /*
@@ -553,7 +599,7 @@ static inline void tcp_conn_settle_far(struct tcp_conn_host *h, __u32 nalgs)
  * Sets or clears TCP_CONN_HEAVY; returns 1 when it was set, -1 when it
  * was cleared, 0 otherwise.
  */
-static inline int tcp_conn_loss(struct tcp_conn_host *h,
+TCP_CONN_FN int tcp_conn_loss(struct tcp_conn_host *h,
 				const struct tcp_conn_sample *s,
 				__u32 learning_rate)
 {
@@ -580,7 +626,7 @@ static inline int tcp_conn_loss(struct tcp_conn_host *h,
 }
 
 /* After an exploration of alternative alg, or a sample of the choice. */
-static inline void tcp_conn_follow_up(struct tcp_conn_host *h, __u32 alg,
+TCP_CONN_FN void tcp_conn_follow_up(struct tcp_conn_host *h, __u32 alg,
 				      __u32 nalgs)
 {
 	struct tcp_conn_alg *a = TCP_CONN_ALG(h, alg);
@@ -605,7 +651,10 @@ static inline void tcp_conn_follow_up(struct tcp_conn_host *h, __u32 alg,
 		return;
 	/* the choice got clearly worse: alternatives back to short intervals */
 	h->choice_low = cur_v;
-	for (i = 0; i < TCP_CONN_MAX_ALGS && i < nalgs; i++) {
+	TCP_CONN_UNROLL
+	for (i = 0; i < TCP_CONN_MAX_ALGS; i++) {
+		if (i >= nalgs)
+			continue;
 		__u32 old_next = h->alg[i].next_try;
 
 		if (i == h->choice)
@@ -623,7 +672,7 @@ static inline void tcp_conn_follow_up(struct tcp_conn_host *h, __u32 alg,
  * choice.  Returns the choice before the update (h->choice is the new one;
  * h->cause says why it moved).
  */
-static inline __u32 tcp_conn_learn(struct tcp_conn_host *h,
+TCP_CONN_FN __u32 tcp_conn_learn(struct tcp_conn_host *h,
 				   const struct tcp_conn_sample *s,
 				   __u32 nalgs, __u32 rate_based,
 				   __u32 learning_rate)

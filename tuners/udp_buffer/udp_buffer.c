@@ -167,12 +167,17 @@ static bool kfree_skb_has_rx_sk(void)
 /*
  * Where the kfree_skb tracepoint carries no socket, trade it for
  * udp_fail_queue_rcv_skb; otherwise that one stays off (it would report
- * the same drops twice, and misses the udp_mem drops of 6.18).
+ * the same drops twice, and misses the udp_mem drops of 6.18).  Before
+ * 6.11 no variant of udp_drop fits (sk_skb_reason_drop() is missing, the
+ * tracepoint lacks the socket), so the hook is off by then: the legacy
+ * tracepoint stands in if that tier may load.
  */
 static void choose_legacy(struct bpftune_tuner *tuner, struct udp_buffer_bpf *skel)
 {
-	bool legacy = bpftune_hook_tier(tuner, "udp_drop") ==
-			      BPFTUNE_TIER_TRACEPOINT &&
+	enum bpftune_tier tier = bpftune_hook_tier(tuner, "udp_drop");
+	bool legacy = (tier == BPFTUNE_TIER_TRACEPOINT ||
+		       (tier == BPFTUNE_TIER_NONE &&
+			bpftune_tier_allowed(BPFTUNE_TIER_TRACEPOINT))) &&
 		      !kfree_skb_has_rx_sk();
 
 	bpf_program__set_autoload(skel->progs.udp_fail_legacy, legacy);

@@ -17,7 +17,7 @@ burst=$((limit * 3 / 4 - tasks + 60))
 [ $((limit - tasks - burst)) -ge 150 ] || fail "burst $burst would come too close to the limit"
 pids=()
 for ((i = 0; i < burst; i++)); do
-	sleep 30 &
+	sleep 300 &
 	pids+=($!)
 done
 on_exit "kill ${pids[*]}"
