@@ -41,7 +41,8 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Iinclude -I$(BUILD) \
 LIB_SRCS := options.c log.c notify.c caps.c loop.c netns.c sysctl.c support.c \
 	    journal_state.c journal.c journal_restore.c tuner.c tuner_netns.c \
 	    assess.c change.c bpfload.c cgroup.c plugin_check.c plugin.c \
-	    plugin_watch.c
+	    plugin_watch.c \
+	    tuner_helpers.c btf.c
 LIB_OBJS := $(addprefix $(BUILD)/src/,$(LIB_SRCS:.c=.o))
 # the daemon itself is in the library too; the program is a stub
 DAEMON_OBJS := $(BUILD)/src/main.o

@@ -53,25 +53,19 @@ void fini(struct bpftune_tuner *tuner)
 
 void event_handler(struct bpftune_tuner *tuner, const struct bpftune_event *ev)
 {
-	unsigned int rate = bpftune_learning_rate();
-	long long cur, next;
+	struct bpftune_raise raise = {
+		.tunable = SAMPLE_MAX_TW_BUCKETS,
+		.scenario = SAMPLE_TW_NEARLY_FULL,
+		.used = ev->values[SAMPLE_EV_TW],
+	};
 
-	if (ev->scenario != SAMPLE_TW_NEARLY_FULL ||
-	    !bpftune_tunable_usable(tuner, SAMPLE_MAX_TW_BUCKETS,
-				    ev->netns_cookie))
-		return;
-	if (bpftune_sysctl_get(tuner, ev->netns_cookie, SAMPLE_MAX_TW_BUCKETS,
-			       &cur))
-		return;
-	/* The event may predate a raise: act only if still nearly full. */
-	if (!bpftune_nearly_full(ev->values[SAMPLE_EV_TW], cur, rate))
-		return;
-	next = (long long)bpftune_grow(cur, SAMPLE_TW_MAX, rate);
-	bpftune_sysctl_update(tuner, ev->netns_cookie, SAMPLE_MAX_TW_BUCKETS,
-			      &next, ev->scenario,
-			      "%llu TIME_WAIT sockets are within %llu%% of tcp_max_tw_buckets (%lld)",
-			      (unsigned long long)ev->values[SAMPLE_EV_TW],
-			      (unsigned long long)bpftune_rate_pct(rate), cur);
+	/* the core reads the limit, checks it is still nearly full (the
+	 * event may predate a raise), grows it within SAMPLE_TW_MAX and
+	 * logs why */
+	if (ev->scenario == SAMPLE_TW_NEARLY_FULL)
+		bpftune_raise_near_limit(tuner, ev->netns_cookie, &raise,
+					 "%llu TIME_WAIT sockets are",
+					 (unsigned long long)ev->values[SAMPLE_EV_TW]);
 }
 
 BPFTUNE_PLUGIN("sample", .init = init, .fini = fini,

@@ -39,6 +39,7 @@ void bpftune_tuner_free(struct bpftune_tuner *tuner)
 
 	if (!tuner)
 		return;
+	bpftune_notify(BPFTUNE_NOTE_TUNER_FREE, tuner);
 	bpftune_tuner_netns_free(tuner);
 	for (i = 0; i < tuner->ntunables; i++)
 		free_changes(&tuner->tunables[i]);

@@ -32,6 +32,7 @@
 #include "change.h"
 #include "bpfload.h"
 #include "plugin.h"
+#include "tuner_helpers.h"
 #include "metrics.h"
 
 /* --- main.c: the bpftune program (src/bpftune.c calls it); the one

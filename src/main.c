@@ -332,8 +332,10 @@ int bpftune_daemon_main(int argc, char **argv)
 			 o.state_dir);
 	bpftune_log_set_json(o.log_json);
 	bpftune_log_init(o.to_stderr || o.action != BPFTUNE_RUN, o.debug);
-	/* the tuner stack hears of namespaces gone, SIGHUP and reverts */
+	/* the tuner stack hears of namespaces gone, SIGHUP and reverts; the
+	 * helper layer frees its per-namespace state with the namespace */
 	bpftune_tuners_init();
+	bpftune_helpers_init();
 	if (o.action != BPFTUNE_RESTORE && bpftune_caps_init())
 		bpftune_warn("running with all capabilities");
 	if (o.action == BPFTUNE_SUPPORT)

@@ -18,6 +18,8 @@ enum bpftune_note {
 	BPFTUNE_NOTE_TICK,
 	/* assessment found a change harmful; data: struct bpftune_harm * */
 	BPFTUNE_NOTE_HARMFUL,
+	/* a tuner is about to be freed; data: struct bpftune_tuner * */
+	BPFTUNE_NOTE_TUNER_FREE,
 	BPFTUNE_NOTE_COUNT,
 };
 

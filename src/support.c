@@ -149,8 +149,16 @@ void bpftune_support_release(void)
 		vmlinux_btf_close();
 }
 
+/* The kernel's BTF (mapped or read, see above); NULL if unreadable. */
+const struct btf_header *bpftune_vmlinux_btf(void)
+{
+	if (!vmlinux.hdr && vmlinux_btf_open())
+		return NULL;
+	return vmlinux.hdr;
+}
+
 /* Bytes of type data that follow a struct btf_type of this kind. */
-static size_t btf_extra(const struct btf_type *t)
+size_t bpftune_btf_extra(const struct btf_type *t)
 {
 	unsigned int vlen = BTF_INFO_VLEN(t->info);
 
@@ -195,7 +203,7 @@ static bool btf_has(const char *name, unsigned int kind)
 		if (BTF_INFO_KIND(t->info) == kind && t->name_off < h->str_len &&
 		    !strcmp(strs + t->name_off, name))
 			return true;
-		p += sizeof(*t) + btf_extra(t);
+		p += sizeof(*t) + bpftune_btf_extra(t);
 	}
 	return false;
 }

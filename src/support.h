@@ -23,4 +23,12 @@ enum bpftune_tier bpftune_support_effective(const struct bpftune_support *s);
 bool bpftune_target_exists(enum bpftune_tier tier, const char *section);
 /* bpftune_tier_name() (the API) names a tier. */
 
+/* The kernel's BTF, mapped (or read once); NULL if unreadable.  The
+ * type records start hdr_len + type_off bytes in. */
+struct btf_header;
+struct btf_type;
+const struct btf_header *bpftune_vmlinux_btf(void);
+/* Bytes of type data that follow a struct btf_type of its kind. */
+size_t bpftune_btf_extra(const struct btf_type *t);
+
 #endif

@@ -75,6 +75,8 @@ enum bpftune_tuner_state {
 struct bpftune_strategy_score;
 struct bpftune_assess_key;
 
+struct bpftune_helpers; /* tuner_helpers.c */
+
 struct bpftune_tuner {
 	struct bpftune_tuner *next;
 	char name[BPFTUNE_NAME_LEN];
@@ -114,6 +116,7 @@ struct bpftune_tuner {
 	unsigned long long changes;
 	unsigned long long reverts; /* changes put back after assessment */
 	const struct bpftune_learned_ops *learned; /* learned.c */
+	struct bpftune_helpers *helpers; /* tuner_helpers.c */
 	void *priv;
 };
 

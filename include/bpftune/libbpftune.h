@@ -43,6 +43,7 @@
 #endif
 
 struct bpftune_tuner;
+struct btf_type;
 
 /* What the daemon calls in a tuner. */
 struct bpftune_tuner_ops {
@@ -277,6 +278,110 @@ int bpftune_strategies_declare(struct bpftune_tuner *tuner,
 			       const char *const *names, unsigned int n);
 unsigned int bpftune_strategy(struct bpftune_tuner *tuner);
 
+/* --- helpers for the common moves of a tuner (src/tuner_helpers.c) --- */
+/*
+ * Raise a limit that is nearly full: the one call for "this limit is
+ * nearly full in this netns: raise it by the learning rate, within its
+ * cap".  Fill in what is known, the core does the rest:
+ *  - nothing if the tunable is not usable in that netns;
+ *  - reads it; nothing unless used is within the learning rate of value
+ *    [index] (the event may predate a raise), or force is set (the caller
+ *    saw the limit hit);
+ *  - at the cap: logs "<sysctl> is at its safety cap (<cap> <cap_why>) in
+ *    <netns>; can no longer grow" once per tuner, tunable and netns;
+ *  - else grows [index] (every value with every_value) one learning-rate
+ *    step, to at least at_least, within the cap, and updates it.
+ * The reason logged is why_fmt's text followed, unless force, by
+ * " within <p>% of <sysctl> (<value>)".  cur[] and next[] are filled in.
+ * Returns 1 when raised, 0 when not, <0 on error.
+ */
+struct bpftune_raise {
+	unsigned int tunable;
+	unsigned int scenario;
+	unsigned int index;	 /* the value that is the limit: [2] of tcp_rmem */
+	unsigned long long used; /* how much of it is in use */
+	bool force;		 /* skip the nearly-full test */
+	bool every_value;	 /* grow every value, each within its bound */
+	long long cap;		 /* 0: the tunable's bound for [index] */
+	long long at_least;	 /* grow to at least this (within the cap) */
+	const char *cap_why;	 /* where the cap comes from, e.g. "bytes = RAM/32" */
+	long long cur[BPFTUNE_MAX_VALUES];  /* out: the values read */
+	long long next[BPFTUNE_MAX_VALUES]; /* out: the values wanted */
+};
+int bpftune_raise_near_limit(struct bpftune_tuner *tuner,
+			     unsigned long long netns_cookie,
+			     struct bpftune_raise *raise, const char *why_fmt,
+			     ...) __attribute__((format(printf, 4, 5)));
+/*
+ * The checks of bpftune_raise_near_limit() without the update, for a
+ * tuner that computes its own new value from cur[]: 1 when a raise is
+ * due (next[] holds one learning-rate step), 0 when not, <0 on error.
+ */
+int bpftune_raise_check(struct bpftune_tuner *tuner,
+			unsigned long long netns_cookie,
+			struct bpftune_raise *raise);
+/*
+ * Log a tuner's own "at its bound" line once per tuner, tunable and netns
+ * (the netns is not added to the text); true when it logged now.
+ * bpftune_capped_reset() lets it be logged again (the bound moved).
+ */
+bool bpftune_note_capped(struct bpftune_tuner *tuner,
+			 unsigned long long netns_cookie, unsigned int tunable,
+			 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void bpftune_capped_reset(struct bpftune_tuner *tuner,
+			  unsigned long long netns_cookie, unsigned int tunable);
+
+/*
+ * Per-namespace state of a tuner, kept by the core: declare its size in
+ * init(); bpftune_netns_state() returns the namespace's zeroed struct
+ * (init_state() called on it first, if given), allocated on first use,
+ * or NULL when the namespace is not (or no longer) known.  The core
+ * frees it when the namespace goes, and all of it after fini().
+ */
+typedef void (*bpftune_netns_state_init_fn)(struct bpftune_tuner *tuner,
+					    unsigned long long netns_cookie,
+					    void *state);
+int bpftune_netns_state_declare(struct bpftune_tuner *tuner, size_t size,
+				bpftune_netns_state_init_fn init_state);
+void *bpftune_netns_state(struct bpftune_tuner *tuner,
+			  unsigned long long netns_cookie);
+/* The namespace's state if it has one; never allocates. */
+void *bpftune_netns_state_find(struct bpftune_tuner *tuner,
+			       unsigned long long netns_cookie);
+/* Forget one namespace's state (e.g. the tuner stops following it). */
+void bpftune_netns_state_drop(struct bpftune_tuner *tuner,
+			      unsigned long long netns_cookie);
+/* Call fn on every namespace's state; fn may drop its own. */
+void bpftune_netns_state_each(struct bpftune_tuner *tuner,
+			      void (*fn)(struct bpftune_tuner *tuner,
+					 unsigned long long netns_cookie,
+					 void *state, void *ctx),
+			      void *ctx);
+
+/*
+ * A tunable's value as text (BPFTUNE_STRING tunables, or any), trailing
+ * newline removed; failures are logged once, as bpftune_sysctl_get's.
+ */
+int bpftune_sysctl_get_str(struct bpftune_tuner *tuner,
+			   unsigned long long netns_cookie, unsigned int tunable,
+			   char *buf, size_t len);
+/* Read any sysctl as text (never written): "net.ipv4.tcp_available_..." */
+int bpftune_sysctl_read_str(unsigned long long netns_cookie, const char *name,
+			    char *buf, size_t len);
+
+/*
+ * The kernel's BTF as the core already holds it (mapped, not parsed: no
+ * memory of its own).  Use from init(): a copy read where the kernel
+ * cannot map it is freed when start-up ends.  Types are struct btf_type
+ * records: libbpf's btf_is_ptr(), btf_vlen(), btf_members(), btf_params()
+ * apply to them.
+ */
+/* Id of the type of that kind and name; -ENOENT if none. */
+int bpftune_btf_find(const char *name, unsigned int kind);
+const struct btf_type *bpftune_btf_type(unsigned int id);
+const char *bpftune_btf_name(unsigned int name_off);
+/* The id of the type id refers to past typedefs, modifiers and pointers. */
+unsigned int bpftune_btf_resolve(unsigned int id);
 /* --- learned state: bpftune -q export, bpftune --import FILE --- */
 /*
  * One thing a tuner learned that another host could start from, e.g.

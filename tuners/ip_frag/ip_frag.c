@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
@@ -25,8 +26,6 @@
 #define IP_FRAG_TIMER_MS 1000
 #define IP_FRAG_CORR_SAMPLES 5
 #define IP_FRAG_CORR_THRESHOLD 0.75
-/* namespaces followed after a change (oldest replaced) */
-#define IP_FRAG_MAX_NETNS 64
 
 static const struct bpftune_scenario_desc scenarios[] = {
 	{ IP_FRAG_V4_NEARLY_FULL, "IPv4 reassembly memory nearly full",
@@ -45,11 +44,10 @@ static struct bpftune_tunable_desc tunables[] = {
 	  .max = { IP_FRAG_CAP_MAX } },
 };
 
+/* per namespace (the core's: freed when the namespace goes) */
 struct ip_frag_netns {
-	unsigned long long cookie;
-	bool used;
 	struct {
-		bool changed, backed_off, cap_noted;
+		bool changed, backed_off;
 		long long orig;	/* threshold before our first change */
 		unsigned long long fails; /* failure count at the last look */
 		struct bpftune_corr corr;
@@ -60,8 +58,7 @@ struct ip_frag_state {
 	struct ip_frag_bpf *skel;
 	int timer;
 	long long cap;
-	struct ip_frag_netns ns[IP_FRAG_MAX_NETNS];
-	unsigned int next_slot;
+	char cap_why[48];
 };
 
 static unsigned long long fails_read(struct ip_frag_state *st,
@@ -95,75 +92,50 @@ static const struct bpftune_measure failures_measure = {
 	.sample = failed_fragments,
 };
 
-static struct ip_frag_netns *netns_get(struct ip_frag_state *st,
-				       unsigned long long cookie)
+/* A namespace's failure counts start when it is first followed. */
+static void netns_init(struct bpftune_tuner *tuner, unsigned long long cookie,
+		       void *state)
 {
-	struct ip_frag_netns *n;
+	struct ip_frag_state *st = bpftune_tuner_priv(tuner);
+	struct ip_frag_netns *n = state;
 	unsigned int i;
 
-	for (i = 0; i < IP_FRAG_MAX_NETNS; i++)
-		if (st->ns[i].used && st->ns[i].cookie == cookie)
-			return &st->ns[i];
-	n = &st->ns[st->next_slot];
-	st->next_slot = (st->next_slot + 1) % IP_FRAG_MAX_NETNS;
-	memset(n, 0, sizeof(*n));
-	n->used = true;
-	n->cookie = cookie;
 	for (i = 0; i < IP_FRAG_FAMILIES; i++)
 		n->fam[i].fails = fails_read(st, cookie, i);
-	return n;
 }
 
 static void grow(struct bpftune_tuner *tuner, const struct bpftune_event *ev,
 		 unsigned int family)
 {
 	struct ip_frag_state *st = bpftune_tuner_priv(tuner);
-	unsigned int rate = bpftune_learning_rate();
-	unsigned int tunable = family == IP_FRAG_V4 ? IP_FRAG_V4_HIGH_THRESH :
-						      IP_FRAG_V6_HIGH_THRESH;
-	struct ip_frag_netns *n;
-	long long cur, next;
-	char ns[64];
-	int ret;
+	struct ip_frag_netns *n = bpftune_netns_state_find(tuner, ev->netns_cookie);
+	struct bpftune_raise raise = {
+		.tunable = family == IP_FRAG_V4 ? IP_FRAG_V4_HIGH_THRESH :
+						  IP_FRAG_V6_HIGH_THRESH,
+		.scenario = ev->scenario,
+		.used = ev->values[IP_FRAG_EV_MEM],
+		.cap = st->cap,
+		.cap_why = st->cap_why,
+	};
 
-	if (!bpftune_tunable_usable(tuner, tunable, ev->netns_cookie) ||
-	    bpftune_sysctl_get(tuner, ev->netns_cookie, tunable, &cur))
+	if (n && n->fam[family].backed_off)
 		return;
-	/* the event may predate a raise we already made */
-	if (!bpftune_nearly_full(ev->values[IP_FRAG_EV_MEM], cur, rate))
+	if (bpftune_raise_near_limit(tuner, ev->netns_cookie, &raise,
+				     "incomplete datagrams hold %llu bytes,",
+				     raise.used) <= 0)
 		return;
-	n = netns_get(st, ev->netns_cookie);
-	if (n->fam[family].backed_off)
+	n = bpftune_netns_state(tuner, ev->netns_cookie);
+	if (!n || n->fam[family].changed)
 		return;
-	if (cur >= st->cap) {
-		if (!n->fam[family].cap_noted)
-			bpftune_info("%s: %s is at its safety cap (%lld bytes = min(1 GiB, RAM/%d)) in %s; can no longer grow",
-				     bpftune_tuner_name(tuner),
-				     tunables[tunable].name, st->cap,
-				     IP_FRAG_RAM_FRACTION,
-				     bpftune_netns_str(ev->netns_cookie, ns,
-						       sizeof(ns)));
-		n->fam[family].cap_noted = true;
-		return;
-	}
-	next = (long long)bpftune_grow(cur, st->cap, rate);
-	ret = bpftune_sysctl_update(tuner, ev->netns_cookie, tunable, &next,
-				    ev->scenario,
-				    "incomplete datagrams hold %llu bytes, within %llu%% of the limit (%lld)",
-				    (unsigned long long)ev->values[IP_FRAG_EV_MEM],
-				    (unsigned long long)bpftune_rate_pct(rate),
-				    cur);
-	if (ret <= 0)
-		return;
-	if (!n->fam[family].changed)
-		n->fam[family].orig = cur;
+	n->fam[family].orig = raise.cur[0];
 	n->fam[family].changed = true;
 }
 
-/* One second of one family in one namespace: sample, maybe back off. */
-static void watch_failures(struct bpftune_tuner *tuner,
-			   struct ip_frag_state *st, struct ip_frag_netns *n,
-			   unsigned int family)
+/* One second of one family in one namespace: sample, maybe back off;
+ * false when the namespace is gone (its state is dropped). */
+static bool watch_failures(struct bpftune_tuner *tuner,
+			   struct ip_frag_state *st, unsigned long long cookie,
+			   struct ip_frag_netns *n, unsigned int family)
 {
 	unsigned int tunable = family == IP_FRAG_V4 ? IP_FRAG_V4_HIGH_THRESH :
 						      IP_FRAG_V6_HIGH_THRESH;
@@ -172,43 +144,47 @@ static void watch_failures(struct bpftune_tuner *tuner,
 	double r;
 
 	if (!n->fam[family].changed || n->fam[family].backed_off)
-		return;
-	fails = fails_read(st, n->cookie, family);
+		return true;
+	fails = fails_read(st, cookie, family);
 	delta = fails - n->fam[family].fails;
 	n->fam[family].fails = fails;
-	if (bpftune_sysctl_get(tuner, n->cookie, tunable, &cur)) {
+	if (bpftune_sysctl_get(tuner, cookie, tunable, &cur)) {
 		/* the namespace is gone: stop following it */
-		n->used = false;
-		return;
+		bpftune_netns_state_drop(tuner, cookie);
+		return false;
 	}
 	bpftune_corr_add(&n->fam[family].corr, cur, delta);
 	if (!delta || !bpftune_corr_strong(&n->fam[family].corr,
 					   IP_FRAG_CORR_SAMPLES,
 					   IP_FRAG_CORR_THRESHOLD))
-		return;
+		return true;
 	r = bpftune_corr_value(&n->fam[family].corr);
 	n->fam[family].backed_off = true;
 	next = (long long)bpftune_shrink(cur, n->fam[family].orig,
 					 bpftune_learning_rate());
-	bpftune_sysctl_update(tuner, n->cookie, tunable, &next,
+	bpftune_sysctl_update(tuner, cookie, tunable, &next,
 			      IP_FRAG_FAILURES_RISE,
 			      "fragments of failed reassemblies (%llu in the last second) rose with %s (r=%.2f over %us); not raising it again there",
 			      delta, tunables[tunable].name, r,
 			      n->fam[family].corr.count);
+	return true;
+}
+
+static void watch_netns(struct bpftune_tuner *tuner, unsigned long long cookie,
+			void *state, void *ctx)
+{
+	unsigned int family;
+
+	for (family = 0; family < IP_FRAG_FAMILIES; family++)
+		if (!watch_failures(tuner, ctx, cookie, state, family))
+			return;
 }
 
 static void on_timer(void *ctx)
 {
 	struct bpftune_tuner *tuner = ctx;
-	struct ip_frag_state *st = bpftune_tuner_priv(tuner);
-	unsigned int i, family;
 
-	for (i = 0; i < IP_FRAG_MAX_NETNS; i++) {
-		if (!st->ns[i].used)
-			continue;
-		for (family = 0; family < IP_FRAG_FAMILIES; family++)
-			watch_failures(tuner, st, &st->ns[i], family);
-	}
+	bpftune_netns_state_each(tuner, watch_netns, bpftune_tuner_priv(tuner));
 }
 
 int init(struct bpftune_tuner *tuner)
@@ -223,6 +199,12 @@ int init(struct bpftune_tuner *tuner)
 	st->timer = -1;
 	bpftune_tuner_set_priv(tuner, st);
 	st->cap = ip_frag_cap(bpftune_ram_bytes());
+	snprintf(st->cap_why, sizeof(st->cap_why), "bytes = min(1 GiB, RAM/%d)",
+		 IP_FRAG_RAM_FRACTION);
+	err = bpftune_netns_state_declare(tuner, sizeof(struct ip_frag_netns),
+					  netns_init);
+	if (err)
+		return err;
 	err = bpftune_tunables_declare(tuner, tunables, ARRAY_SIZE(tunables),
 				       scenarios, ARRAY_SIZE(scenarios));
 	if (err)

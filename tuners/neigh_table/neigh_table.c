@@ -104,7 +104,6 @@ struct neigh_dev {
 struct neigh_table_watch {
 	bool usable;
 	bool have_stats;
-	bool capped; /* "can no longer grow" logged */
 	long long orig[3];
 	unsigned long long table_fulls;
 	unsigned long long forced_gc;
@@ -300,21 +299,6 @@ static int thresholds_set(struct bpftune_tuner *tuner, unsigned int table,
 	return changed;
 }
 
-static void note_capped(struct bpftune_tuner *tuner,
-			struct neigh_table_state *st, unsigned int table,
-			long long thresh3, long long bound,
-			unsigned long long hosts)
-{
-	struct neigh_table_watch *w = &st->watch[table];
-
-	if (w->capped)
-		return;
-	w->capped = true;
-	bpftune_info("%s: %s gc_thresh3 %lld is at its bound %lld (local subnets hold %llu hosts; floor %d, cap %lld); can no longer grow",
-		     bpftune_tuner_name(tuner), table_info[table].id, thresh3,
-		     bound, hosts, NEIGH_TABLE_FLOOR, st->hard_cap);
-}
-
 /*
  * Grow a table's thresholds: to the bound at once for a burst (the table
  * crossed gc_thresh2, or refused entries), one learning-rate step for
@@ -338,12 +322,17 @@ static void raise_table(struct bpftune_tuner *tuner, unsigned int table,
 			neigh_table_grow(cur, orig, bound,
 					 bpftune_learning_rate(), next);
 	if (!moved) {
-		note_capped(tuner, st, table, cur[2], bound, hosts);
+		bpftune_note_capped(tuner, BPFTUNE_GLOBAL_NETNS,
+				    NEIGH_TABLE_TUNABLE(table, 3),
+				    "%s gc_thresh3 %lld is at its bound %lld (local subnets hold %llu hosts; floor %d, cap %lld); can no longer grow",
+				    table_info[table].id, cur[2], bound, hosts,
+				    NEIGH_TABLE_FLOOR, st->hard_cap);
 		return;
 	}
 	/* a later bound (more subnets seen) is worth a new "at bound" line */
 	if (thresholds_set(tuner, table, next, true, scenario, why) > 0)
-		st->watch[table].capped = false;
+		bpftune_capped_reset(tuner, BPFTUNE_GLOBAL_NETNS,
+				     NEIGH_TABLE_TUNABLE(table, 3));
 }
 
 /* Read a /proc/net/stat/<table> file (format: neigh_table_stat_*()). */
@@ -420,7 +409,8 @@ static void idle_rule(struct bpftune_tuner *tuner, unsigned int table,
 		 NEIGH_TABLE_IDLE_TICKS * NEIGH_TABLE_TICK_MS / 1000,
 		 (unsigned long long)bpftune_rate_pct(rate), cur[2], w->orig[2]);
 	if (thresholds_set(tuner, table, next, false, NEIGH_TABLE_IDLE, why) > 0)
-		w->capped = false;
+		bpftune_capped_reset(tuner, BPFTUNE_GLOBAL_NETNS,
+				     NEIGH_TABLE_TUNABLE(table, 3));
 }
 
 /*

@@ -28,7 +28,6 @@
 
 #define SOFTNET_STAT "/proc/net/softnet_stat"
 #define CPU_PRESSURE "/proc/pressure/cpu"
-#define FLOW_LIMIT_PATH "/proc/sys/net/core/flow_limit_cpu_bitmap"
 #define NET_BUFFER_MAX_CPUS (NET_BUFFER_MASK_WORDS * 32)
 
 #define BACKLOG_WINDOW_S 60
@@ -62,7 +61,7 @@ struct net_buffer_state {
 	struct net_buffer_bpf *skel;
 	int timer;
 	long long backlog_cap;
-	bool cap_noted;
+	char cap_why[96];
 	/* per CPU (index = CPU id): softnet_stat counters as last read */
 	unsigned int dropped[NET_BUFFER_MAX_CPUS];
 	unsigned int squeezed[NET_BUFFER_MAX_CPUS];
@@ -178,17 +177,12 @@ static void flow_limit_add(struct bpftune_tuner *tuner, const unsigned int *cpus
 	unsigned int words[NET_BUFFER_MASK_WORDS], i, added = 0;
 	char cur[NET_BUFFER_MASK_LEN], next[NET_BUFFER_MASK_LEN], list[64] = "";
 	size_t off = 0;
-	FILE *f;
 
 	if (!ncpus ||
-	    !bpftune_tunable_usable(tuner, NET_BUFFER_FLOW_LIMIT_CPUS, 0))
+	    !bpftune_tunable_usable(tuner, NET_BUFFER_FLOW_LIMIT_CPUS, 0) ||
+	    bpftune_sysctl_get_str(tuner, 0, NET_BUFFER_FLOW_LIMIT_CPUS, cur,
+				   sizeof(cur)))
 		return;
-	f = fopen(FLOW_LIMIT_PATH, "re");
-	if (!f)
-		return;
-	if (!fgets(cur, sizeof(cur), f))
-		cur[0] = '\0';
-	fclose(f);
 	if (net_buffer_mask_parse(cur, words)) {
 		bpftune_warn("%s: cannot parse flow_limit_cpu_bitmap '%s'; leaving it alone",
 			     bpftune_tuner_name(tuner), cur);
@@ -216,24 +210,18 @@ static void backlog_grow(struct bpftune_tuner *tuner,
 			 struct net_buffer_state *st, unsigned int cpu,
 			 unsigned long long drops, long long backlog)
 {
-	unsigned int rate = bpftune_learning_rate();
-	long long next;
+	struct bpftune_raise raise = {
+		.tunable = NET_BUFFER_MAX_BACKLOG,
+		.scenario = NET_BUFFER_BACKLOG_DROPS,
+		.force = true, /* the drops were counted at this backlog */
+		.cap = st->backlog_cap,
+		.cap_why = st->cap_why,
+	};
 
-	if (backlog >= st->backlog_cap) {
-		if (!st->cap_noted)
-			bpftune_info("%s: net.core.netdev_max_backlog is at its safety cap (%lld packets: all CPUs' queues within RAM/%llu at %llu bytes a packet); can no longer grow",
-				     bpftune_tuner_name(tuner), st->backlog_cap,
-				     NET_BUFFER_RAM_FRACTION,
-				     NET_BUFFER_PKT_BYTES);
-		st->cap_noted = true;
-		return;
-	}
-	next = (long long)bpftune_grow(backlog, st->backlog_cap, rate);
-	bpftune_sysctl_update(tuner, 0, NET_BUFFER_MAX_BACKLOG, &next,
-			      NET_BUFFER_BACKLOG_DROPS,
-			      "CPU %u dropped %llu packets with a full backlog (%lld) in the last %lds",
-			      cpu, drops, backlog,
-			      (long)(time(NULL) - st->window_start));
+	bpftune_raise_near_limit(tuner, 0, &raise,
+				 "CPU %u dropped %llu packets with a full backlog (%lld) in the last %lds",
+				 cpu, drops, backlog,
+				 (long)(time(NULL) - st->window_start));
 }
 
 /*
@@ -433,6 +421,9 @@ int init(struct bpftune_tuner *tuner)
 	bpftune_scenario_measure(tuner, NET_BUFFER_BACKLOG_DROPS, &backlog_measure);
 	baseline(tuner, st);
 	st->backlog_cap = net_buffer_backlog_cap(bpftune_ram_bytes(), st->ncpus);
+	snprintf(st->cap_why, sizeof(st->cap_why),
+		 "packets: all CPUs' queues within RAM/%llu at %llu bytes a packet",
+		 NET_BUFFER_RAM_FRACTION, NET_BUFFER_PKT_BYTES);
 	bpftune_tunable_set_max(tuner, NET_BUFFER_MAX_BACKLOG, 0,
 				st->backlog_cap);
 	st->skel = bpftune_bpf_open(tuner, net_buffer_bpf);

@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/btf.h>
@@ -40,9 +41,7 @@ static struct bpftune_tunable_desc tunables[] = {
 struct route_table_state {
 	struct route_table_bpf *skel;
 	long long cap;
-	/* namespaces already told that the cap is reached (bounded) */
-	unsigned long long capped[64];
-	unsigned int ncapped;
+	char cap_why[48];
 };
 
 static long long route_table_cap(unsigned long long ram)
@@ -54,13 +53,11 @@ static long long route_table_cap(unsigned long long ram)
 	return (long long)cap;
 }
 
-/* Return type of a FUNC_PROTO: 0 is void. */
-static int proto_ret(const struct btf *btf, __u32 id)
+/* Return type of a FUNC_PROTO (past pointers and typedefs): 0 is void. */
+static int proto_ret(unsigned int id)
 {
-	const struct btf_type *t = btf__type_by_id(btf, id);
+	const struct btf_type *t = bpftune_btf_type(bpftune_btf_resolve(id));
 
-	while (t && (btf_is_ptr(t) || btf_is_typedef(t) || btf_is_mod(t)))
-		t = btf__type_by_id(btf, t->type);
 	if (!t || !btf_is_func_proto(t))
 		return -1;
 	return (int)t->type;
@@ -75,25 +72,21 @@ static bool max_size_enforced(void)
 {
 	const struct btf_type *t;
 	const struct btf_member *m;
-	struct btf *btf;
 	int id, ret = -1;
 	unsigned int i;
 
-	btf = btf__load_vmlinux_btf();
-	if (libbpf_get_error(btf))
-		return true;
-	id = btf__find_by_name_kind(btf, "ip6_dst_gc", BTF_KIND_FUNC);
-	if (id > 0) {
-		ret = proto_ret(btf, btf__type_by_id(btf, id)->type);
-	} else {
-		id = btf__find_by_name_kind(btf, "dst_ops", BTF_KIND_STRUCT);
-		t = id > 0 ? btf__type_by_id(btf, id) : NULL;
-		m = t ? btf_members(t) : NULL;
-		for (i = 0; t && i < btf_vlen(t); i++, m++)
-			if (!strcmp(btf__name_by_offset(btf, m->name_off), "gc"))
-				ret = proto_ret(btf, m->type);
+	id = bpftune_btf_find("ip6_dst_gc", BTF_KIND_FUNC);
+	if (id > 0)
+		return proto_ret(bpftune_btf_type(id)->type) != 0;
+	id = bpftune_btf_find("dst_ops", BTF_KIND_STRUCT);
+	t = id > 0 ? bpftune_btf_type(id) : NULL;
+	m = t ? btf_members(t) : NULL;
+	for (i = 0; t && i < btf_vlen(t); i++, m++) {
+		const char *name = bpftune_btf_name(m->name_off);
+
+		if (name && !strcmp(name, "gc"))
+			ret = proto_ret(m->type);
 	}
-	btf__free(btf);
 	return ret != 0;
 }
 
@@ -107,6 +100,8 @@ int init(struct bpftune_tuner *tuner)
 		return -ENOMEM;
 	bpftune_tuner_set_priv(tuner, st);
 	st->cap = route_table_cap(bpftune_ram_bytes());
+	snprintf(st->cap_why, sizeof(st->cap_why), "= min(INT_MAX, RAM/%d)",
+		 ROUTE_TABLE_RAM_PER_ENTRY);
 	err = bpftune_tunables_declare(tuner, tunables, ARRAY_SIZE(tunables),
 				       scenarios, ARRAY_SIZE(scenarios));
 	if (err)
@@ -135,51 +130,21 @@ void fini(struct bpftune_tuner *tuner)
 	bpftune_tuner_set_priv(tuner, NULL);
 }
 
-/* Log once per namespace that the cap stops further growth. */
-static void note_capped(struct bpftune_tuner *tuner,
-			struct route_table_state *st, unsigned long long cookie)
-{
-	char ns[64];
-	unsigned int i;
-
-	for (i = 0; i < st->ncapped; i++)
-		if (st->capped[i] == cookie)
-			return;
-	if (st->ncapped < ARRAY_SIZE(st->capped))
-		st->capped[st->ncapped++] = cookie;
-	bpftune_info("%s: net.ipv6.route.max_size is at its safety cap (%lld = min(INT_MAX, RAM/%d)) in %s; can no longer grow",
-		     bpftune_tuner_name(tuner), st->cap,
-		     ROUTE_TABLE_RAM_PER_ENTRY,
-		     bpftune_netns_str(cookie, ns, sizeof(ns)));
-}
-
 void event_handler(struct bpftune_tuner *tuner, const struct bpftune_event *ev)
 {
 	struct route_table_state *st = bpftune_tuner_priv(tuner);
-	unsigned long long entries = ev->values[ROUTE_TABLE_EV_ENTRIES];
-	unsigned int rate = bpftune_learning_rate();
-	long long cur, next;
+	struct bpftune_raise raise = {
+		.tunable = ROUTE_TABLE_IPV6_MAX_SIZE,
+		.scenario = ROUTE_TABLE_NEARLY_FULL,
+		.used = ev->values[ROUTE_TABLE_EV_ENTRIES],
+		.cap = st->cap,
+		.cap_why = st->cap_why,
+	};
 
-	if (ev->scenario != ROUTE_TABLE_NEARLY_FULL ||
-	    !bpftune_tunable_usable(tuner, ROUTE_TABLE_IPV6_MAX_SIZE,
-				    ev->netns_cookie) ||
-	    bpftune_sysctl_get(tuner, ev->netns_cookie,
-			       ROUTE_TABLE_IPV6_MAX_SIZE, &cur))
-		return;
-	/* the event may predate a raise: act while still near the limit */
-	if (!bpftune_nearly_full(entries, (unsigned long long)cur, rate))
-		return;
-	if (cur >= st->cap) {
-		note_capped(tuner, st, ev->netns_cookie);
-		return;
-	}
-	next = (long long)bpftune_grow((unsigned long long)cur,
-				       (unsigned long long)st->cap, rate);
-	bpftune_sysctl_update(tuner, ev->netns_cookie, ROUTE_TABLE_IPV6_MAX_SIZE,
-			      &next, ev->scenario,
-			      "%llu cached IPv6 routes are within %llu%% of net.ipv6.route.max_size (%lld)",
-			      entries, (unsigned long long)bpftune_rate_pct(rate),
-			      cur);
+	if (ev->scenario == ROUTE_TABLE_NEARLY_FULL)
+		bpftune_raise_near_limit(tuner, ev->netns_cookie, &raise,
+					 "%llu cached IPv6 routes are",
+					 raise.used);
 }
 
 BPFTUNE_PLUGIN("route_table", .init = init, .fini = fini,

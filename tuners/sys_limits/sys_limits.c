@@ -39,7 +39,6 @@ static struct bpftune_tunable_desc tunables[] = {
 struct sys_limits_state {
 	struct sys_limits_bpf *skel;
 	long long cap[SYS_LIMITS_TUNABLES];
-	bool capped_logged[SYS_LIMITS_TUNABLES];
 	int timer;
 };
 
@@ -90,38 +89,35 @@ static void update_threshold(struct bpftune_tuner *tuner,
 	st->skel->data->task_threshold = threshold;
 }
 
-static void check_limit(struct bpftune_tuner *tuner, struct sys_limits_state *st,
-			unsigned int tunable, unsigned int scenario,
-			unsigned long long tasks)
+static void check_limit(struct bpftune_tuner *tuner, unsigned int tunable,
+			unsigned int scenario, unsigned long long tasks)
 {
+	struct bpftune_raise raise = {
+		.tunable = tunable,
+		.scenario = scenario,
+		.used = tasks,
+	};
 	unsigned int rate = bpftune_learning_rate();
-	long long limit, next;
+	long long limit;
 
+	/* pid_max's nearly-full point is reckoned on the pids it lets exist */
 	if (bpftune_sysctl_get(tuner, 0, tunable, &limit) ||
 	    !bpftune_nearly_full(tasks, usable(tunable, limit), rate))
 		return;
-	if (limit >= st->cap[tunable]) {
-		if (!st->capped_logged[tunable])
-			bpftune_info("%s: %s is at its memory bound (%lld); can no longer grow",
-				     bpftune_tuner_name(tuner),
-				     tunables[tunable].name, st->cap[tunable]);
-		st->capped_logged[tunable] = true;
-		return;
-	}
-	next = bpftune_grow(limit, st->cap[tunable], rate);
-	bpftune_sysctl_update(tuner, 0, tunable, &next, scenario,
-			      "%llu tasks exist, within %llu%% of %s (%lld)",
-			      tasks, (unsigned long long)bpftune_rate_pct(rate),
-			      tunables[tunable].name, limit);
+	raise.force = true;
+	bpftune_raise_near_limit(tuner, 0, &raise,
+				 "%llu tasks exist, within %llu%% of %s (%lld)",
+				 tasks, (unsigned long long)bpftune_rate_pct(rate),
+				 tunables[tunable].name, limit);
 }
 
 static void check_tasks(struct bpftune_tuner *tuner, unsigned long long tasks)
 {
 	struct sys_limits_state *st = bpftune_tuner_priv(tuner);
 
-	check_limit(tuner, st, SYS_LIMITS_THREADS_MAX,
+	check_limit(tuner, SYS_LIMITS_THREADS_MAX,
 		    SYS_LIMITS_TASKS_NEAR_THREADS_MAX, tasks);
-	check_limit(tuner, st, SYS_LIMITS_PID_MAX, SYS_LIMITS_TASKS_NEAR_PID_MAX,
+	check_limit(tuner, SYS_LIMITS_PID_MAX, SYS_LIMITS_TASKS_NEAR_PID_MAX,
 		    tasks);
 	update_threshold(tuner, st);
 }
@@ -140,19 +136,15 @@ static void report_numa(struct bpftune_tuner *tuner)
 	int nodes = 0;
 	struct dirent *de;
 	DIR *d = opendir("/sys/devices/system/node");
-	FILE *f;
 
 	if (d) {
 		while ((de = readdir(d)))
 			nodes += !strncmp(de->d_name, "node", 4);
 		closedir(d);
 	}
-	f = fopen("/proc/sys/kernel/numa_balancing", "re");
-	if (!f || !fgets(buf, sizeof(buf), f))
-		snprintf(buf, sizeof(buf), "absent\n");
-	if (f)
-		fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
+	if (bpftune_sysctl_read_str(BPFTUNE_GLOBAL_NETNS,
+				    "kernel.numa_balancing", buf, sizeof(buf)))
+		snprintf(buf, sizeof(buf), "absent");
 	bpftune_info("%s: %d NUMA node(s), kernel.numa_balancing=%s: reported only, not tuned",
 		     bpftune_tuner_name(tuner), nodes, buf);
 }

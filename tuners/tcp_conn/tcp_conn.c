@@ -23,9 +23,8 @@
 #include "tcp_conn.h"
 #include "tcp_conn.skel.h"
 
-#define AVAILABLE_PATH "/proc/sys/net/ipv4/tcp_available_congestion_control"
-#define ALLOWED_PATH "/proc/sys/net/ipv4/tcp_allowed_congestion_control"
-#define MAX_REFUSALS 64
+#define AVAILABLE "net.ipv4.tcp_available_congestion_control"
+#define ALLOWED "net.ipv4.tcp_allowed_congestion_control"
 /* Debug log of the per-host state, when something was learned since. */
 #define DEBUG_DUMP_MS 5000
 
@@ -36,9 +35,9 @@ static const struct bpftune_scenario_desc scenarios[] = {
 	  "the kernel would not set this algorithm on a socket, so it is left out for that host" },
 };
 
-struct refusal {
-	unsigned long long netns_cookie;
-	unsigned int alg;
+/* per namespace (the core's): algorithms whose refusal was logged */
+struct tcp_conn_netns {
+	unsigned int refused_logged; /* bit per algorithm */
 };
 
 struct tcp_conn_state {
@@ -47,25 +46,9 @@ struct tcp_conn_state {
 	unsigned int rate_based;	/* bit per rate-based algorithm */
 	char names[TCP_CONN_MAX_ALGS][TCP_CONN_NAME_LEN];
 	char allowed[256];
-	struct refusal refusals[MAX_REFUSALS];
-	unsigned int nrefusals;
 	int dump_timer;
 	unsigned long long dumped_measured;
 };
-
-static int read_line(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-	int err = 0;
-
-	if (!f)
-		return -errno;
-	if (!fgets(buf, (int)len, f))
-		err = -EIO;
-	fclose(f);
-	buf[strcspn(buf, "\n")] = 0;
-	return err;
-}
 
 /* Algorithms that pace at a measured bottleneck rate instead of backing
  * off on loss: the bbr family (bbr, bbr2, bbr3, ...). */
@@ -80,10 +63,11 @@ static int read_algorithms(struct bpftune_tuner *tuner,
 	char line[512], *tok, *save = NULL;
 	int err;
 
-	err = read_line(AVAILABLE_PATH, line, sizeof(line));
+	err = bpftune_sysctl_read_str(BPFTUNE_GLOBAL_NETNS, AVAILABLE, line,
+				      sizeof(line));
 	if (err) {
 		bpftune_err("%s: cannot read %s: %s", bpftune_tuner_name(tuner),
-			    AVAILABLE_PATH, strerror(-err));
+			    AVAILABLE, strerror(-err));
 		return err;
 	}
 	for (tok = strtok_r(line, " \t", &save); tok;
@@ -105,7 +89,8 @@ static int read_algorithms(struct bpftune_tuner *tuner,
 			     bpftune_tuner_name(tuner), st->nalgs);
 		return -ENOENT;
 	}
-	if (read_line(ALLOWED_PATH, st->allowed, sizeof(st->allowed)))
+	if (bpftune_sysctl_read_str(BPFTUNE_GLOBAL_NETNS, ALLOWED, st->allowed,
+				    sizeof(st->allowed)))
 		st->allowed[0] = 0;
 	return 0;
 }
@@ -183,6 +168,10 @@ int init(struct bpftune_tuner *tuner)
 	bpftune_tuner_set_priv(tuner, st);
 	err = bpftune_tunables_declare(tuner, NULL, 0, scenarios,
 				       ARRAY_SIZE(scenarios));
+	if (!err)
+		err = bpftune_netns_state_declare(tuner,
+						  sizeof(struct tcp_conn_netns),
+						  NULL);
 	if (err)
 		return err;
 	err = read_algorithms(tuner, st);
@@ -335,17 +324,15 @@ static void on_choice(struct bpftune_tuner *tuner, struct tcp_conn_state *st,
 static void on_refused(struct bpftune_tuner *tuner, struct tcp_conn_state *st,
 		       const struct bpftune_event *ev)
 {
-	unsigned int alg = (unsigned int)ev->values[0], i;
+	unsigned int alg = (unsigned int)ev->values[0];
+	struct tcp_conn_netns *n = bpftune_netns_state(tuner, ev->netns_cookie);
 	int err = (int)ev->values[1];
 	char ns[64];
 
-	for (i = 0; i < st->nrefusals; i++)
-		if (st->refusals[i].netns_cookie == ev->netns_cookie &&
-		    st->refusals[i].alg == alg)
+	if (n && alg < TCP_CONN_MAX_ALGS) {
+		if (n->refused_logged & (1U << alg))
 			return;
-	if (st->nrefusals < MAX_REFUSALS) {
-		st->refusals[st->nrefusals].netns_cookie = ev->netns_cookie;
-		st->refusals[st->nrefusals++].alg = alg;
+		n->refused_logged |= 1U << alg;
 	}
 	bpftune_info("%s: the kernel refused congestion control %s in %s (%s)%s; choosing among the others there",
 		     bpftune_tuner_name(tuner), alg_name(st, alg),

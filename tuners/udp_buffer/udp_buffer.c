@@ -53,22 +53,7 @@ static struct bpftune_tunable_desc tunables[] = {
 struct udp_buffer_state {
 	struct udp_buffer_bpf *skel;
 	long long rmem_cap; /* rmem_default and rmem_max */
-	long long udp_mem_cap[3];
-	bool capped[UDP_BUFFER_TUNABLES];
 };
-
-/* Log once per tunable that its cap stops further growth. */
-static void note_capped(struct bpftune_tuner *tuner, unsigned int tunable,
-			long long cap)
-{
-	struct udp_buffer_state *st = bpftune_tuner_priv(tuner);
-
-	if (st->capped[tunable])
-		return;
-	st->capped[tunable] = true;
-	bpftune_info("%s: %s is at its safety cap (%lld); can no longer grow",
-		     bpftune_tuner_name(tuner), tunables[tunable].name, cap);
-}
 
 /* Raise rmem_max to at least want (one step at least), capped. */
 static void rmem_max_raise(struct bpftune_tuner *tuner,
@@ -76,20 +61,15 @@ static void rmem_max_raise(struct bpftune_tuner *tuner,
 			   unsigned int scenario, const char *why)
 {
 	struct udp_buffer_state *st = bpftune_tuner_priv(tuner);
-	long long cur, next, cap = st->rmem_cap;
+	struct bpftune_raise raise = {
+		.tunable = UDP_BUFFER_RMEM_MAX,
+		.scenario = scenario,
+		.force = true,
+		.cap = st->rmem_cap,
+		.at_least = want,
+	};
 
-	if (!bpftune_tunable_usable(tuner, UDP_BUFFER_RMEM_MAX, 0) ||
-	    bpftune_sysctl_get(tuner, 0, UDP_BUFFER_RMEM_MAX, &cur))
-		return;
-	if (cur >= cap) {
-		note_capped(tuner, UDP_BUFFER_RMEM_MAX, cap);
-		return;
-	}
-	next = (long long)bpftune_grow(cur, cap, bpftune_learning_rate());
-	if (next < want)
-		next = want < cap ? want : cap;
-	bpftune_sysctl_update(tuner, ev->netns_cookie, UDP_BUFFER_RMEM_MAX,
-			      &next, scenario, "%s", why);
+	bpftune_raise_near_limit(tuner, ev->netns_cookie, &raise, "%s", why);
 }
 
 static void rcvbuf_full(struct bpftune_tuner *tuner,
@@ -98,6 +78,12 @@ static void rcvbuf_full(struct bpftune_tuner *tuner,
 	struct udp_buffer_state *st = bpftune_tuner_priv(tuner);
 	unsigned int rate = bpftune_learning_rate();
 	unsigned long long rcvbuf = ev->values[UDP_BUFFER_EV_RCVBUF];
+	struct bpftune_raise raise = {
+		.tunable = UDP_BUFFER_RMEM_DEFAULT,
+		.scenario = UDP_BUFFER_RCVBUF_FULL,
+		.force = true, /* compared with rdefault below */
+		.cap = st->rmem_cap,
+	};
 	long long rdefault, rmax, next;
 	char why[192];
 
@@ -117,21 +103,15 @@ static void rcvbuf_full(struct bpftune_tuner *tuner,
 	/* an old socket made before we raised rmem_default: done already */
 	if (!bpftune_nearly_full(rcvbuf, rdefault, rate))
 		return;
-	if (!bpftune_tunable_usable(tuner, UDP_BUFFER_RMEM_DEFAULT, 0))
-		return;
-	if (rdefault >= st->rmem_cap) {
-		note_capped(tuner, UDP_BUFFER_RMEM_DEFAULT, st->rmem_cap);
-		return;
-	}
-	next = (long long)bpftune_grow(rdefault, st->rmem_cap, rate);
 	snprintf(why, sizeof(why),
 		 "a UDP socket with the default buffer (%llu bytes, %llu queued) dropped datagrams because it was full",
 		 rcvbuf, (unsigned long long)ev->values[UDP_BUFFER_EV_RMEM]);
+	next = (long long)bpftune_grow(rdefault, st->rmem_cap, rate);
 	/* keep rmem_default within rmem_max, so that SO_RCVBUF can match it */
-	if (next > rmax)
+	if (next > rdefault && next > rmax &&
+	    bpftune_tunable_usable(tuner, UDP_BUFFER_RMEM_DEFAULT, 0))
 		rmem_max_raise(tuner, ev, next, UDP_BUFFER_RCVBUF_FULL, why);
-	bpftune_sysctl_update(tuner, ev->netns_cookie, UDP_BUFFER_RMEM_DEFAULT,
-			      &next, UDP_BUFFER_RCVBUF_FULL, "%s", why);
+	bpftune_raise_near_limit(tuner, ev->netns_cookie, &raise, "%s", why);
 }
 
 /* "UDP: inuse N mem M" of /proc/net/sockstat: pages UDP holds (global). */
@@ -154,54 +134,34 @@ static int udp_pages(long long *pages)
 static void mem_grow(struct bpftune_tuner *tuner, const struct bpftune_event *ev,
 		     bool dropped)
 {
-	struct udp_buffer_state *st = bpftune_tuner_priv(tuner);
-	unsigned int rate = bpftune_learning_rate(), i;
-	long long cur[3], next[3], used = -1;
-	bool grows = false;
+	struct bpftune_raise raise = {
+		.tunable = UDP_BUFFER_UDP_MEM,
+		.scenario = UDP_BUFFER_MEM_EXHAUSTED,
+		.index = 2,
+		.every_value = true,
+		.force = dropped,
+	};
+	long long used = -1;
 
-	if (!bpftune_tunable_usable(tuner, UDP_BUFFER_UDP_MEM, 0) ||
-	    bpftune_sysctl_get(tuner, 0, UDP_BUFFER_UDP_MEM, cur))
-		return;
 	udp_pages(&used);
-	if (!dropped && (used < 0 || !bpftune_nearly_full(used, cur[2], rate)))
+	if (!dropped && used < 0)
 		return;
-	for (i = 0; i < 3; i++) {
-		next[i] = (long long)bpftune_grow(cur[i], st->udp_mem_cap[i], rate);
-		grows |= next[i] > cur[i];
-	}
-	if (!grows) {
-		note_capped(tuner, UDP_BUFFER_UDP_MEM, st->udp_mem_cap[2]);
-		return;
-	}
-	bpftune_sysctl_update(tuner, ev->netns_cookie, UDP_BUFFER_UDP_MEM, next,
-			      UDP_BUFFER_MEM_EXHAUSTED,
-			      "%s UDP memory (%lld pages in use) reached udp_mem's limit (%lld pages)",
-			      dropped ? "datagrams were dropped:" : "nearly no room left:",
-			      used, cur[2]);
+	raise.used = used;
+	bpftune_raise_near_limit(tuner, ev->netns_cookie, &raise,
+				 dropped ? "datagrams were dropped: UDP memory (%lld pages in use) reached udp_mem's limit" :
+					   "nearly no room left: UDP memory (%lld pages in use) is",
+				 used);
 }
 
 /* Does the kfree_skb tracepoint pass the receiving socket (6.11+)? */
 static bool kfree_skb_has_rx_sk(void)
 {
+	int id = bpftune_btf_find("btf_trace_kfree_skb", BTF_KIND_TYPEDEF);
 	const struct btf_type *t;
-	struct btf *btf;
-	bool has = false;
-	int id;
 
-	btf = btf__load_vmlinux_btf();
-	if (libbpf_get_error(btf))
-		return false;
-	id = btf__find_by_name_kind(btf, "btf_trace_kfree_skb", BTF_KIND_TYPEDEF);
-	t = id > 0 ? btf__type_by_id(btf, id) : NULL;
 	/* typedef -> pointer -> prototype (void *ctx, skb, location, reason, rx_sk) */
-	if (t)
-		t = btf__type_by_id(btf, t->type);
-	if (t && btf_is_ptr(t))
-		t = btf__type_by_id(btf, t->type);
-	if (t && btf_is_func_proto(t))
-		has = btf_vlen(t) >= 5;
-	btf__free(btf);
-	return has;
+	t = id > 0 ? bpftune_btf_type(bpftune_btf_resolve(id)) : NULL;
+	return t && btf_is_func_proto(t) && btf_vlen(t) >= 5;
 }
 
 /*
@@ -247,11 +207,9 @@ int init(struct bpftune_tuner *tuner)
 	bpftune_tunable_set_max(tuner, UDP_BUFFER_RMEM_DEFAULT, 0, st->rmem_cap);
 	bpftune_tunable_set_max(tuner, UDP_BUFFER_RMEM_MAX, 0, st->rmem_cap);
 	pages = bpftune_ram_bytes() / (unsigned long long)sysconf(_SC_PAGESIZE);
-	for (i = 0; i < 3; i++) {
-		st->udp_mem_cap[i] = udp_buffer_mem_cap(pages, i);
+	for (i = 0; i < 3; i++)
 		bpftune_tunable_set_max(tuner, UDP_BUFFER_UDP_MEM, i,
-					st->udp_mem_cap[i]);
-	}
+					udp_buffer_mem_cap(pages, i));
 	st->skel = bpftune_bpf_open(tuner, udp_buffer_bpf);
 	if (!st->skel)
 		return errno ? -errno : -EINVAL;
