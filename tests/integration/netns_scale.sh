@@ -8,9 +8,9 @@
 # (SCALE_LIVE=5000 SCALE_CHURN=20000, soft limit 1024).
 . "$(dirname "$0")/../lib.sh"
 t_start=$EPOCHREALTIME
-LIVE=${SCALE_LIVE:-300}
-CHURN=${SCALE_CHURN:-1000}
-SOFT=${SCALE_SOFT_NOFILE:-256}
+LIVE=${SCALE_LIVE:-200}
+CHURN=${SCALE_CHURN:-500}
+SOFT=${SCALE_SOFT_NOFILE:-128}
 SAMPLE=${SCALE_SAMPLE:-1}
 NSFARM=$BUILD/tools/nsfarm
 [ -x "$NSFARM" ] || fail "$NSFARM is not built (make tools)"
