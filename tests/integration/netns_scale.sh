@@ -73,15 +73,22 @@ tuned_in() {
 	wait "$spid" 2>/dev/null
 	[ "$max" -gt 262144 ] || fail "namespace of pid $pid not tuned: tcp_rmem max $max"
 }
-# tune_sample FILE: tuned_in for the first, the last and random pids of FILE
+# tune_sample FILE: tuned_in for the first, the last and random pids of
+# FILE, each namespace once (a namespace tuned before may have stopped
+# growing there: tcp_buffer's latency rule, when srtt follows the buffer)
+declare -A SAMPLED
 tune_sample() {
 	local pids
 	mapfile -t pids <"$1"
-	local n=${#pids[@]} picks i
-	picks=(0 $((n - 1)))
-	for ((i = 0; i < SAMPLE; i++)); do
-		picks+=($(((RANDOM * 32768 + RANDOM) % n)))
+	local n=${#pids[@]} picks=() i j
+	for i in 0 $((n - 1)) $(for ((j = 0; j < SAMPLE + 2; j++)); do
+		echo $(((RANDOM * 32768 + RANDOM) % n)); done); do
+		[ -n "${SAMPLED[${pids[$i]}]:-}" ] && continue
+		SAMPLED[${pids[$i]}]=1
+		picks+=("$i")
+		[ ${#picks[@]} -ge $((SAMPLE + 2)) ] && break
 	done
+	[ ${#picks[@]} -gt 0 ] || fail "no namespace of $1 left to sample"
 	for i in "${picks[@]}"; do
 		tuned_in "${pids[$i]}"
 	done
