@@ -67,7 +67,7 @@ struct bpftune_tunable_desc tcp_buffer_tunables[] = {
 	  .min = { 0 }, .max = { 1 } },
 };
 
-unsigned long long now_ms(void)
+unsigned long long tcp_buffer_now_ms(void)
 {
 	struct timespec ts;
 

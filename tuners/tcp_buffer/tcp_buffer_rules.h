@@ -54,7 +54,7 @@ struct tcp_buffer_state {
 
 extern struct bpftune_tunable_desc tcp_buffer_tunables[];
 
-unsigned long long now_ms(void);
+unsigned long long tcp_buffer_now_ms(void);
 /* The namespace's state; NULL when the namespace is not known. */
 struct ns_state *ns_get(struct bpftune_tuner *tuner, unsigned long long cookie);
 
