@@ -270,8 +270,9 @@ static int run(const struct bpftune_options *o)
 		err = 1;
 		goto out;
 	}
-	bpftune_plugins_ready(started);
+	/* learned state from --import is in place before "ready" */
 	bpftune_import_apply();
+	bpftune_plugins_ready(started);
 	report_ready(&ready_fd);
 	err = bpftune_loop_run();
 	if (err)

@@ -61,6 +61,7 @@ log "first daemon stopped"
 
 # --- a second daemon seeded from the file ---
 daemon_start "${tuners[@]}" --import "$T_TMP/export.json"
+wait_log "import .*: [0-9]+ entries seeded" 10 || fail "no import summary logged"
 assert_log "import $T_TMP/export.json: 1 learned entries and [0-9]+ changes from host "
 assert_log "import .*: tcp_conn: $IP_A in /run/netns/$NS_B: bbr, as learned on "
 assert_log "import .*: .* changed net.ipv4.tcp_rmem in /run/netns/$NS_B from '${small[*]}' to '$grown'; not applied: tcp_buffer changes it here"
@@ -82,6 +83,7 @@ jq --arg ip "$IP_A" '.zzz_future = 1 |
 		     (.learned[0] | .key = "192.0.2.11" | .path = "/run/netns/absent-ns" | .global = false)]' \
 	"$T_TMP/export.json" >"$T_TMP/odd.json"
 daemon_start "${tuners[@]}" --import "$T_TMP/odd.json"
+wait_log "import .*: [0-9]+ entries seeded" 10 || fail "no import summary logged"
 assert_log "import .*: unknown member \"zzz_future\" in the file ignored"
 assert_log "import .*: entries for tuner nosuch_tuner ignored: it is not running here"
 assert_log "import .*: tcp_conn: 192.0.2.10 in .* refused: that congestion control is not available here"
