@@ -47,13 +47,15 @@ while read -r tuner hook tier section; do
 	echo "$support" | grep -Fq "  $tuner: hook $hook: $tier ($section)" ||
 		fail "$tuner hook $hook: -S predicted another tier: $(echo "$support" | grep -F "hook $hook:")"
 	# the kernel cuts program names to 15 characters; newer bpftool
-	# prints the full name from BTF
+	# prints the full name from BTF; a hook's other variant at a tier is
+	# named <hook>__<tier>_<alt> (e.g. frag_drop__fentry_pre611)
 	name=$hook${suffix[$i]}
 	# a classic tracepoint (tracepoint/...) is its own program type
 	type=${ptype[$i]}
 	case "$section" in tracepoint/*) type=tracepoint ;; esac
 	echo "$kprogs" | jq -e --arg n "$name" --arg t "$type" --argjson own "$owned" \
-		'[.[] | select((.name == $n or .name == $n[0:15]) and .type == $t and
+		'[.[] | select((.name == $n or .name == $n[0:15] or
+				(.name | startswith($n + "_"))) and .type == $t and
 			(.id as $id | $own | index($id) != null))]
 		| length > 0' >/dev/null ||
 		fail "no loaded $type program '$name' owned by the daemon"
