@@ -52,43 +52,6 @@ static const struct bpftune_scenario_desc scenarios[] = {
 };
 
 
-struct bpftune_tunable_desc tcp_buffer_tunables[] = {
-	{ TCP_BUFFER_RMEM, "net.ipv4.tcp_rmem", BPFTUNE_NETNS, 3,
-	  .min = { 1, 1, 1 }, .max = { INT_MAX, INT_MAX, INT_MAX } },
-	{ TCP_BUFFER_WMEM, "net.ipv4.tcp_wmem", BPFTUNE_NETNS, 3,
-	  .min = { 1, 1, 1 }, .max = { INT_MAX, INT_MAX, INT_MAX } },
-	{ TCP_BUFFER_TCP_MEM, "net.ipv4.tcp_mem", BPFTUNE_GLOBAL, 3,
-	  .min = { 1, 1, 1 }, .max = { LLONG_MAX, LLONG_MAX, LLONG_MAX } },
-	{ TCP_BUFFER_CORE_RMEM_MAX, "net.core.rmem_max", BPFTUNE_GLOBAL, 1,
-	  .min = { 1 }, .max = { INT_MAX } },
-	{ TCP_BUFFER_CORE_WMEM_MAX, "net.core.wmem_max", BPFTUNE_GLOBAL, 1,
-	  .min = { 1 }, .max = { INT_MAX } },
-	{ TCP_BUFFER_MODERATE, "net.ipv4.tcp_moderate_rcvbuf", BPFTUNE_NETNS, 1,
-	  .min = { 0 }, .max = { 1 } },
-};
-
-unsigned long long tcp_buffer_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void ns_init(struct bpftune_tuner *tuner, unsigned long long cookie,
-		    void *state)
-{
-	struct ns_state *ns = state;
-
-	(void)tuner;
-	ns->cookie = cookie;
-}
-
-struct ns_state *ns_get(struct bpftune_tuner *tuner, unsigned long long cookie)
-{
-	return bpftune_netns_state(tuner, cookie);
-}
-
 static void tick(void *ctx)
 {
 	struct bpftune_tuner *tuner = ctx;
@@ -158,7 +121,7 @@ int init(struct bpftune_tuner *tuner)
 				       ARRAY_SIZE(scenarios));
 	if (!err)
 		err = bpftune_netns_state_declare(tuner, sizeof(struct ns_state),
-						  ns_init);
+						  tcp_buffer_ns_init);
 	if (err)
 		return err;
 	set_caps(tuner, st);

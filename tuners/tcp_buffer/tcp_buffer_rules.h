@@ -57,6 +57,8 @@ extern struct bpftune_tunable_desc tcp_buffer_tunables[];
 unsigned long long tcp_buffer_now_ms(void);
 /* The namespace's state; NULL when the namespace is not known. */
 struct ns_state *ns_get(struct bpftune_tuner *tuner, unsigned long long cookie);
+void tcp_buffer_ns_init(struct bpftune_tuner *tuner, unsigned long long cookie,
+			void *state);
 
 static inline const char *ns_str(unsigned long long cookie, char *buf,
 				 size_t len)
