@@ -294,12 +294,24 @@ BPFTUNE_TP_BTF(neigh_relearn, neigh_create, struct neigh_table *tbl,
 	return neigh_relearn(tbl, dev, pkey);
 }
 
-/* on entry, before the allocation: a refused entry counts too */
-BPFTUNE_FENTRY(neigh_relearn, ___neigh_create, struct neigh_table *tbl,
-	       const void *pkey, struct net_device *dev, u32 flags,
-	       bool exempt_from_gc, bool want_ref)
+/*
+ * On entry, before the allocation: a refused entry counts too.  The
+ * arguments come through bpf_get_func_arg(): verifiers before 6.4 refuse
+ * a direct read of a "const void *" argument (pkey) in fentry programs;
+ * neigh_relearn() reads through them with probe reads only.
+ */
+SEC("fentry/___neigh_create")
+int neigh_relearn__fentry(__u64 *ctx)
 {
-	return exempt_from_gc ? 0 : neigh_relearn(tbl, dev, pkey);
+	__u64 tbl, pkey, dev, exempt;
+
+	if (bpf_get_func_arg(ctx, 0, &tbl) || bpf_get_func_arg(ctx, 1, &pkey) ||
+	    bpf_get_func_arg(ctx, 2, &dev) || bpf_get_func_arg(ctx, 4, &exempt))
+		return 0;
+	if (exempt & 0xff)
+		return 0;
+	return neigh_relearn((struct neigh_table *)tbl, (struct net_device *)dev,
+			     (const void *)pkey);
 }
 
 BPFTUNE_KPROBE(neigh_relearn, ___neigh_create, struct neigh_table *tbl,
