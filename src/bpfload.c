@@ -211,11 +211,10 @@ static struct bpf_object *trial_open(struct bpftune_tuner *tuner,
 /* Is there another variant after the chosen one this hook could use? */
 static bool hook_can_fall(const struct bpftune_hook *hook)
 {
-	const struct bpftune_support *support = bpftune_support_get();
 	unsigned int v;
 
 	for (v = hook->chosen + 1; v < hook->nprogs; v++)
-		if (support->tier_ok[hook->tiers[v]])
+		if (bpftune_tier_allowed(hook->tiers[v]))
 			return true;
 	return false;
 }
@@ -288,7 +287,6 @@ out:
 static void hook_pick(struct bpftune_tuner *tuner, struct bpftune_hook *hook,
 		      unsigned int from)
 {
-	const struct bpftune_support *support = bpftune_support_get();
 	struct bpf_program *prog;
 	enum bpftune_tier tier;
 	unsigned int v;
@@ -298,7 +296,7 @@ static void hook_pick(struct bpftune_tuner *tuner, struct bpftune_hook *hook,
 	for (v = from; v < hook->nprogs; v++) {
 		prog = hook->progs[v];
 		tier = hook->tiers[v];
-		if (tier < bpftune_cfg.max_tier || !support->tier_ok[tier])
+		if (!bpftune_tier_allowed(tier))
 			continue;
 		if (!bpftune_target_exists(tier, bpf_program__section_name(prog))) {
 			hook->why = "target not in this kernel";
