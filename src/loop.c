@@ -323,19 +323,42 @@ static void on_signal(int fd, unsigned int events, void *ctx)
 	stopping = true;
 }
 
+static void stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+}
+
+/*
+ * Called first thing in the daemon: a stop signal that arrives while
+ * tuners load waits in the queue instead of being lost.  A shell starts
+ * background jobs with SIGINT ignored, and the kernel drops an ignored
+ * signal unless it is blocked; a SIGINT in the first milliseconds left
+ * the daemon running.  Blocked, it is read from the signalfd once the
+ * loop runs, and the daemon stops cleanly (with rollback under -R).
+ */
+int bpftune_loop_block_signals(void)
+{
+	sigset_t set;
+
+	stop_signals(&set);
+	return sigprocmask(SIG_BLOCK, &set, NULL) ? -errno : 0;
+}
+
 int bpftune_loop_init(void)
 {
 	sigset_t set;
+	int err;
 
 	epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	if (epoll_fd < 0)
 		return -errno;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, NULL))
-		return -errno;
+	err = bpftune_loop_block_signals();
+	if (err)
+		return err;
+	stop_signals(&set);
 	signal(SIGPIPE, SIG_IGN);
 	signal_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (signal_fd < 0)

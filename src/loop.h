@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <bpftune/libbpftune.h>
 
+int bpftune_loop_block_signals(void);
 int bpftune_loop_init(void);
 void bpftune_loop_fini(void);
 int bpftune_loop_run(void);

@@ -208,6 +208,12 @@ static int run(const struct bpftune_options *o)
 	struct bpftune_support support;
 	int err, started, ready_fd = -1;
 
+	/* before anything slow: a stop signal during start-up must not be lost */
+	err = bpftune_loop_block_signals();
+	if (err) {
+		bpftune_err("cannot block stop signals: %s", strerror(-err));
+		return 1;
+	}
 	if (o->daemonize) {
 		err = daemonize(o->to_stderr, &ready_fd);
 		if (err) {

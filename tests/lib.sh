@@ -174,6 +174,10 @@ daemon_start() {
 	local rollback=(-R)
 	[ -n "${NO_ROLLBACK:-}" ] && rollback=()
 	[ -n "$T_CGROUP" ] || cgroup_create
+	# emptied here, not only by the redirection below: that runs in the
+	# background child, and wait_log must not find the previous daemon's
+	# "tuner(s) running" before the child has truncated the file
+	: >"$T_LOG"
 	# shellcheck disable=SC2086 # BPFTUNE_TEST_ARGS is a list of words
 	"$BPFTUNE" -s -c "$T_CGROUP" --state-dir "$T_STATE" -l "$TUNERDIR" \
 		--socket "$T_TMP/bpftune.sock" "${rollback[@]}" ${BPFTUNE_TEST_ARGS:-} \
