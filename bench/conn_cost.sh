@@ -6,6 +6,9 @@
 # max, ratio of medians to "off") and writes parts/conn_cost.json.
 # Each sample is CONNS connections (default 20000, ~1 s): the overhead
 # part's 3000 (0.15 s) is too short to tell a few per cent from noise.
+# PRIME=SECS first runs a bulk iperf3 of that length to the same host in
+# every arm (as the overhead part does before its short connections):
+# tcp_conn then has a choice for the host that each connection gets.
 #   REPS=5 CONNS=20000 TUNERS="tcp_conn tcp_buffer" bench/conn_cost.sh
 . "$(dirname "$0")/lib.sh"
 REPS=${REPS:-5}
@@ -17,6 +20,8 @@ fi
 two_namespaces
 nsysctl_set "$NS_B" net.ipv4.tcp_tw_reuse 1
 cgroup_create
+PRIME=${PRIME:-0}
+[ "$PRIME" = 0 ] || iperf_server "$NS_A"
 ip netns exec "$NS_A" "$BUILD/bench/connburst" server 6001 &
 T_PIDS+=($!)
 wait_port "$NS_A" tcp 6001 || fail "connburst server did not listen"
@@ -34,6 +39,9 @@ one() { # one ARM: off, all or a tuner's name
 	all) daemon_start ;;
 	*) daemon_start -a "${arm}_tuner.so" ;;
 	esac
+	[ "$PRIME" = 0 ] ||
+		in_cgroup ip netns exec "$NS_B" iperf3 -c "$IP_A" -t "$PRIME" >/dev/null ||
+		fail "priming transfer failed"
 	rate=$(sample)
 	daemon_stop
 	echo "$arm $rate" >>"$out"
