@@ -35,11 +35,21 @@ static __always_inline int orphan_reset(struct sock *sk, __u32 reason)
 	return orphan_report(sk);
 }
 
-/* tcp_send_active_reset(sk, reason) as of 6.18 (before: sk, gfp, reason) */
-BPFTUNE_FENTRY(orphan_reset, tcp_send_active_reset, struct sock *sk,
-	       enum sk_rst_reason reason)
+/*
+ * tcp_send_active_reset() takes (sk, gfp, reason) from 6.10 to 6.17 and
+ * (sk, reason) from 6.18: the reason is the last argument either way.
+ * (Not run on this project's machines: 6.18 refuses fentry and has no
+ * kprobes, 6.1 has no reason; the tracepoint variant runs on 6.18.)
+ */
+SEC("fentry/tcp_send_active_reset")
+int orphan_reset__fentry(__u64 *ctx)
 {
-	return orphan_reset(sk, reason);
+	__u64 sk, reason, n = bpf_get_func_arg_cnt(ctx);
+
+	if (n < 2 || bpf_get_func_arg(ctx, 0, &sk) ||
+	    bpf_get_func_arg(ctx, n - 1, &reason))
+		return 0;
+	return orphan_reset((struct sock *)sk, (__u32)reason);
 }
 
 /* the tracepoint fires for every reset we send; the reason comes first */
@@ -49,10 +59,16 @@ BPFTUNE_TP_BTF(orphan_reset, tcp_send_reset, struct sock *sk,
 	return orphan_reset(sk, reason);
 }
 
-BPFTUNE_KPROBE(orphan_reset, tcp_send_active_reset, struct sock *sk,
-	       enum sk_rst_reason reason)
+/*
+ * A kprobe has no argument count: a reason is a small number and a gfp
+ * mask never is (GFP_ATOMIC is 0x820), so the second argument is the
+ * reason when it is small (6.18+), and the third otherwise (6.10-6.17).
+ */
+SEC("kprobe/tcp_send_active_reset")
+int BPF_KPROBE(orphan_reset__kprobe, struct sock *sk, __u64 second,
+	       __u64 third)
 {
-	return orphan_reset(sk, reason);
+	return orphan_reset(sk, (__u32)(second < 0x100 ? second : third));
 }
 
 /*
