@@ -60,6 +60,11 @@ t_cleanup() {
 		eval "${T_CLEANUPS[$i]}" >/dev/null 2>&1
 	done
 	[ -n "$T_DAEMON" ] && daemon_stop >/dev/null 2>&1
+	# a daemon killed without its rollback left its changes (rmem_max,
+	# raised at start, is global): the journal puts them back
+	if [ -n "${T_KILLED:-}" ] && [ -s "$T_STATE/journal" ]; then
+		"$BPFTUNE" --restore --state-dir "$T_STATE" -l "$TUNERDIR" >/dev/null 2>&1
+	fi
 	for pid in "${T_PIDS[@]}"; do
 		kill "$pid" 2>/dev/null
 	done
@@ -196,6 +201,8 @@ daemon_stop() {
 	kill -"$sig" "$T_DAEMON" 2>/dev/null
 	wait "$T_DAEMON"
 	rc=$?
+	# killed by a signal it does not handle: no rollback ran
+	[ "$rc" -gt 128 ] && T_KILLED=1
 	T_DAEMON=
 	return $rc
 }

@@ -30,6 +30,7 @@ for delay in 0.015 0.02 0.02 0.025; do
 	done
 	if kill -0 "$pid" 2>/dev/null; then
 		kill -KILL "$pid"
+		T_KILLED=1 # t_cleanup restores from the journal
 		fail "run $i: SIGINT $delay s after exec was lost; the daemon still ran 15 s later: $(tail -3 "$log")"
 	fi
 	wait "$pid"

@@ -25,6 +25,7 @@ cgroup_create
 T_DAEMON=$!
 if ! wait_log "tuner\(s\) running" 10; then
 	kill -KILL "$T_DAEMON" # blocked in open(), signals cannot reach it
+	T_KILLED=1
 	fail "daemon did not start with a FIFO at $prom.tmp (blocked in open?)"
 fi
 [ -f "$prom" ] && [ ! -p "$prom" ] || fail "no regular metrics file"
