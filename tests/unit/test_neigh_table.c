@@ -117,6 +117,36 @@ static void test_shrink_idle(void)
 	CHECK(!neigh_table_idle(10, orig, orig, 4)); /* never raised */
 }
 
+static void test_relearn(void)
+{
+	long long cur[3] = { 128, 512, 1024 }, next[3];
+
+	/* 200 entries, collector running: a quarter more */
+	CHECK_EQ(neigh_table_relearn_thresh1(200, cur), 250);
+	/* small tables: at least 16 more */
+	cur[0] = 32;
+	CHECK_EQ(neigh_table_relearn_thresh1(40, cur), 56);
+	/* at most gc_thresh2 */
+	cur[0] = 128;
+	CHECK_EQ(neigh_table_relearn_thresh1(500, cur), 512);
+	cur[0] = 512;
+	CHECK_EQ(neigh_table_relearn_thresh1(600, cur), 0);
+	/* below gc_thresh1 the collector does not run: another cause */
+	cur[0] = 128;
+	CHECK_EQ(neigh_table_relearn_thresh1(100, cur), 0);
+	/* a count no table holds */
+	CHECK_EQ(neigh_table_relearn_thresh1(~0ULL, cur), 0);
+	/* later moves keep the raised gc_thresh1, never above gc_thresh2 */
+	next[0] = 64; next[1] = 300; next[2] = 600;
+	neigh_table_keep_thresh1(next, 250);
+	CHECK_EQ(next[0], 250);
+	neigh_table_keep_thresh1(next, 400);
+	CHECK_EQ(next[0], 300);
+	next[0] = 500;
+	neigh_table_keep_thresh1(next, 250);
+	CHECK_EQ(next[0], 500);
+}
+
 static void test_stats(void)
 {
 	const char *header =
@@ -172,5 +202,6 @@ int main(void)
 	test_grow();
 	test_jump();
 	test_shrink_idle();
+	test_relearn();
 	return unit_report();
 }

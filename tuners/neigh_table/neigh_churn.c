@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * neigh_table, user side of the neighbour churn rules (neigh_churn.h):
- *  - relearn loop: reported (once per table and minute) with the
- *    gc_stale_time that would keep those neighbours: twice the longest
- *    period of use seen, within NEIGH_CHURN_STALE_MAX_S.  Not tuned: the
- *    value that counts is the device's (net.ipv4.neigh.<dev>.gc_stale_time,
+ *  - relearn loop: reported (once per table and minute); gc_thresh1 goes
+ *    just above the table's size (neigh_table_relearn(): the periodic
+ *    collector only runs at gc_thresh1 entries or more).  The report also
+ *    names the gc_stale_time that would keep those neighbours: twice the
+ *    longest period of use seen, within NEIGH_CHURN_STALE_MAX_S.  That one
+ *    is not tuned: the value that counts is the device's (net.ipv4.neigh.<dev>.gc_stale_time,
  *    in the device's netns).  The default exists only in the initial
  *    netns and reaches only devices created later: adding an IPv4 address
  *    marks all of a device's neighbour parameters as its own
@@ -93,7 +95,7 @@ static void relearn(struct bpftune_tuner *tuner, const struct bpftune_event *ev,
 {
 	unsigned int ifindex = (unsigned int)ev->values[NEIGH_CHURN_EV_IFINDEX];
 	struct churn_table *c = &churn.table[table];
-	char name[IF_NAMESIZE] = "?", ns[64];
+	char name[IF_NAMESIZE] = "?", ns[64], what[200];
 	unsigned long long own, period;
 	long long cur = 0, now = now_ms(), next;
 
@@ -119,11 +121,12 @@ static void relearn(struct bpftune_tuner *tuner, const struct bpftune_event *ev,
 	bpftune_netns_str(ev->values[NEIGH_CHURN_EV_DEV_NETNS], ns, sizeof(ns));
 	next = cur ? neigh_churn_stale_target(c->longest_ms, cur,
 					      NEIGH_CHURN_STALE_MAX_S) : 0;
-	bpftune_info("%s: %s: %s: %u entries reclaimed as stale were learned again within %d stale times in %lld s, the last on %s (ifindex %u) in %s, gc_stale_time %lld s; those neighbours are used every %llu ms at most: gc_stale_time %lld s would keep them; not changed (the device's own value; see bpftune-neigh_table(8))",
+	neigh_table_relearn(tuner, table, what, sizeof(what));
+	bpftune_info("%s: %s: %s: %u entries reclaimed as stale were learned again within %d stale times in %lld s, the last on %s (ifindex %u) in %s, gc_stale_time %lld s; those neighbours are used every %llu ms at most (gc_stale_time %lld s would also keep them: the device's own value, not changed; see bpftune-neigh_table(8)); %s",
 		     bpftune_tuner_name(tuner), "neighbour relearn loop",
 		     table_name[table], c->relearns, NEIGH_CHURN_RELEARN_WINDOW,
 		     (now - c->period_start) / 1000 + 1, name, ifindex, ns, cur,
-		     c->longest_ms, next);
+		     c->longest_ms, next, what);
 }
 
 static struct garp_netns *garp_netns(unsigned long long cookie)

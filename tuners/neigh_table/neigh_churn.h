@@ -74,7 +74,7 @@ enum neigh_churn_garp_kind {
 
 #define NEIGH_CHURN_SCENARIOS                                                  \
 	{ NEIGH_TABLE_RELEARN, "neighbour relearn loop",                       \
-	  "the periodic collector reclaimed stale entries whose neighbours were resolved again soon after, a broadcast request and a held packet each time (reported, not tuned)" }, \
+	  "the periodic collector reclaimed stale entries whose neighbours were resolved again soon after, a broadcast request and a held packet each time; it runs only while the table holds gc_thresh1 entries or more" }, \
 	{ NEIGH_TABLE_GARP_STORM, "gratuitous ARP storm",                      \
 	  "gratuitous ARPs rewrote neighbour addresses in a namespace second after second, far more often than failovers announce moved addresses" }, \
 	{ NEIGH_TABLE_GARP_OVER, "gratuitous ARP storm over",                  \
@@ -87,6 +87,9 @@ void neigh_churn_init(struct bpftune_tuner *tuner);
 int neigh_churn_event(struct bpftune_tuner *tuner,
 		      const struct bpftune_event *ev);
 void neigh_churn_tick(struct bpftune_tuner *tuner);
+/* neigh_table.c: the relearn rule's move of gc_thresh1; says what it did */
+int neigh_table_relearn(struct bpftune_tuner *tuner, unsigned int table,
+			char *what, unsigned long what_len);
 
 /*
  * Rules, free of I/O for the unit test.

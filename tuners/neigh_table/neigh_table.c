@@ -109,6 +109,7 @@ struct neigh_table_watch {
 	unsigned long long forced_gc;
 	unsigned int churn_ticks;
 	unsigned int idle_ticks;
+	long long floor1; /* gc_thresh1 raised for a relearn loop */
 };
 
 struct neigh_table_state {
@@ -321,6 +322,7 @@ static void raise_table(struct bpftune_tuner *tuner, unsigned int table,
 	moved = burst ? neigh_table_jump(cur, orig, bound, next) :
 			neigh_table_grow(cur, orig, bound,
 					 bpftune_learning_rate(), next);
+	neigh_table_keep_thresh1(next, st->watch[table].floor1);
 	if (!moved) {
 		bpftune_note_capped(tuner, BPFTUNE_GLOBAL_NETNS,
 				    NEIGH_TABLE_TUNABLE(table, 3),
@@ -356,6 +358,57 @@ static int stats_read(const char *path, struct neigh_stats *s)
 		neigh_table_stat_line(line, cols, s, lines++ == 0);
 	fclose(f);
 	return lines ? 0 : -EIO;
+}
+
+/*
+ * Relearn loop (neigh_churn.c found one): gc_thresh1 just above the
+ * table's size keeps the periodic collector away, and so the entries,
+ * whatever each device's gc_stale_time.  A kept stale entry is checked
+ * again when used (STALE, DELAY, PROBE), so a moved neighbour is still
+ * found.  The raise stays while the daemon runs (growth and the idle
+ * rule keep it); rollback puts the original back.
+ */
+int neigh_table_relearn(struct bpftune_tuner *tuner, unsigned int table,
+			char *what, unsigned long what_len)
+{
+	struct neigh_table_state *st = bpftune_tuner_priv(tuner);
+	struct neigh_table_watch *w = &st->watch[table];
+	struct neigh_stats s;
+	long long cur[3], next[3];
+	char why[200];
+	int err;
+
+	if (!w->usable || !table_usable(tuner, table) ||
+	    thresholds_get(tuner, table, cur) ||
+	    stats_read(table_info[table].stat, &s)) {
+		snprintf(what, what_len, "gc_thresh1 not changed (the table's thresholds cannot be read or written)");
+		return 0;
+	}
+	next[0] = neigh_table_relearn_thresh1(s.entries, cur);
+	if (!next[0]) {
+		snprintf(what, what_len,
+			 (long long)s.entries < cur[0] ?
+				 "gc_thresh1 %lld is above the table's %llu entries (the collector does not run: the reclaim has another cause); not changed" :
+				 "gc_thresh1 %lld is at gc_thresh2 with %llu entries; not changed",
+			 cur[0], s.entries);
+		return 0;
+	}
+	next[1] = cur[1];
+	next[2] = cur[2];
+	snprintf(why, sizeof(why),
+		 "%s: stale entries reclaimed and learned again in a loop; the periodic collector runs only while the table holds gc_thresh1 entries or more, and it holds %llu",
+		 table_info[table].id, s.entries);
+	err = thresholds_set(tuner, table, next, true, NEIGH_TABLE_RELEARN, why);
+	if (err <= 0) {
+		snprintf(what, what_len, "gc_thresh1 not changed (%s)",
+			 err ? strerror(-err) : "the administrator's, or advice only");
+		return 0;
+	}
+	w->floor1 = next[0];
+	snprintf(what, what_len,
+		 "gc_thresh1 %lld -> %lld, above the table's %llu entries: the collector leaves them alone",
+		 cur[0], next[0], s.entries);
+	return 1;
 }
 
 /* Assessment: entries refused (table_fulls) in both tables, a counter. */
@@ -403,6 +456,7 @@ static void idle_rule(struct bpftune_tuner *tuner, unsigned int table,
 	w->idle_ticks = 0;
 	if (!neigh_table_shrink(cur, w->orig, rate, next))
 		return;
+	neigh_table_keep_thresh1(next, w->floor1);
 	snprintf(why, sizeof(why),
 		 "%s held only %llu entries for %d s, under %llu%% of gc_thresh3 %lld and below gc_thresh1 (original gc_thresh3 %lld)",
 		 table_info[table].id, s->entries,

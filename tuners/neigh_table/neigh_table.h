@@ -284,6 +284,36 @@ static inline int neigh_table_shrink(const long long *cur,
 	return 1;
 }
 
+/*
+ * Relearn rule: the periodic collector reclaims stale entries only while
+ * the table holds gc_thresh1 entries or more.  The gc_thresh1 that keeps
+ * a table of this size out of its reach: a quarter more (at least 16
+ * more), at most gc_thresh2.  0 when gc_thresh1 is above the table
+ * already (the collector does not run: the reclaim has another cause) or
+ * cannot move (at gc_thresh2).
+ */
+static inline long long neigh_table_relearn_thresh1(unsigned long long entries,
+						    const long long *cur)
+{
+	unsigned long long more = entries / 4 > 16 ? entries / 4 : 16;
+	long long want;
+
+	if (entries > (unsigned long long)NEIGH_TABLE_CEILING ||
+	    (long long)entries < cur[0])
+		return 0;
+	want = (long long)(entries + more);
+	if (want > cur[1])
+		want = cur[1];
+	return want > cur[0] ? want : 0;
+}
+
+/* A gc_thresh1 raised for a relearn loop stays: later moves keep it. */
+static inline void neigh_table_keep_thresh1(long long *next, long long floor1)
+{
+	if (floor1 > next[0])
+		next[0] = floor1 < next[1] ? floor1 : next[1];
+}
+
 /* Is the table far below raised thresholds (for the idle rule)? */
 static inline int neigh_table_idle(long long entries, const long long *cur,
 				   const long long *orig, unsigned int rate)

@@ -3,15 +3,17 @@
 # 0.5 s), 40 neighbours pinged every 4 s are reclaimed as stale between
 # pings and resolved again at every ping: a relearn loop.  The daemon
 # reports it with the device's name, the period of use and the
-# gc_stale_time that would keep them, and changes nothing (the value that
-# counts is the device's own; see bpftune-neigh_table(8)).
+# gc_stale_time that would keep them (not changed: the value that counts
+# is the device's own; see bpftune-neigh_table(8)), and raises gc_thresh1
+# above the table's size: the collector runs only at gc_thresh1 entries
+# or more, so the 40 neighbours now stay between pings.
 . "$(dirname "$0")/../../../tests/lib.sh"
 require ip ping awk
 
 # the collector runs every base_reachable_time/2 of the default (global),
 # from its next run on (up to 15 s away with the kernel's 30 s)
 save_sysctl net.ipv4.neigh.default.base_reachable_time_ms \
-	net.ipv4.neigh.default.gc_stale_time
+	net.ipv4.neigh.default.gc_stale_time net.ipv4.neigh.default.gc_thresh1
 sysctl -q -w net.ipv4.neigh.default.base_reachable_time_ms=1000
 sysctl -q -w net.ipv4.neigh.default.gc_stale_time=1
 start=$(date +%s)
@@ -46,6 +48,15 @@ for ((i = 0; i < t1 + 16; i++)); do
 done >"$T_TMP/perm"
 ip -n "$NS" -batch "$T_TMP/perm" || fail "cannot add permanent entries"
 
+# neighbours of the 40 in the table (any state)
+kept() { ip neigh show dev "$HOST" | grep -c "^$NET\."; }
+# without the daemon: 6 s after a round (stale after 1-3 s, reclaimed
+# 1 s later by a collector that runs every 0.5 s) most are gone
+ping_round
+sleep 6
+before=$(kept)
+log "without the daemon: $before of 40 neighbours left 6 s after a round of pings"
+assert_gt 40 "$before" "neighbours left 6 s after a round (the collector reclaims them)"
 daemon_start -a neigh_table_tuner.so
 
 # one ping to each of the 40 addresses at once (not `wait` for all
@@ -65,12 +76,23 @@ until grep -q "neighbour relearn loop: arp_cache" "$T_LOG"; do
 	sleep 4
 done
 log "reported after $rounds rounds of pings, $(($(date +%s) - start)) s after the collector was sped up"
-assert_log "neigh_table: neighbour relearn loop: arp_cache: [0-9]+ entries reclaimed as stale were learned again within 3 stale times in [0-9]+ s, the last on $HOST \(ifindex [0-9]+\) in global netns, gc_stale_time 1 s; those neighbours are used every [0-9]+ ms at most: gc_stale_time [0-9]+ s would keep them; not changed"
-want=$(grep -oE "gc_stale_time [0-9]+ s would keep them" "$T_LOG" | head -1 | awk '{print $2}')
+assert_log "neigh_table: neighbour relearn loop: arp_cache: [0-9]+ entries reclaimed as stale were learned again within 3 stale times in [0-9]+ s, the last on $HOST \(ifindex [0-9]+\) in global netns, gc_stale_time 1 s; those neighbours are used every [0-9]+ ms at most \(gc_stale_time [0-9]+ s would also keep them: the device's own value, not changed; see bpftune-neigh_table\(8\)\); gc_thresh1 $t1 -> [0-9]+, above the table's [0-9]+ entries: the collector leaves them alone"
+want=$(grep -oE "gc_stale_time [0-9]+ s would also keep them" "$T_LOG" | head -1 | awk '{print $2}')
 assert_gt "$want" 4 "suggested gc_stale_time (longer than the 4 s between pings)"
 assert_gt 601 "$want" "suggested gc_stale_time (within 600 s)"
 assert_eq "$(sysctl -n net.ipv4.neigh.default.gc_stale_time)" 1 "default gc_stale_time (not changed)"
 assert_eq "$(sysctl -n "net.ipv4.neigh.$HOST.gc_stale_time")" 1 "the device's gc_stale_time (not changed)"
+IFS=/ read -r t1_now _ < <(neigh_thresholds arp_cache)
+entries=$(grep -oE "above the table's [0-9]+ entries" "$T_LOG" | head -1 | awk '{print $4}')
+assert_gt "$t1_now" "$entries" "gc_thresh1 (above the table's size)"
+IFS=/ read -r _ t2_now _ < <(neigh_thresholds arp_cache)
+[ "$t1_now" -le "$t2_now" ] || fail "gc_thresh1 $t1_now above gc_thresh2 $t2_now"
+# the loop is over: all 40 stay
+ping_round
+sleep 6
+assert_eq "$(kept)" 40 "neighbours left 6 s after a round since gc_thresh1 $t1 -> $t1_now (before: $before)"
 grep -E "neigh_table: neighbour relearn" "$T_LOG" | head -2
 daemon_stop || fail "daemon exited with an error"
-pass "relearn loop of 40 neighbours reported (gc_stale_time $want s would keep them), nothing changed"
+IFS=/ read -r t1_back _ < <(neigh_thresholds arp_cache)
+assert_eq "$t1_back" "$t1" "gc_thresh1 after the daemon's rollback"
+pass "relearn loop of 40 neighbours: gc_thresh1 $t1 -> $t1_now ended it (40 of 40 kept 6 s after a round, $before without); gc_stale_time $want s named, not changed"
