@@ -141,7 +141,7 @@ static void mem_stuck(struct bpftune_tuner *tuner, long long used,
 
 	if (!bpftune_tunable_usable(tuner, UDP_BUFFER_UDP_MEM, 0))
 		snprintf(why, sizeof(why),
-			 "datagrams were dropped because UDP memory (%lld pages in use) reached udp_mem, which bpftune may not change (an administrator set it)",
+			 "datagrams were dropped because UDP memory (%lld pages in use) reached udp_mem, which bpftune may not change (an administrator set it, or it cannot be written)",
 			 used);
 	else if (udp_buffer_mem_at_cap(cur, st->mem_cap))
 		snprintf(why, sizeof(why),
@@ -223,6 +223,7 @@ int init(struct bpftune_tuner *tuner)
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return -ENOMEM;
+	st->timer = -1; /* fini runs after a failed init too */
 	bpftune_tuner_set_priv(tuner, st);
 	err = bpftune_tunables_declare(tuner, tunables, ARRAY_SIZE(tunables),
 				       scenarios, ARRAY_SIZE(scenarios));

@@ -50,7 +50,7 @@ wait_log "udp_buffer: stops tuning net.ipv4.udp_mem everywhere: pid [0-9]+ \(sys
 # 3. UDP memory exhausted: 4 MiB sinks filled until the daemon logs the
 # cut (the kernel adds socket memory to the global count per CPU in steps
 # of net.core.mem_pcpu_rsv pages, so one sink may not be enough; bounded)
-cut_re="UDP memory crunch: net.core.rmem_default ([0-9]+) -> ([0-9]+) in global netns, because datagrams were dropped because UDP memory \([0-9]+ pages in use\) reached udp_mem, which bpftune may not change \(an administrator set it\); cutting it back by 25% toward its value at start \($start\)"
+cut_re="UDP memory crunch: net.core.rmem_default ([0-9]+) -> ([0-9]+) in global netns, because datagrams were dropped because UDP memory \([0-9]+ pages in use\) reached udp_mem, which bpftune may not change \(an administrator set it, or it cannot be written\); cutting it back by 25% toward its value at start \($start\)"
 sinks=()
 for round in 1 2 3 4 5 6; do
 	port=$((7001 + round))
