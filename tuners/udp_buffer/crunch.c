@@ -153,9 +153,9 @@ static void crunch_tick(void *ctx)
 	st->rdefault_before = 0;
 }
 
+/* Once the tuner runs (not in -S mode, which has no loop). */
 int crunch_init(struct bpftune_tuner *tuner, struct udp_buffer_state *st)
 {
-	st->timer = -1;
 	/* unreadable: logged once by the core; nothing is cut then */
 	if (bpftune_sysctl_get(tuner, 0, UDP_BUFFER_RMEM_DEFAULT,
 			       &st->rdefault_orig))

@@ -238,14 +238,14 @@ int init(struct bpftune_tuner *tuner)
 		bpftune_tunable_set_max(tuner, UDP_BUFFER_UDP_MEM, i,
 					st->mem_cap[i]);
 	}
-	err = crunch_init(tuner, st);
-	if (err)
-		return err;
 	st->skel = bpftune_bpf_open(tuner, udp_buffer_bpf);
 	if (!st->skel)
 		return errno ? -errno : -EINVAL;
 	choose_legacy(tuner, st->skel);
-	return bpftune_bpf_attach(tuner);
+	err = bpftune_bpf_attach(tuner);
+	if (err || bpftune_support_only())
+		return err;
+	return crunch_init(tuner, st);
 }
 
 void fini(struct bpftune_tuner *tuner)
