@@ -40,7 +40,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Iinclude -I$(BUILD) \
 # static archive (the .so exports only the tuner API).
 LIB_SRCS := options.c log.c notify.c caps.c loop.c netns.c sysctl.c support.c \
 	    journal_state.c journal.c journal_restore.c tuner.c tuner_netns.c \
-	    assess.c change.c bpfload.c cgroup.c plugin_check.c plugin.c \
+	    assess.c change.c hook_tier.c bpfload.c cgroup.c plugin_check.c plugin.c \
 	    plugin_watch.c \
 	    tuner_helpers.c btf.c
 LIB_OBJS := $(addprefix $(BUILD)/src/,$(LIB_SRCS:.c=.o))

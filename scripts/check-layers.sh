@@ -109,9 +109,7 @@ done < <(nm -A -g "${objs[@]}" 2>/dev/null | awk -v layers="$LAYER_OF" '
 		}
 	}')
 
-# one loop: only loop.o makes an epoll or a timerfd (core and tuners);
-# "own loop, for now: mod..." in the README names modules yet to move
-OWN=$(sed -nE 's/^own loop, for now: (.*)$/\1/p' "$README")
+# one loop: only loop.o makes an epoll or a timerfd (core and tuners)
 loop_objs=()
 for o in "${objs[@]}" "$(dirname "$OBJ")"/tuners/*/*.o; do
 	m=$(basename "$o" .o)
@@ -120,7 +118,6 @@ for o in "${objs[@]}" "$(dirname "$OBJ")"/tuners/*/*.o; do
 		t=${o#"$(dirname "$OBJ")"/}
 		[ -e "$(dirname "$SRC")/${t%.o}.c" ] || continue ;;
 	esac
-	case " $OWN " in *" $m "*) continue ;; esac
 	loop_objs+=("$o")
 done
 while read -r o s; do

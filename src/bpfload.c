@@ -1,20 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Opening, tier selection, loading and attaching of a tuner's BPF skeleton.
- *
- * Programs named <hook>__<variant> whose section is a tracing one are the
- * variants of one hook; the section says the tier (fentry, fexit and lsm:
- * fentry; tp_btf, raw_tp and tracepoint: tracepoint; kprobe and kretprobe:
- * kprobe), not the name.  For each hook we keep the best tier that the
- * kernel allows (support.c), that is not above the --tier cap, whose target
- * exists in this kernel, and that loads and attaches; the other variants
- * are not loaded.  Other programs (sockops, iterators, cgroup programs)
- * are loaded unless this kernel refuses them.
+ * Loading and attaching a tuner's BPF skeleton, and the trial loads that
+ * check the tier choice of hook_tier.c before the tuner's own copy loads.
  *
  * Whether a choice loads is tried on a second copy of the object (the
  * tuner's own copy can be loaded only once): one trial per tuner loads every
  * chosen program together and attaches the tracing ones; only when that
- * fails is each program tried alone, to find the one to drop.
+ * fails is each program tried alone, to find the one to drop.  A dropped
+ * program's hook falls to its next tier; a program without tiers is left
+ * out.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -25,6 +19,7 @@
 #include <bpf/btf.h>
 
 #include "bpfload.h"
+#include "hook_tier.h"
 #include "log.h"
 #include "options.h"
 #include "support.h"
@@ -74,88 +69,6 @@ static int set_global(struct bpf_object *obj, const char *var,
 		}
 	}
 	return -ENOENT;
-}
-
-static struct bpftune_hook *hook_get(struct bpftune_tuner *tuner,
-				     const char *name, size_t len)
-{
-	struct bpftune_hook *hook;
-	unsigned int i;
-
-	if (len >= BPFTUNE_NAME_LEN)
-		return NULL;
-	for (i = 0; i < tuner->nhooks; i++) {
-		hook = &tuner->hooks[i];
-		if (strlen(hook->name) == len && !strncmp(hook->name, name, len))
-			return hook;
-	}
-	if (tuner->nhooks >= BPFTUNE_MAX_HOOKS)
-		return NULL;
-	hook = &tuner->hooks[tuner->nhooks++];
-	memset(hook, 0, sizeof(*hook));
-	memcpy(hook->name, name, len);
-	hook->tier = BPFTUNE_TIER_NONE;
-	hook->chosen = -1;
-	return hook;
-}
-
-/* The tier a program's section puts it in; -1 for untiered programs. */
-static int program_tier(const struct bpf_program *prog)
-{
-	switch (bpf_program__type(prog)) {
-	case BPF_PROG_TYPE_TRACING:
-		switch (bpf_program__expected_attach_type(prog)) {
-		case BPF_TRACE_FENTRY:
-		case BPF_TRACE_FEXIT:
-		case BPF_MODIFY_RETURN:
-			return BPFTUNE_TIER_FENTRY;
-		case BPF_TRACE_RAW_TP:
-			return BPFTUNE_TIER_TRACEPOINT;
-		default:
-			return -1; /* iterators */
-		}
-	case BPF_PROG_TYPE_LSM:
-		return BPFTUNE_TIER_FENTRY;
-	case BPF_PROG_TYPE_TRACEPOINT:
-	case BPF_PROG_TYPE_RAW_TRACEPOINT:
-		return BPFTUNE_TIER_TRACEPOINT;
-	case BPF_PROG_TYPE_KPROBE:
-		return BPFTUNE_TIER_KPROBE;
-	default:
-		return -1;
-	}
-}
-
-/* Length of <hook> in a variant's name <hook>__<variant>; 0 if none. */
-static size_t hook_len(const char *name)
-{
-	const char *p = name, *sep = NULL;
-
-	while ((p = strstr(p, "__"))) {
-		sep = p;
-		p += 2;
-	}
-	if (!sep || sep == name || !sep[2])
-		return 0;
-	return sep - name;
-}
-
-static struct bpftune_hook *prog_hook(struct bpftune_tuner *tuner,
-				      const struct bpf_program *prog)
-{
-	unsigned int i, v;
-
-	for (i = 0; i < tuner->nhooks; i++)
-		for (v = 0; v < tuner->hooks[i].nprogs; v++)
-			if (tuner->hooks[i].progs[v] == prog)
-				return &tuner->hooks[i];
-	return NULL;
-}
-
-/* The program a hook runs, NULL when it is off. */
-static struct bpf_program *hook_prog(const struct bpftune_hook *hook)
-{
-	return hook->chosen < 0 ? NULL : hook->progs[hook->chosen];
 }
 
 static int set_core_globals(struct bpf_object *obj)
@@ -208,17 +121,6 @@ static struct bpf_object *trial_open(struct bpftune_tuner *tuner,
 	return obj;
 }
 
-/* Is there another variant after the chosen one this hook could use? */
-static bool hook_can_fall(const struct bpftune_hook *hook)
-{
-	unsigned int v;
-
-	for (v = hook->chosen + 1; v < hook->nprogs; v++)
-		if (bpftune_tier_allowed(hook->tiers[v]))
-			return true;
-	return false;
-}
-
 /*
  * Should the trial attach this program?  Only where failing to attach
  * leads to another tier: detaching a tracepoint or kprobe link waits for
@@ -233,8 +135,8 @@ static bool trial_attaches(struct bpftune_tuner *tuner,
 
 	mine = bpf_object__find_program_by_name(tuner->obj,
 						bpf_program__name(prog));
-	hook = mine ? prog_hook(tuner, mine) : NULL;
-	return hook && hook_can_fall(hook);
+	hook = mine ? bpftune_prog_hook(tuner, mine) : NULL;
+	return hook && bpftune_hook_can_fall(hook);
 }
 
 /*
@@ -280,46 +182,13 @@ out:
 	return err;
 }
 
-/*
- * The first variant from index `from` on whose tier is allowed, available
- * and whose target exists in this kernel; the others are not loaded.
- */
-static void hook_pick(struct bpftune_tuner *tuner, struct bpftune_hook *hook,
-		      unsigned int from)
-{
-	struct bpf_program *prog;
-	enum bpftune_tier tier;
-	unsigned int v;
-
-	hook->tier = BPFTUNE_TIER_NONE;
-	hook->chosen = -1;
-	for (v = from; v < hook->nprogs; v++) {
-		prog = hook->progs[v];
-		tier = hook->tiers[v];
-		if (!bpftune_tier_allowed(tier))
-			continue;
-		if (!bpftune_target_exists(tier, bpf_program__section_name(prog))) {
-			hook->why = "target not in this kernel";
-			bpftune_debug("%s: hook %s: %s target missing (%s)",
-				      tuner->name, hook->name, bpftune_tier_name(tier),
-				      bpf_program__section_name(prog));
-			continue;
-		}
-		hook->tier = tier;
-		hook->chosen = v;
-		break;
-	}
-	for (v = 0; v < hook->nprogs; v++)
-		bpf_program__set_autoload(hook->progs[v], (int)v == hook->chosen);
-}
-
 /* A chosen program did not load or attach: its hook tries the next
  * tier; a program without tiers is left out, so that only the feature it
  * serves is lost, not the whole tuner (bpftune_cgroup_attach skips it). */
 static void drop_program(struct bpftune_tuner *tuner, struct bpf_program *prog,
 			 bool loaded)
 {
-	struct bpftune_hook *hook = prog_hook(tuner, prog);
+	struct bpftune_hook *hook = bpftune_prog_hook(tuner, prog);
 	const char *what = loaded ? "attach" : "load";
 
 	if (!hook) {
@@ -333,7 +202,7 @@ static void drop_program(struct bpftune_tuner *tuner, struct bpf_program *prog,
 		     tuner->name, hook->name, bpftune_tier_name(hook->tier), what);
 	hook->why = loaded ? "variant failed to attach" :
 			     "variant rejected by the verifier";
-	hook_pick(tuner, hook, hook->chosen + 1);
+	bpftune_hook_pick(tuner, hook, hook->chosen + 1);
 }
 
 /* The whole choice did not load: try each chosen program alone. */
@@ -346,7 +215,7 @@ static void isolate(struct bpftune_tuner *tuner)
 	int err;
 
 	bpf_object__for_each_program(prog, tuner->obj) {
-		if (!bpf_program__autoload(prog) || prog_hook(tuner, prog))
+		if (!bpf_program__autoload(prog) || bpftune_prog_hook(tuner, prog))
 			continue;
 		err = trial_run(tuner, bpf_program__name(prog), failed,
 				sizeof(failed));
@@ -356,7 +225,7 @@ static void isolate(struct bpftune_tuner *tuner)
 	for (i = 0; i < tuner->nhooks; i++) {
 		hook = &tuner->hooks[i];
 		while (hook->tier != BPFTUNE_TIER_NONE) {
-			prog = hook_prog(hook);
+			prog = bpftune_hook_prog(hook);
 			err = trial_run(tuner, bpf_program__name(prog), failed,
 					sizeof(failed));
 			if (!err)
@@ -391,53 +260,6 @@ static void verify_choice(struct bpftune_tuner *tuner)
 		isolate(tuner);
 }
 
-/* Add a variant in tier order (stable: the object's order within a tier). */
-static int hook_add(struct bpftune_tuner *tuner, struct bpftune_hook *hook,
-		    struct bpf_program *prog, enum bpftune_tier tier)
-{
-	unsigned int v;
-
-	if (hook->nprogs >= BPFTUNE_HOOK_VARIANTS) {
-		bpftune_warn("%s: hook %s has more than %d variants; %s is not used",
-			     tuner->name, hook->name, BPFTUNE_HOOK_VARIANTS,
-			     bpf_program__name(prog));
-		bpf_program__set_autoload(prog, false);
-		return 0;
-	}
-	for (v = hook->nprogs; v > 0 && hook->tiers[v - 1] > tier; v--) {
-		hook->progs[v] = hook->progs[v - 1];
-		hook->tiers[v] = hook->tiers[v - 1];
-	}
-	hook->progs[v] = prog;
-	hook->tiers[v] = tier;
-	hook->nprogs++;
-	return 0;
-}
-
-static int hooks_collect(struct bpftune_tuner *tuner)
-{
-	struct bpftune_hook *hook;
-	struct bpf_program *prog;
-	const char *name;
-	size_t len;
-	int tier;
-
-	bpf_object__for_each_program(prog, tuner->obj) {
-		name = bpf_program__name(prog);
-		tier = program_tier(prog);
-		len = hook_len(name);
-		if (tier < 0 || !len)
-			continue;
-		hook = hook_get(tuner, name, len);
-		if (!hook) {
-			bpftune_err("%s: too many hooks", tuner->name);
-			return -E2BIG;
-		}
-		hook_add(tuner, hook, prog, tier);
-	}
-	return 0;
-}
-
 int bpftune_bpf_opened(struct bpftune_tuner *tuner,
 		       struct bpf_object_skeleton *skeleton,
 		       struct bpf_object *obj)
@@ -452,12 +274,12 @@ int bpftune_bpf_opened(struct bpftune_tuner *tuner,
 	if (set_core_globals(obj))
 		bpftune_debug("%s: BPF object lacks bpftune globals",
 			      tuner->name);
-	err = hooks_collect(tuner);
+	err = bpftune_hooks_collect(tuner);
 	if (err)
 		return err;
 	for (i = 0; i < tuner->nhooks; i++) {
 		tuner->hooks[i].why = "no variant for an available tier";
-		hook_pick(tuner, &tuner->hooks[i], 0);
+		bpftune_hook_pick(tuner, &tuner->hooks[i], 0);
 	}
 	verify_choice(tuner);
 	for (i = 0; i < tuner->nhooks; i++) {
@@ -467,58 +289,6 @@ int bpftune_bpf_opened(struct bpftune_tuner *tuner,
 				     tuner->name, hook->name, hook->why);
 	}
 	return 0;
-}
-enum bpftune_tier bpftune_hook_tier(struct bpftune_tuner *tuner,
-				    const char *name)
-{
-	unsigned int i;
-
-	for (i = 0; i < tuner->nhooks; i++)
-		if (!strcmp(tuner->hooks[i].name, name))
-			return tuner->hooks[i].tier;
-	return BPFTUNE_TIER_NONE;
-}
-
-bool bpftune_tier_allowed(enum bpftune_tier tier)
-{
-	return tier < BPFTUNE_TIER_COUNT && tier >= bpftune_cfg.max_tier &&
-	       bpftune_support_get()->tier_ok[tier];
-}
-
-/* The daemon log says which tier each hook really runs at. */
-static void log_hook_tiers(struct bpftune_tuner *tuner)
-{
-	const struct bpftune_hook *hook;
-	unsigned int i;
-
-	for (i = 0; i < tuner->nhooks; i++) {
-		hook = &tuner->hooks[i];
-		if (hook->tier == BPFTUNE_TIER_NONE)
-			continue;
-		bpftune_info("%s: hook %s attached at tier %s (%s)",
-			     tuner->name, hook->name, bpftune_tier_name(hook->tier),
-			     bpf_program__section_name(hook_prog(hook)));
-	}
-}
-
-void bpftune_hook_disable(struct bpftune_tuner *tuner, const char *name,
-			  const char *why)
-{
-	struct bpftune_hook *hook = NULL;
-	unsigned int i, v;
-
-	for (i = 0; i < tuner->nhooks; i++)
-		if (!strcmp(tuner->hooks[i].name, name))
-			hook = &tuner->hooks[i];
-	if (!hook)
-		return;
-	for (v = 0; v < hook->nprogs; v++)
-		bpf_program__set_autoload(hook->progs[v], false);
-	hook->tier = BPFTUNE_TIER_NONE;
-	hook->chosen = -1;
-	hook->why = why;
-	if (!bpftune_cfg.support_only)
-		bpftune_warn("%s: hook %s is off: %s", tuner->name, name, why);
 }
 
 /*
@@ -536,7 +306,7 @@ static void attach_tracing(struct bpftune_tuner *tuner)
 
 	for (i = 0; i < s->prog_cnt; i++) {
 		prog = *s->progs[i].prog;
-		if (!bpf_program__autoload(prog) || program_tier(prog) < 0 ||
+		if (!bpf_program__autoload(prog) || bpftune_prog_tier(prog) < 0 ||
 		    *s->progs[i].link)
 			continue;
 		link = bpf_program__attach(prog);
@@ -546,7 +316,7 @@ static void attach_tracing(struct bpftune_tuner *tuner)
 			continue;
 		}
 		bpf_program__set_autoattach(prog, false);
-		hook = prog_hook(tuner, prog);
+		hook = bpftune_prog_hook(tuner, prog);
 		bpftune_warn("%s: %s %s (%s) does not attach on this kernel: %s; what depends on it is off",
 			     tuner->name, hook ? "hook" : "program",
 			     hook ? hook->name : bpf_program__name(prog),
@@ -582,7 +352,7 @@ int bpftune_bpf_attach(struct bpftune_tuner *tuner)
 		return err;
 	}
 	tuner->attached = true;
-	log_hook_tiers(tuner);
+	bpftune_hooks_log(tuner);
 	return 0;
 }
 
@@ -596,25 +366,4 @@ void bpftune_bpf_detach(struct bpftune_tuner *tuner)
 	if (tuner->attached && tuner->skeleton)
 		bpf_object__detach_skeleton(tuner->skeleton);
 	tuner->attached = false;
-}
-
-void bpftune_bpf_print_tiers(struct bpftune_tuner *tuner)
-{
-	const struct bpftune_hook *hook;
-	unsigned int i;
-
-	if (!tuner->nhooks) {
-		printf("  %s: no tiered hooks\n", tuner->name);
-		return;
-	}
-	for (i = 0; i < tuner->nhooks; i++) {
-		hook = &tuner->hooks[i];
-		if (hook->tier == BPFTUNE_TIER_NONE)
-			printf("  %s: hook %s: not available (%s)\n", tuner->name,
-			       hook->name, hook->why);
-		else
-			printf("  %s: hook %s: %s (%s)\n", tuner->name,
-			       hook->name, bpftune_tier_name(hook->tier),
-			       bpf_program__section_name(hook_prog(hook)));
-	}
 }

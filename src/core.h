@@ -30,6 +30,7 @@
 #include "tuner_netns.h"
 #include "assess.h"
 #include "change.h"
+#include "hook_tier.h"
 #include "bpfload.h"
 #include "plugin.h"
 #include "tuner_helpers.h"

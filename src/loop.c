@@ -392,6 +392,7 @@ int bpftune_loop_run(void)
 		reap_dead();
 		bpftune_notify(BPFTUNE_NOTE_TICK, NULL);
 	}
+	stopping = false; /* a stop ends one run; the loop may run again */
 	return 0;
 }
 

@@ -10,9 +10,10 @@
  * take the answer, so a silent or slow client costs a file descriptor for
  * a moment, never the daemon's attention.
  *
- * Listeners and clients live in an epoll set of their own whose single fd
- * is registered in the main loop: that gives us EPOLLOUT for replies the
- * kernel could not take at once without changing the loop.
+ * Listeners and clients are fds of the daemon's one event loop (loop.c):
+ * a client waits for EPOLLIN, or EPOLLOUT while the kernel cannot take
+ * all of its answer at once; one loop timer ticks while there are
+ * clients to time out or the listeners rest.
  *
  * Denial of service: the UNIX socket (root only) and the TCP port (any
  * local user) have separate client limits, so a flood on the port cannot
@@ -33,7 +34,6 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -68,10 +68,9 @@ struct qclient {
 	long long deadline_ms;
 };
 
-static int query_epfd = -1;
 static int unix_fd = -1;
 static int tcp_fd = -1;
-static int tick_fd = -1;
+static int tick_id = -1; /* a loop timer */
 static bool ticking;
 static struct qclient *clients;
 static unsigned int nclients;
@@ -117,7 +116,7 @@ static void client_close(struct qclient *c)
 			break;
 		}
 	}
-	epoll_ctl(query_epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	bpftune_loop_del_fd(c->fd);
 	close(c->fd);
 	qbuf_free(&c->out);
 	query_shared_put(c->shared);
@@ -126,28 +125,21 @@ static void client_close(struct qclient *c)
 	free(c);
 }
 
-static struct qclient *client_find(int fd)
-{
-	struct qclient *c;
-
-	for (c = clients; c; c = c->next)
-		if (c->fd == fd)
-			return c;
-	return NULL;
-}
-
 static void set_ticking(bool on)
 {
-	struct itimerspec its = { 0 };
+	unsigned int ms = on ? QUERY_TICK_MS : 0;
 
 	if (on == ticking)
 		return;
-	if (on) {
-		its.it_value.tv_nsec = QUERY_TICK_MS * 1000000L;
-		its.it_interval.tv_nsec = QUERY_TICK_MS * 1000000L;
-	}
-	if (!timerfd_settime(tick_fd, 0, &its, NULL))
+	if (!bpftune_timer_arm(tick_id, ms, ms))
 		ticking = on;
+}
+
+/* Nothing left to time out and the listeners armed: the tick rests. */
+static void tick_idle(void)
+{
+	if (!nclients && !accept_paused)
+		set_ticking(false);
 }
 
 /* Send what the socket takes; true when the client is finished with. */
@@ -182,10 +174,8 @@ static bool client_send(struct qclient *c)
  */
 static void client_done(struct qclient *c)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = c->fd };
-
 	if (c->eof || shutdown(c->fd, SHUT_WR) ||
-	    epoll_ctl(query_epfd, EPOLL_CTL_MOD, c->fd, &ev)) {
+	    bpftune_loop_mod_fd(c->fd, EPOLLIN)) {
 		client_close(c);
 		return;
 	}
@@ -208,15 +198,14 @@ static void client_drain(struct qclient *c)
 
 static void client_reply(struct qclient *c, size_t reqlen)
 {
-	struct epoll_event ev = { .events = EPOLLOUT, .data.fd = c->fd };
-
 	answer(&c->out, &c->shared, c->in, reqlen, c->tcp);
 	c->replying = true;
 	if (client_send(c)) {
 		client_done(c);
 		return;
 	}
-	epoll_ctl(query_epfd, EPOLL_CTL_MOD, c->fd, &ev);
+	if (bpftune_loop_mod_fd(c->fd, EPOLLOUT))
+		client_close(c);
 }
 
 static void client_read(struct qclient *c)
@@ -260,14 +249,12 @@ static void client_read(struct qclient *c)
 
 static void listeners_arm(bool on)
 {
-	struct epoll_event ev = { .events = on ? EPOLLIN : 0 };
+	unsigned int events = on ? EPOLLIN : 0;
 
-	ev.data.fd = unix_fd;
 	if (unix_fd >= 0)
-		epoll_ctl(query_epfd, EPOLL_CTL_MOD, unix_fd, &ev);
-	ev.data.fd = tcp_fd;
+		bpftune_loop_mod_fd(unix_fd, events);
 	if (tcp_fd >= 0)
-		epoll_ctl(query_epfd, EPOLL_CTL_MOD, tcp_fd, &ev);
+		bpftune_loop_mod_fd(tcp_fd, events);
 	accept_paused = !on;
 }
 
@@ -292,9 +279,28 @@ static unsigned int client_limit(bool tcp)
 	return tcp ? QUERY_MAX_TCP_CLIENTS : QUERY_MAX_UNIX_CLIENTS;
 }
 
+/* A client's fd: readable, writable again, or in error.  An entry the
+ * loop dropped (client_close()) is never called, so c is alive here. */
+static void on_client(int fd, unsigned int events, void *ctx)
+{
+	struct qclient *c = ctx;
+
+	(void)fd;
+	if (c->draining) {
+		client_drain(c);
+	} else if (c->replying) {
+		if (events & EPOLLERR)
+			client_close(c);
+		else if (client_send(c))
+			client_done(c);
+	} else {
+		client_read(c);
+	}
+	tick_idle();
+}
+
 static void client_accept(int lfd, bool tcp)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
 	struct qclient *c;
 	int fd;
 
@@ -324,8 +330,7 @@ static void client_accept(int lfd, bool tcp)
 		c->fd = fd;
 		c->tcp = tcp;
 		c->deadline_ms = query_now_ms() + QUERY_CLIENT_MS;
-		ev.data.fd = fd;
-		if (epoll_ctl(query_epfd, EPOLL_CTL_ADD, fd, &ev)) {
+		if (bpftune_loop_add_fd(fd, on_client, c)) {
 			close(fd);
 			free(c);
 			continue;
@@ -338,14 +343,12 @@ static void client_accept(int lfd, bool tcp)
 	}
 }
 
-static void expire_clients(void)
+static void on_tick(void *ctx)
 {
 	long long now = query_now_ms();
 	struct qclient *c, *next;
-	uint64_t ticks;
 
-	if (read(tick_fd, &ticks, sizeof(ticks)) < 0 && errno == EAGAIN)
-		return;
+	(void)ctx;
 	if (accept_paused)
 		listeners_arm(true);
 	for (c = clients; c; c = next) {
@@ -359,52 +362,20 @@ static void expire_clients(void)
 			      QUERY_CLIENT_MS);
 		client_close(c);
 	}
+	tick_idle();
 }
 
-static void on_query_fds(int fd, unsigned int events, void *ctx)
+static void on_listener(int fd, unsigned int events, void *ctx)
 {
-	struct epoll_event evs[16];
-	struct qclient *c;
-	int n, i;
-
-	(void)fd;
 	(void)events;
 	(void)ctx;
-	n = epoll_wait(query_epfd, evs, ARRAY_SIZE(evs), 0);
-	for (i = 0; i < n; i++) {
-		int efd = evs[i].data.fd;
-
-		if (efd == unix_fd || efd == tcp_fd) {
-			client_accept(efd, efd == tcp_fd);
-			continue;
-		}
-		if (efd == tick_fd) {
-			expire_clients();
-			continue;
-		}
-		c = client_find(efd);
-		if (!c)
-			continue; /* closed earlier in this batch */
-		if (c->draining) {
-			client_drain(c);
-		} else if (c->replying) {
-			if (evs[i].events & EPOLLERR)
-				client_close(c);
-			else if (client_send(c))
-				client_done(c);
-		} else {
-			client_read(c);
-		}
-	}
-	if (!nclients && !accept_paused)
-		set_ticking(false);
+	client_accept(fd, fd == tcp_fd);
+	tick_idle();
 }
 
 static int watch(int fd)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
-
-	return epoll_ctl(query_epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+	return bpftune_loop_add_fd(fd, on_listener, NULL);
 }
 
 /* A socket file left by a daemon that died can go; a live one cannot. */
@@ -532,14 +503,9 @@ int bpftune_query_init(const char *path, int tcp_port)
 {
 	int err;
 
-	query_epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (query_epfd < 0)
-		return -errno;
-	tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (tick_fd < 0 || watch(tick_fd)) {
-		err = -errno;
-		goto err;
-	}
+	tick_id = bpftune_timer_new(on_tick, NULL);
+	if (tick_id < 0)
+		return tick_id;
 	err = listen_unix(path);
 	if (err) {
 		bpftune_err("cannot listen on query socket %s: %s", path,
@@ -553,9 +519,6 @@ int bpftune_query_init(const char *path, int tcp_port)
 		if (err)
 			goto err;
 	}
-	err = bpftune_loop_add_fd(query_epfd, on_query_fds, NULL);
-	if (err)
-		goto err;
 	if (tcp_fd >= 0)
 		bpftune_info("answering queries on %s and 127.0.0.1:%d", path,
 			     tcp_port_bound);
@@ -573,21 +536,20 @@ void bpftune_query_fini(void)
 
 	while (clients)
 		client_close(clients);
-	if (query_epfd >= 0) {
-		bpftune_loop_del_fd(query_epfd);
-		close(query_epfd);
-	}
+	if (tick_id >= 0)
+		bpftune_timer_del(tick_id);
 	if (unix_fd >= 0) {
+		bpftune_loop_del_fd(unix_fd);
 		close(unix_fd);
 		/* only our own socket file: another daemon may own the path now */
 		if (!stat(sock_path, &st) && st.st_ino == sock_ino)
 			unlink(sock_path);
 	}
-	if (tcp_fd >= 0)
+	if (tcp_fd >= 0) {
+		bpftune_loop_del_fd(tcp_fd);
 		close(tcp_fd);
-	if (tick_fd >= 0)
-		close(tick_fd);
-	query_epfd = unix_fd = tcp_fd = tick_fd = -1;
+	}
+	unix_fd = tcp_fd = tick_id = -1;
 	ticking = false;
 	accept_paused = false;
 	accept_err = 0;

@@ -48,4 +48,17 @@ ld -r -o "$T_TMP/obj/metrics.o" "$BUILD/src/metrics.o" "$T_TMP/own.o" ||
 	fail "cannot link the planted timerfd into metrics.o"
 out=$("$CHECK" "$T_TMP/src" "$T_TMP/obj" 2>&1) && fail "a timerfd outside the loop passed: $out"
 echo "$out" | grep -q "metrics.o calls timerfd_create" || fail "the timerfd is not named: $out"
-pass "layers hold; upward includes, calls, unlisted modules and timerfds outside the loop are caught"
+cp "$BUILD/src/metrics.o" "$T_TMP/obj/metrics.o"
+
+# a nested epoll in the query server, the last module that had one: no
+# module is let off
+cat >"$T_TMP/nest.c" <<'C'
+#include <sys/epoll.h>
+int own_epoll(void) { return epoll_create1(0); }
+C
+cc -c -o "$T_TMP/nest.o" "$T_TMP/nest.c" || fail "cannot compile the planted epoll"
+ld -r -o "$T_TMP/obj/query_server.o" "$BUILD/src/query_server.o" "$T_TMP/nest.o" ||
+	fail "cannot link the planted epoll into query_server.o"
+out=$("$CHECK" "$T_TMP/src" "$T_TMP/obj" 2>&1) && fail "an epoll outside the loop passed: $out"
+echo "$out" | grep -q "query_server.o calls epoll_create1" || fail "the epoll is not named: $out"
+pass "layers hold; upward includes, calls, unlisted modules, timerfds and epolls outside the loop are caught"

@@ -50,9 +50,16 @@ struct service_key {
 	__u32 active; /* 1: we connected to port; 0: we accepted on it */
 };
 
+/*
+ * Only the congestion window is learned.  The receive window is not: the
+ * kernel answers BPF_SOCK_OPS_RWND_INIT with min(its window, reply * mss),
+ * and since 4.19 its window already starts at 64 KiB, the most an
+ * unscaled SYN can say; the reply could only shrink it (it was measured
+ * to change nothing on 6.18 and was dropped, with its hash lookup on
+ * every connection).
+ */
 struct service_window {
-	__u32 iw;   /* segments */
-	__u32 rwnd; /* segments */
+	__u32 iw; /* segments */
 };
 
 struct {
@@ -557,14 +564,13 @@ static __always_inline void learn(struct bpf_sock_ops *ops)
 	struct service_key key = {};
 	struct flow_state *fs;
 	struct tcp_sock *tp;
-	__u32 rwnd, mss;
 	struct bpf_sock *sk = ops->sk;
 	__u64 values[2];
 
 	if (!sk)
 		return;
-	if (ops->bytes_acked < TCP_BUFFER_LEARN_BYTES &&
-	    ops->bytes_received < TCP_BUFFER_LEARN_BYTES)
+	/* the congestion window says something only after sending */
+	if (ops->bytes_acked < TCP_BUFFER_LEARN_BYTES)
 		return;
 	fs = bpf_sk_storage_get(&flow_states, sk, NULL, 0);
 	if (fs && fs->clamped)
@@ -572,8 +578,6 @@ static __always_inline void learn(struct bpf_sock_ops *ops)
 	tp = bpf_skc_to_tcp_sock(sk);
 	if (!tp)
 		return;
-	mss = tp->advmss ? tp->advmss : 1;
-	rwnd = tp->rcv_wnd / mss;
 	key.netns_cookie = bpf_get_netns_cookie(ops);
 	key.active = fs ? fs->active : flow_active(tp);
 	key.port = service_port(ops, key.active);
@@ -586,10 +590,7 @@ static __always_inline void learn(struct bpf_sock_ops *ops)
 		if (!sw)
 			return;
 	}
-	if (ops->bytes_acked >= TCP_BUFFER_LEARN_BYTES)
-		sw->iw = tcp_buffer_iw_learn(sw->iw, ops->snd_cwnd);
-	if (ops->bytes_received >= TCP_BUFFER_LEARN_BYTES)
-		sw->rwnd = tcp_buffer_iw_learn(sw->rwnd, rwnd);
+	sw->iw = tcp_buffer_iw_learn(sw->iw, ops->snd_cwnd);
 	values[0] = key.port;
 	values[1] = sw->iw;
 	bpftune_send_nopid(key.netns_cookie, TCP_BUFFER_INITIAL_WINDOW, key.port,
@@ -599,24 +600,10 @@ static __always_inline void learn(struct bpf_sock_ops *ops)
 SEC("sockops")
 int tcp_buffer_sockops(struct bpf_sock_ops *ops)
 {
-	struct service_window *sw;
 	struct flow_state *fs;
 	struct bpf_sock *sk;
 
 	switch (ops->op) {
-	case BPF_SOCK_OPS_RWND_INIT:
-		/*
-		 * A full socket here is connecting; a request sock accepting.
-		 * The kernel takes min(its window, reply * mss): newer kernels
-		 * already start at 64 KiB, so only answer when the learned
-		 * window is at least that big, or it would shrink the start.
-		 */
-		sw = dry_run ? NULL : service_lookup(ops, ops->is_fullsock);
-		if (sw && sw->rwnd > TCP_BUFFER_IW_DEFAULT &&
-		    (__u64)sw->rwnd * ops->mss_cache >= 65535)
-			ops->reply = sw->rwnd > TCP_BUFFER_IW_MAX ?
-					     TCP_BUFFER_IW_MAX : sw->rwnd;
-		break;
 	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
 		established(ops, 1);
 		break;

@@ -13,24 +13,43 @@
 #include <bpftune/bpftune.bpf.h>
 #include "tcp_orphan.h"
 
-static __always_inline int orphan_reset(struct sock *sk, __u32 reason)
+static __always_inline int orphan_report(struct sock *sk)
 {
-	if (!bpf_core_enum_value_exists(enum sk_rst_reason,
-					SK_RST_REASON_TCP_ABORT_ON_MEMORY) ||
-	    reason != bpf_core_enum_value(enum sk_rst_reason,
-					  SK_RST_REASON_TCP_ABORT_ON_MEMORY) ||
-	    !sk)
-		return 0;
-	bpftune_send(bpftune_sk_netns_cookie(sk), TCP_ORPHAN_TOO_MANY, 0, NULL,
-		     0);
+	if (sk)
+		bpftune_send(bpftune_sk_netns_cookie(sk), TCP_ORPHAN_TOO_MANY,
+			     0, NULL, 0);
 	return 0;
 }
 
-/* tcp_send_active_reset(sk, reason) as of 6.18 (before: sk, gfp, reason) */
-BPFTUNE_FENTRY(orphan_reset, tcp_send_active_reset, struct sock *sk,
-	       enum sk_rst_reason reason)
+/*
+ * The reason's enum is not tested for: on a kernel without it (before
+ * 6.10) its relocation fails, the variant does not load, and the hook
+ * falls to the next one (tcp_check_oom() below) instead of loading a
+ * variant that never fires.
+ */
+static __always_inline int orphan_reset(struct sock *sk, __u32 reason)
 {
-	return orphan_reset(sk, reason);
+	if (reason != bpf_core_enum_value(enum sk_rst_reason,
+					  SK_RST_REASON_TCP_ABORT_ON_MEMORY))
+		return 0;
+	return orphan_report(sk);
+}
+
+/*
+ * tcp_send_active_reset() takes (sk, gfp, reason) from 6.10 to 6.17 and
+ * (sk, reason) from 6.18: the reason is the last argument either way.
+ * (Not run on this project's machines: 6.18 refuses fentry and has no
+ * kprobes, 6.1 has no reason; the tracepoint variant runs on 6.18.)
+ */
+SEC("fentry/tcp_send_active_reset")
+int orphan_reset__fentry(__u64 *ctx)
+{
+	__u64 sk, reason, n = bpf_get_func_arg_cnt(ctx);
+
+	if (n < 2 || bpf_get_func_arg(ctx, 0, &sk) ||
+	    bpf_get_func_arg(ctx, n - 1, &reason))
+		return 0;
+	return orphan_reset((struct sock *)sk, (__u32)reason);
 }
 
 /* the tracepoint fires for every reset we send; the reason comes first */
@@ -40,8 +59,26 @@ BPFTUNE_TP_BTF(orphan_reset, tcp_send_reset, struct sock *sk,
 	return orphan_reset(sk, reason);
 }
 
-BPFTUNE_KPROBE(orphan_reset, tcp_send_active_reset, struct sock *sk,
-	       enum sk_rst_reason reason)
+/*
+ * A kprobe has no argument count: a reason is a small number and a gfp
+ * mask never is (GFP_ATOMIC is 0x820), so the second argument is the
+ * reason when it is small (6.18+), and the third otherwise (6.10-6.17).
+ */
+SEC("kprobe/tcp_send_active_reset")
+int BPF_KPROBE(orphan_reset__kprobe, struct sock *sk, __u64 second,
+	       __u64 third)
 {
-	return orphan_reset(sk, reason);
+	return orphan_reset(sk, (__u32)(second < 0x100 ? second : third));
+}
+
+/*
+ * Before 6.10 resets have no reason: the kernel resets a closing socket
+ * or an orphan for too many orphans or for memory when tcp_check_oom()
+ * says true, so that is what we watch there.  fexit only: a kprobe does
+ * not see the result together with the socket.
+ */
+SEC("fexit/tcp_check_oom")
+int BPF_PROG(orphan_reset__fentry_pre610, struct sock *sk, int shift, bool ret)
+{
+	return ret ? orphan_report(sk) : 0;
 }
