@@ -363,8 +363,32 @@ static void test_latency_rate_gate(void)
 	CHECK(tcp_buffer_latency_added(&c, 10, 700, 250));
 }
 
+/* route metrics: pressure by the kernel's rules, and the hysteresis */
+static void test_pressure_rule(void)
+{
+	/* above tcp_mem[1]: pressure, whatever the flag says */
+	CHECK(tcp_buffer_under_pressure(1001, 500, 1000, 0));
+	CHECK(tcp_buffer_under_pressure(1001, 500, 1000, -1));
+	CHECK(!tcp_buffer_under_pressure(1000, 500, 1000, 0));
+	/* between [0] and [1]: only while the kernel's flag is set */
+	CHECK(tcp_buffer_under_pressure(500, 500, 1000, 1));
+	CHECK(!tcp_buffer_under_pressure(700, 500, 1000, 0));
+	CHECK(!tcp_buffer_under_pressure(700, 500, 1000, -1));
+	/* a flag left set below [0] is stale */
+	CHECK(!tcp_buffer_under_pressure(499, 500, 1000, 1));
+	/* a tcp_mem that could not be parsed sensibly: the flag alone
+	 * cannot say more than the numbers */
+	CHECK(!tcp_buffer_under_pressure(10, -1, 0, 1));
+	CHECK(!tcp_buffer_under_pressure(10, 5, 0, 0));
+	/* quiet for exactly the hysteresis: over; a clock step back: not */
+	CHECK(tcp_buffer_quiet_for(13000, 10000, 3000));
+	CHECK(!tcp_buffer_quiet_for(12999, 10000, 3000));
+	CHECK(!tcp_buffer_quiet_for(9000, 10000, 3000));
+}
+
 int main(void)
 {
+	test_pressure_rule();
 	test_latency_rise();
 	test_corr_perfect();
 	test_corr_min_samples();

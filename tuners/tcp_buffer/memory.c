@@ -111,9 +111,15 @@ void exhaustion(struct bpftune_tuner *tuner, const struct bpftune_event *ev,
 	struct tcp_buffer_state *st = bpftune_tuner_priv(tuner);
 	unsigned long long allocated = ev->values[0], limit = ev->values[1];
 	unsigned int kind = ev->values[2];
+	unsigned long long mem1 = ev->values[TCP_BUFFER_EV_EX_MEM1];
 	char why[160];
 	struct ns_state *ns;
 
+	/* a refusal above tcp_mem[1] is TCP memory pressure (the pressure
+	 * event passes its own values; memory cgroups refuse below it) */
+	if (!pressure_only && mem1 && allocated > mem1)
+		nometrics_pressure(tuner, ev->netns_cookie, allocated,
+				   (long long)mem1);
 	/* tcp_mem itself is the limit being hit: growing it helps, if it may */
 	if (pressure_only || bpftune_nearly_full(allocated, limit,
 						 bpftune_learning_rate())) {
@@ -144,6 +150,11 @@ void pressure(struct bpftune_tuner *tuner, const struct bpftune_event *ev)
 {
 	struct bpftune_event ex = *ev;
 
+	if (tcp_buffer_under_pressure(ev->values[0], (long long)ev->values[1],
+				      (long long)ev->values[2],
+				      ev->values[4] ? 1 : 0))
+		nometrics_pressure(tuner, ev->netns_cookie, ev->values[0],
+				   (long long)ev->values[2]);
 	/* values: allocated, tcp_mem[0..2], flag -> allocated, limit, kind */
 	ex.values[1] = ev->values[2];
 	ex.values[2] = TCP_BUFFER_KIND_GLOBAL;
@@ -152,7 +163,7 @@ void pressure(struct bpftune_tuner *tuner, const struct bpftune_event *ev)
 
 
 /* TCP pages allocated, from /proc/net/sockstat (the count is global). */
-static int sockstat_tcp_pages(unsigned long long *pages)
+int sockstat_tcp_pages(unsigned long long *pages)
 {
 	char line[256];
 	int found = -ENOENT;

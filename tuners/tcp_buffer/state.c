@@ -23,6 +23,8 @@ struct bpftune_tunable_desc tcp_buffer_tunables[] = {
 	  .min = { 1 }, .max = { INT_MAX } },
 	{ TCP_BUFFER_MODERATE, "net.ipv4.tcp_moderate_rcvbuf", BPFTUNE_NETNS, 1,
 	  .min = { 0 }, .max = { 1 } },
+	{ TCP_BUFFER_NO_METRICS_SAVE, "net.ipv4.tcp_no_metrics_save",
+	  BPFTUNE_NETNS, 1, .min = { 0 }, .max = { 1 } },
 };
 
 unsigned long long tcp_buffer_now_ms(void)

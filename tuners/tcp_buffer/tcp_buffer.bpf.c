@@ -182,8 +182,10 @@ static __always_inline void mem_check(struct sock *sk)
 		values[0] = allocated;
 		values[1] = mem[2];
 		values[2] = TCP_BUFFER_KIND_GLOBAL;
+		values[TCP_BUFFER_EV_EX_MEM1] = mem[1];
 		bpftune_send(bpftune_sk_netns_cookie(sk),
-			     TCP_BUFFER_MEM_EXHAUSTION, 0, values, 3);
+			     TCP_BUFFER_MEM_EXHAUSTION, 0, values,
+			     TCP_BUFFER_EV_EX_NVALUES);
 		return;
 	}
 	if (!pressure && !bpftune_nearly_full(allocated, mem[1],
@@ -358,7 +360,7 @@ static __always_inline int exceed_check(struct sock *sk, long allocated,
 	struct proto *prot = BPF_CORE_READ(sk, __sk_common.skc_prot);
 	long mem[3] = {};
 	long *mem_ptr;
-	__u64 values[3];
+	__u64 values[TCP_BUFFER_EV_EX_NVALUES];
 
 	if (!prot)
 		return 0;
@@ -369,8 +371,9 @@ static __always_inline int exceed_check(struct sock *sk, long allocated,
 	values[0] = allocated;
 	values[1] = mem[1];
 	values[2] = kind;
+	values[TCP_BUFFER_EV_EX_MEM1] = mem[1];
 	bpftune_send(bpftune_sk_netns_cookie(sk), TCP_BUFFER_MEM_EXHAUSTION,
-		     kind, values, 3);
+		     kind, values, TCP_BUFFER_EV_EX_NVALUES);
 	return 0;
 }
 

@@ -14,7 +14,9 @@
  * - SO_RCVBUF / SO_SNDBUF above net.core.[rw]mem_max: raise the core max
  *   to what was asked, at most min(256 MiB, RAM/32);
  * - initial windows learned per service port (sockops; bounded in BPF);
- * - tcp_moderate_rcvbuf turned on unless an administrator set it.
+ * - tcp_moderate_rcvbuf turned on unless an administrator set it;
+ * - tcp_no_metrics_save set to 1 while TCP is under memory pressure, and
+ *   put back 3 s after it ended.
  */
 #include <errno.h>
 #include <limits.h>
@@ -49,6 +51,10 @@ static const struct bpftune_scenario_desc scenarios[] = {
 	  "with tcp_moderate_rcvbuf off the kernel never grows receive buffers, so tcp_rmem tuning has no effect" },
 	{ TCP_BUFFER_WINDOW_SCALE, "receive window scale room",
 	  "a connection's receive window scale is fixed at its handshake from max(tcp_rmem max, net.core.rmem_max), so a tcp_rmem max raised later helps only connections opened with a scale large enough for it" },
+	{ TCP_BUFFER_NO_METRICS, "route metrics under memory pressure",
+	  "connections closing while TCP is under memory pressure would save route metrics (RTT, reordering) that describe the shortage, not the path, and later connections to the same hosts start from them" },
+	{ TCP_BUFFER_PRESSURE_OVER, "tcp memory pressure over",
+	  "TCP memory pressure has been over for a while, so what was changed only for its duration goes back to its value from before" },
 };
 
 
@@ -59,6 +65,7 @@ static void tick(void *ctx)
 
 	sockstat_check(tuner);
 	strain_check(tuner, st);
+	nometrics_check(tuner, st);
 	core_max_refresh(tuner, st);
 }
 
@@ -73,6 +80,7 @@ static int state_init(struct tcp_buffer_state *st)
 	st->tcp_mem_cap = tcp_buffer_tcp_mem_cap(ram, page > 0 ? page : 4096);
 	st->core_max_cap = tcp_buffer_core_max_cap(ram);
 	st->moderate_configured = admin_configured("tcp_moderate_rcvbuf");
+	st->nometrics_configured = admin_configured("tcp_no_metrics_save");
 	st->timer = -1;
 	return st->tcp_mem_cap ? 0 : -EINVAL;
 }
@@ -127,6 +135,9 @@ int init(struct bpftune_tuner *tuner)
 	set_caps(tuner, st);
 	if (st->moderate_configured)
 		bpftune_info("%s: tcp_moderate_rcvbuf is set in a sysctl configuration file; left to the administrator",
+			     bpftune_tuner_name(tuner));
+	if (st->nometrics_configured)
+		bpftune_info("%s: tcp_no_metrics_save is set in a sysctl configuration file; left to the administrator",
 			     bpftune_tuner_name(tuner));
 	st->skel = bpftune_bpf_open(tuner, tcp_buffer_bpf);
 	if (!st->skel)

@@ -19,13 +19,16 @@ enum tcp_buffer_scenario {
 	TCP_BUFFER_RMEM_NEARLY_FULL,
 	TCP_BUFFER_WMEM_NEARLY_FULL,
 	TCP_BUFFER_MEM_PRESSURE,	/* values: allocated, tcp_mem[0..2], flag */
-	TCP_BUFFER_MEM_EXHAUSTION,	/* values: allocated, tcp_mem limit, kind */
+	/* values: allocated, tcp_mem limit, kind, tcp_mem[1] */
+	TCP_BUFFER_MEM_EXHAUSTION,
 	TCP_BUFFER_LATENCY,		/* values: sk_sndbuf, srtt_us */
 	TCP_BUFFER_SOCKBUF_REQUEST,	/* values: requested, kind, port */
 	TCP_BUFFER_SMALL_FLOW_CLAMP,	/* values: 1 clamped / 0 lifted, port */
 	TCP_BUFFER_INITIAL_WINDOW,	/* values: port, packets */
 	TCP_BUFFER_MODERATE_RCVBUF,	/* values: none */
 	TCP_BUFFER_WINDOW_SCALE,	/* user side only: rmem_max for wscale */
+	TCP_BUFFER_NO_METRICS,		/* user side only: tcp_no_metrics_save */
+	TCP_BUFFER_PRESSURE_OVER,	/* user side only: tcp_no_metrics_save back */
 	TCP_BUFFER_SCENARIOS,
 };
 
@@ -36,6 +39,7 @@ enum tcp_buffer_tunable {
 	TCP_BUFFER_CORE_RMEM_MAX,
 	TCP_BUFFER_CORE_WMEM_MAX,
 	TCP_BUFFER_MODERATE,
+	TCP_BUFFER_NO_METRICS_SAVE,
 	TCP_BUFFER_TUNABLES,
 };
 
@@ -50,6 +54,10 @@ enum tcp_buffer_tunable {
 /* receive: the window scale the socket chose at its handshake; send: 0 */
 #define TCP_BUFFER_EV_WSCALE 5
 #define TCP_BUFFER_EV_NVALUES 6
+
+/* values[] of TCP_BUFFER_MEM_EXHAUSTION beyond the first three */
+#define TCP_BUFFER_EV_EX_MEM1 3 /* tcp_mem[1], the pressure threshold */
+#define TCP_BUFFER_EV_EX_NVALUES 4
 
 /* sock_exceed_buf_limit kind; the sampled check reports "global" */
 #define TCP_BUFFER_KIND_SEND 0
@@ -237,6 +245,30 @@ static inline long long tcp_buffer_core_max_want(long long cur, __u64 requested,
 	__u64 want = requested > cap ? cap : requested;
 
 	return (__u64)cur >= want ? cur : (long long)want;
+}
+
+/*
+ * TCP memory pressure by the kernel's own rules (__sk_mem_raise_allocated()
+ * and __sk_mem_reclaim()): it begins when the pages TCP holds pass
+ * tcp_mem[1] and ends only when a socket gives memory back while the total
+ * is below tcp_mem[0].  flag is the kernel's pressure flag (1 set, 0 clear,
+ * -1 unknown); a flag still set with the total already below tcp_mem[0] is
+ * left over from a shortage that is gone (the next reclaim clears it), so
+ * it does not count.
+ */
+static inline int tcp_buffer_under_pressure(__u64 pages, long long mem0,
+					    long long mem1, int flag)
+{
+	if (mem1 > 0 && pages > (__u64)mem1)
+		return 1;
+	return flag > 0 && mem0 >= 0 && pages >= (__u64)mem0;
+}
+
+/* Has nothing been seen since last_ms for at least quiet_ms? */
+static inline int tcp_buffer_quiet_for(__u64 now_ms, __u64 last_ms,
+				       __u64 quiet_ms)
+{
+	return now_ms >= last_ms && now_ms - last_ms >= quiet_ms;
 }
 
 /* Learned initial window (segments): a moving average of the congestion

@@ -9,6 +9,7 @@
  *               window scale room
  *   sockops.c   small-flow clamps and learned initial windows (reports)
  *   moderate.c  tcp_moderate_rcvbuf
+ *   nometrics.c tcp_no_metrics_save while TCP is under memory pressure
  */
 #ifndef TCP_BUFFER_RULES_H
 #define TCP_BUFFER_RULES_H
@@ -34,6 +35,8 @@ struct ns_state {
 	bool moderate_hands_off;
 	bool iw_logged;
 	bool wscale_logged;
+	bool nometrics_held;	  /* we set tcp_no_metrics_save to 1 here */
+	long long nometrics_orig; /* its value before that */
 };
 
 struct tcp_buffer_state {
@@ -50,6 +53,9 @@ struct tcp_buffer_state {
 	bool lift_logged;
 	bool growth_hold_logged;
 	unsigned int latency_blocks;
+	bool nometrics_configured; /* found in sysctl.d: administrator's */
+	bool nometrics_holds;	   /* some namespace has it held */
+	unsigned long long pressure_last_ms;
 };
 
 extern struct bpftune_tunable_desc tcp_buffer_tunables[];
@@ -76,6 +82,7 @@ void exhaustion(struct bpftune_tuner *tuner, const struct bpftune_event *ev,
 		bool pressure_only);
 void pressure(struct bpftune_tuner *tuner, const struct bpftune_event *ev);
 void sockstat_check(struct bpftune_tuner *tuner);
+int sockstat_tcp_pages(unsigned long long *pages);
 /* latency.c */
 void latency_sample(struct bpftune_tuner *tuner, const struct bpftune_event *ev);
 /* core_max.c */
@@ -88,5 +95,9 @@ void initial_window(struct bpftune_tuner *tuner, const struct bpftune_event *ev)
 /* moderate.c */
 bool admin_configured(const char *key);
 void moderate_rcvbuf(struct bpftune_tuner *tuner, const struct bpftune_event *ev);
+/* nometrics.c */
+void nometrics_pressure(struct bpftune_tuner *tuner, unsigned long long cookie,
+			unsigned long long pages, long long mem1);
+void nometrics_check(struct bpftune_tuner *tuner, struct tcp_buffer_state *st);
 
 #endif /* TCP_BUFFER_RULES_H */

@@ -16,7 +16,9 @@
  *    below 8 KiB (rmem_default is every socket's default, not only UDP's).
  * When datagrams are dropped because UDP memory as a whole reached
  * udp_mem's hard limit (or it is nearly reached), udp_mem grows by the
- * learning rate, each value bounded by a fraction of RAM.
+ * learning rate, each value bounded by a fraction of RAM.  When it may not
+ * grow (at those bounds, or set by an administrator), crunch.c cuts
+ * rmem_default back instead of raising it.
  */
 #include <errno.h>
 #include <limits.h>
@@ -27,7 +29,7 @@
 #include <bpf/btf.h>
 #include <bpftune/libbpftune.h>
 
-#include "udp_buffer.h"
+#include "udp_buffer_rules.h"
 #include "udp_buffer.skel.h"
 
 #define RMEM_FLOOR UDP_BUFFER_RMEM_FLOOR
@@ -39,6 +41,10 @@ static const struct bpftune_scenario_desc scenarios[] = {
 	  "a UDP socket that set SO_RCVBUF, clipped to rmem_max, dropped datagrams because its buffer was full" },
 	{ UDP_BUFFER_MEM_EXHAUSTED, "UDP memory exhausted",
 	  "UDP datagrams were dropped because all UDP sockets together reached udp_mem" },
+	{ UDP_BUFFER_MEM_CRUNCH, "UDP memory crunch",
+	  "UDP memory is exhausted and udp_mem may not grow, so a larger default buffer would only let each new socket take more of the memory that is short" },
+	{ UDP_BUFFER_CRUNCH_OVER, "UDP memory crunch over",
+	  "the UDP memory crunch has been over for a while, so rmem_default goes back to the value it had before it" },
 };
 
 static struct bpftune_tunable_desc tunables[] = {
@@ -48,11 +54,6 @@ static struct bpftune_tunable_desc tunables[] = {
 	  .min = { RMEM_FLOOR }, .max = { UDP_BUFFER_RMEM_LIMIT } },
 	{ UDP_BUFFER_UDP_MEM, "net.ipv4.udp_mem", BPFTUNE_GLOBAL, 3,
 	  .min = { 1, 1, 1 }, .max = { LLONG_MAX, LLONG_MAX, LLONG_MAX } },
-};
-
-struct udp_buffer_state {
-	struct udp_buffer_bpf *skel;
-	long long rmem_cap; /* rmem_default and rmem_max */
 };
 
 /* Raise rmem_max to at least want (one step at least), capped. */
@@ -101,7 +102,8 @@ static void rcvbuf_full(struct bpftune_tuner *tuner,
 		return;
 	}
 	/* an old socket made before we raised rmem_default: done already */
-	if (!bpftune_nearly_full(rcvbuf, rdefault, rate))
+	if (!bpftune_nearly_full(rcvbuf, rdefault, rate) ||
+	    crunch_holds_growth(tuner))
 		return;
 	snprintf(why, sizeof(why),
 		 "a UDP socket with the default buffer (%llu bytes, %llu queued) dropped datagrams because it was full",
@@ -114,8 +116,7 @@ static void rcvbuf_full(struct bpftune_tuner *tuner,
 	bpftune_raise_near_limit(tuner, ev->netns_cookie, &raise, "%s", why);
 }
 
-/* "UDP: inuse N mem M" of /proc/net/sockstat: pages UDP holds (global). */
-static int udp_pages(long long *pages)
+int udp_pages(long long *pages)
 {
 	char line[256];
 	FILE *f;
@@ -131,6 +132,26 @@ static int udp_pages(long long *pages)
 	return err;
 }
 
+/* UDP memory was exhausted and udp_mem was not raised: may it not grow? */
+static void mem_stuck(struct bpftune_tuner *tuner, long long used,
+		      const long long *cur)
+{
+	struct udp_buffer_state *st = bpftune_tuner_priv(tuner);
+	char why[192];
+
+	if (!bpftune_tunable_usable(tuner, UDP_BUFFER_UDP_MEM, 0))
+		snprintf(why, sizeof(why),
+			 "datagrams were dropped because UDP memory (%lld pages in use) reached udp_mem, which bpftune may not change (an administrator set it, or it cannot be written)",
+			 used);
+	else if (udp_buffer_mem_at_cap(cur, st->mem_cap))
+		snprintf(why, sizeof(why),
+			 "datagrams were dropped because UDP memory (%lld pages in use) reached udp_mem, which is at its safety cap (%lld %lld %lld pages)",
+			 used, cur[0], cur[1], cur[2]);
+	else
+		return;
+	crunch_seen(tuner, why);
+}
+
 static void mem_grow(struct bpftune_tuner *tuner, const struct bpftune_event *ev,
 		     bool dropped)
 {
@@ -142,15 +163,19 @@ static void mem_grow(struct bpftune_tuner *tuner, const struct bpftune_event *ev
 		.force = dropped,
 	};
 	long long used = -1;
+	int ret;
 
 	udp_pages(&used);
 	if (!dropped && used < 0)
 		return;
 	raise.used = used;
-	bpftune_raise_near_limit(tuner, ev->netns_cookie, &raise,
-				 dropped ? "datagrams were dropped: UDP memory (%lld pages in use) reached udp_mem's limit" :
-					   "nearly no room left: UDP memory (%lld pages in use) is",
-				 used);
+	ret = bpftune_raise_near_limit(tuner, ev->netns_cookie, &raise,
+				       dropped ? "datagrams were dropped: UDP memory (%lld pages in use) reached udp_mem's limit" :
+						 "nearly no room left: UDP memory (%lld pages in use) is",
+				       used);
+	/* forced: 0 means udp_mem may not grow (or nothing was needed) */
+	if (dropped && !ret)
+		mem_stuck(tuner, used, raise.cur);
 }
 
 /* Does the kfree_skb tracepoint pass the receiving socket (6.11+)? */
@@ -198,6 +223,7 @@ int init(struct bpftune_tuner *tuner)
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return -ENOMEM;
+	st->timer = -1; /* fini runs after a failed init too */
 	bpftune_tuner_set_priv(tuner, st);
 	err = bpftune_tunables_declare(tuner, tunables, ARRAY_SIZE(tunables),
 				       scenarios, ARRAY_SIZE(scenarios));
@@ -207,14 +233,19 @@ int init(struct bpftune_tuner *tuner)
 	bpftune_tunable_set_max(tuner, UDP_BUFFER_RMEM_DEFAULT, 0, st->rmem_cap);
 	bpftune_tunable_set_max(tuner, UDP_BUFFER_RMEM_MAX, 0, st->rmem_cap);
 	pages = bpftune_ram_bytes() / (unsigned long long)sysconf(_SC_PAGESIZE);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 3; i++) {
+		st->mem_cap[i] = udp_buffer_mem_cap(pages, i);
 		bpftune_tunable_set_max(tuner, UDP_BUFFER_UDP_MEM, i,
-					udp_buffer_mem_cap(pages, i));
+					st->mem_cap[i]);
+	}
 	st->skel = bpftune_bpf_open(tuner, udp_buffer_bpf);
 	if (!st->skel)
 		return errno ? -errno : -EINVAL;
 	choose_legacy(tuner, st->skel);
-	return bpftune_bpf_attach(tuner);
+	err = bpftune_bpf_attach(tuner);
+	if (err || bpftune_support_only())
+		return err;
+	return crunch_init(tuner, st);
 }
 
 void fini(struct bpftune_tuner *tuner)
@@ -223,6 +254,7 @@ void fini(struct bpftune_tuner *tuner)
 
 	if (!st)
 		return;
+	crunch_fini(st);
 	udp_buffer_bpf__destroy(st->skel);
 	free(st);
 	bpftune_tuner_set_priv(tuner, NULL);

@@ -14,6 +14,8 @@ enum udp_buffer_scenario {
 	UDP_BUFFER_RCVBUF_FULL,
 	UDP_BUFFER_RCVBUF_CLIPPED,
 	UDP_BUFFER_MEM_EXHAUSTED,
+	UDP_BUFFER_MEM_CRUNCH,	/* user side only: rmem_default cut back */
+	UDP_BUFFER_CRUNCH_OVER,	/* user side only: ... and put back */
 	UDP_BUFFER_SCENARIOS,
 };
 
@@ -30,6 +32,8 @@ enum udp_buffer_tunable {
 #define UDP_BUFFER_EV_RMEM 2   /* bytes queued on the socket then */
 
 #ifndef __VMLINUX_H__
+#include <bpftune/bpftune.h>
+
 /*
  * Bounds of rmem_default and rmem_max: at least 8 KiB, at most what one
  * socket may hold.  rmem_default is the receive buffer every socket starts
@@ -65,6 +69,55 @@ static inline long long udp_buffer_mem_cap(unsigned long long ram_pages,
 		return 1;
 	cap = ram_pages / ram_div[index];
 	return cap ? (long long)cap : 1;
+}
+/*
+ * udp_mem may not grow any further when every value is at its bound (the
+ * tuner raises all three, each within its own).
+ */
+static inline int udp_buffer_mem_at_cap(const long long *cur,
+					const long long *cap)
+{
+	unsigned int i;
+
+	for (i = 0; i < 3; i++)
+		if (cur[i] < cap[i])
+			return 0;
+	return 1;
+}
+
+/*
+ * rmem_default during a UDP memory crunch: cut by the learning rate toward
+ * the value it had when the daemon started (never below it, nor below
+ * the 8 KiB floor), never raised by a cut.
+ */
+static inline long long udp_buffer_rdefault_cut(long long cur, long long orig,
+						unsigned int rate)
+{
+	long long floor = orig > UDP_BUFFER_RMEM_FLOOR ? orig :
+							 UDP_BUFFER_RMEM_FLOOR;
+
+	if (cur <= floor)
+		return cur;
+	return (long long)bpftune_shrink((__u64)cur, (__u64)floor, rate);
+}
+
+/*
+ * Is the crunch over?  No drop for UDP memory since last_ms for quiet_ms,
+ * and the pages UDP holds are no longer within the learning rate of
+ * udp_mem[0] (above it, a socket holding more than udp_rmem_min is
+ * refused memory: UDP has no pressure mode).  pages < 0: unknown.
+ */
+static inline int udp_buffer_crunch_over(unsigned long long now_ms,
+					 unsigned long long last_ms,
+					 unsigned long long quiet_ms,
+					 long long pages, long long mem0,
+					 unsigned int rate)
+{
+	if (now_ms < last_ms || now_ms - last_ms < quiet_ms)
+		return 0;
+	if (pages < 0 || mem0 <= 0)
+		return 1;
+	return !bpftune_nearly_full((__u64)pages, (__u64)mem0, rate);
 }
 #endif /* !__VMLINUX_H__ */
 

@@ -52,11 +52,9 @@ daemon_start -R -a tcp_buffer_tuner.so
 # reading in 16 sends, and the daemon acts on readings near the threshold:
 # so the load is driven until the daemon logs the change, in bounded
 # rounds of 2 s with 4 streams.
-held=$(awk '/^TCP:/ {print $NF}' /proc/net/sockstat)
-# (at least 1: the daemon puts back, at exit, only values it may write)
-[ "$held" -ge 1 ] || held=1
-low="$held $((held + 512)) $((held * 4 + 65536))"
-sysctl -q -w net.ipv4.tcp_mem="$low" || fail "cannot set tcp_mem"
+tcp_mem_lower
+low=$TCP_MEM_LOW
+held=${low%% *}
 pressure_re="tcp memory pressure: net.ipv4.tcp_mem $low -> [0-9 ]+ in global netns, because TCP sockets hold [0-9]+ pages"
 for round in 1 2 3 4; do
 	iperf_run "$NS_B" "$IP_A" -t 2 -P 4 >"$T_TMP/pressure$round" &

@@ -49,7 +49,7 @@ fake=$T_TMP/net
 mkdir -p "$fake/ipv4" "$fake/core"
 echo 0 >"$fake/ipv4/tcp_moderate_rcvbuf"
 echo "not numbers" >"$fake/ipv4/tcp_wmem"
-for f in ipv4/tcp_rmem ipv4/tcp_mem core/rmem_max core/wmem_max; do
+for f in ipv4/tcp_rmem ipv4/tcp_mem ipv4/tcp_no_metrics_save core/rmem_max core/wmem_max; do
 	cat "/proc/sys/net/$f" >"$fake/$f"
 done
 wrapper=$T_TMP/ro-proc-bpftune
