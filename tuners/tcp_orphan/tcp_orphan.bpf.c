@@ -22,10 +22,9 @@ static __always_inline int orphan_report(struct sock *sk)
 }
 
 /*
- * The reason's enum is not tested for: on a kernel without it (before
- * 6.10) its relocation fails, the variant does not load, and the hook
- * falls to the next one (tcp_check_oom() below) instead of loading a
- * variant that never fires.
+ * The tracepoint and kprobe variants need the reason (6.10+); before it
+ * the user side turns the hook off at those tiers (tcp_orphan.c), so they
+ * are not loaded where they could never fire.
  */
 static __always_inline int orphan_reset(struct sock *sk, __u32 reason)
 {
@@ -33,23 +32,6 @@ static __always_inline int orphan_reset(struct sock *sk, __u32 reason)
 					  SK_RST_REASON_TCP_ABORT_ON_MEMORY))
 		return 0;
 	return orphan_report(sk);
-}
-
-/*
- * tcp_send_active_reset() takes (sk, gfp, reason) from 6.10 to 6.17 and
- * (sk, reason) from 6.18: the reason is the last argument either way.
- * (Not run on this project's machines: 6.18 refuses fentry and has no
- * kprobes, 6.1 has no reason; the tracepoint variant runs on 6.18.)
- */
-SEC("fentry/tcp_send_active_reset")
-int orphan_reset__fentry(__u64 *ctx)
-{
-	__u64 sk, reason, n = bpf_get_func_arg_cnt(ctx);
-
-	if (n < 2 || bpf_get_func_arg(ctx, 0, &sk) ||
-	    bpf_get_func_arg(ctx, n - 1, &reason))
-		return 0;
-	return orphan_reset((struct sock *)sk, (__u32)reason);
 }
 
 /* the tracepoint fires for every reset we send; the reason comes first */
@@ -72,13 +54,12 @@ int BPF_KPROBE(orphan_reset__kprobe, struct sock *sk, __u64 second,
 }
 
 /*
- * Before 6.10 resets have no reason: the kernel resets a closing socket
- * or an orphan for too many orphans or for memory when tcp_check_oom()
- * says true, so that is what we watch there.  fexit only: a kprobe does
- * not see the result together with the socket.
+ * With fentry/fexit, every kernel: the kernel resets a closing socket or
+ * an orphan for too many orphans or for memory exactly when
+ * tcp_check_oom() says true (before 6.10 resets carry no reason at all).
  */
 SEC("fexit/tcp_check_oom")
-int BPF_PROG(orphan_reset__fentry_pre610, struct sock *sk, int shift, bool ret)
+int BPF_PROG(orphan_reset__fentry, struct sock *sk, int shift, bool ret)
 {
 	return ret ? orphan_report(sk) : 0;
 }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/btf.h>
 #include <bpftune/libbpftune.h>
 
 #include "tcp_orphan.h"
@@ -155,6 +156,11 @@ int init(struct bpftune_tuner *tuner)
 	st->skel = bpftune_bpf_open(tuner, tcp_orphan_bpf);
 	if (!st->skel)
 		return errno ? -errno : -EINVAL;
+	/* before 6.10 only the fexit variant can tell these resets apart */
+	if (bpftune_btf_find("sk_rst_reason", BTF_KIND_ENUM) < 0 &&
+	    bpftune_hook_tier(tuner, "orphan_reset") != BPFTUNE_TIER_FENTRY)
+		bpftune_hook_disable(tuner, "orphan_reset",
+				     "resets carry no reason before Linux 6.10, and only fexit sees tcp_check_oom()'s answer");
 	return bpftune_bpf_attach(tuner);
 }
 
