@@ -22,13 +22,16 @@ static __always_inline int orphan_report(struct sock *sk)
 }
 
 /*
- * The tracepoint and kprobe variants need the reason (6.10+); before it
- * the user side turns the hook off at those tiers (tcp_orphan.c), so they
- * are not loaded where they could never fire.
+ * The tracepoint and kprobe variants need the reason (6.10+).  Without
+ * it they still load (the test below is then constant), and the user
+ * side turns the hook off at those tiers (tcp_orphan.c) instead of
+ * attaching a program that could never fire.
  */
 static __always_inline int orphan_reset(struct sock *sk, __u32 reason)
 {
-	if (reason != bpf_core_enum_value(enum sk_rst_reason,
+	if (!bpf_core_enum_value_exists(enum sk_rst_reason,
+					SK_RST_REASON_TCP_ABORT_ON_MEMORY) ||
+	    reason != bpf_core_enum_value(enum sk_rst_reason,
 					  SK_RST_REASON_TCP_ABORT_ON_MEMORY))
 		return 0;
 	return orphan_report(sk);
