@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include "../../src/core.h"
 #include "unit.h"
+#include "netns_child.h"
 
 /* more than the 16 failing namespaces that used to turn it off */
 #define NCHILD 20
@@ -24,45 +25,6 @@ static const struct bpftune_tunable_desc descs[] = {
 	{ 0, "net.core.netdev_max_backlog", BPFTUNE_NETNS, 1,
 	  .min = { 1 }, .max = { 1 << 20 } },
 };
-
-/* A child in a namespace of its own, waiting to be killed. */
-static pid_t child_netns(void)
-{
-	int pipefd[2];
-	pid_t pid;
-	char c = 0;
-
-	if (pipe(pipefd))
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		close(pipefd[0]);
-		c = unshare(CLONE_NEWNET) ? 'e' : 'k';
-		if (write(pipefd[1], &c, 1) != 1)
-			_exit(1);
-		pause();
-		_exit(0);
-	}
-	close(pipefd[1]);
-	if (pid < 0 || read(pipefd[0], &c, 1) != 1 || c != 'k')
-		pid = -1;
-	close(pipefd[0]);
-	return pid;
-}
-
-static int child_cookie(pid_t pid, unsigned long long *cookie)
-{
-	char path[64];
-	int fd, err;
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	err = bpftune_netns_fd_cookie(fd, cookie);
-	close(fd);
-	return err;
-}
 
 int main(void)
 {
@@ -88,8 +50,8 @@ int main(void)
 	bpftune_tuner_add(tuner);
 
 	for (i = 0; i < NCHILD; i++) {
-		pids[i] = child_netns();
-		if (pids[i] < 0 || child_cookie(pids[i], &cookies[i]))
+		pids[i] = unit_netns_child(&cookies[i]);
+		if (pids[i] < 0)
 			break;
 		n++;
 	}

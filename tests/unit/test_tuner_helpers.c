@@ -19,6 +19,7 @@
 #include <bpf/btf.h>
 #include "../../src/core.h"
 #include "unit.h"
+#include "netns_child.h"
 
 enum { T_TW, T_RMEM };
 
@@ -154,42 +155,6 @@ static void count_state(struct bpftune_tuner *tuner, unsigned long long cookie,
 		(*(unsigned int *)ctx)++;
 }
 
-/* A child in a namespace of its own, waiting to be killed. */
-static pid_t child_netns(unsigned long long *cookie)
-{
-	int pipefd[2], fd;
-	char c = 0, path[64];
-	pid_t pid;
-
-	if (pipe(pipefd))
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		close(pipefd[0]);
-		c = unshare(CLONE_NEWNET) ? 'e' : 'k';
-		if (write(pipefd[1], &c, 1) != 1)
-			_exit(1);
-		pause();
-		_exit(0);
-	}
-	close(pipefd[1]);
-	if (pid < 0 || read(pipefd[0], &c, 1) != 1 || c != 'k')
-		pid = -1;
-	close(pipefd[0]);
-	if (pid < 0)
-		return -1;
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || bpftune_netns_fd_cookie(fd, cookie)) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		pid = -1;
-	}
-	if (fd >= 0)
-		close(fd);
-	return pid;
-}
-
 static void test_netns_state(struct bpftune_tuner *tuner)
 {
 	unsigned long long global = bpftune_netns_global_cookie(), child, *s;
@@ -210,7 +175,7 @@ static void test_netns_state(struct bpftune_tuner *tuner)
 	/* an unknown namespace gets none */
 	CHECK(bpftune_netns_state(tuner, 12345678901ULL) == NULL);
 
-	pid = child_netns(&child);
+	pid = unit_netns_child(&child);
 	CHECK(pid > 0);
 	if (pid <= 0)
 		return;

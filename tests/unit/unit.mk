@@ -13,7 +13,7 @@ $(BUILD)/tests/unit/test_options: tests/unit/test_options.c src/options.c src/op
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -MF $(@D)/.$(@F).d -Wno-missing-field-initializers -o $@ $< src/options.c $(LDFLAGS)
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $(CORE_ARCHIVE) tests/unit/unit.h
+$(BUILD)/tests/unit/%: tests/unit/%.c $(CORE_ARCHIVE) tests/unit/unit.h tests/unit/netns_child.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -MF $(@D)/.$(@F).d -rdynamic -o $@ $< $(LDFLAGS) \
 		-Wl,--whole-archive $(CORE_ARCHIVE) -Wl,--no-whole-archive \
