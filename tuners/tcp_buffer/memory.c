@@ -163,7 +163,7 @@ void pressure(struct bpftune_tuner *tuner, const struct bpftune_event *ev)
 
 
 /* TCP pages allocated, from /proc/net/sockstat (the count is global). */
-int sockstat_tcp_pages(unsigned long long *pages)
+static int sockstat_tcp_pages(unsigned long long *pages)
 {
 	char line[256];
 	int found = -ENOENT;
@@ -187,21 +187,27 @@ int sockstat_tcp_pages(unsigned long long *pages)
  * hard limit starves them, the hooks go quiet.  The periodic look at
  * sockstat catches that case (it acts on tcp_mem only: it knows no netns).
  */
-void sockstat_check(struct bpftune_tuner *tuner)
+/* Read once a tick, for the rules that look at it (sockstat, nometrics). */
+int tcp_mem_now_read(struct bpftune_tuner *tuner, struct tcp_mem_now *m)
+{
+	int err = sockstat_tcp_pages(&m->pages);
+
+	return err ? err :
+		     bpftune_sysctl_get(tuner, BPFTUNE_GLOBAL_NETNS,
+					TCP_BUFFER_TCP_MEM, m->mem);
+}
+
+void sockstat_check(struct bpftune_tuner *tuner, const struct tcp_mem_now *m)
 {
 	struct bpftune_event ev = { .scenario = TCP_BUFFER_MEM_PRESSURE };
-	unsigned long long pages;
-	long long mem[3];
 
-	if (sockstat_tcp_pages(&pages) ||
-	    bpftune_sysctl_get(tuner, BPFTUNE_GLOBAL_NETNS, TCP_BUFFER_TCP_MEM, mem))
+	if (m->mem[1] <= 0 ||
+	    !bpftune_nearly_full(m->pages, m->mem[1], bpftune_learning_rate()))
 		return;
-	if (mem[1] <= 0 || !bpftune_nearly_full(pages, mem[1], bpftune_learning_rate()))
-		return;
-	ev.values[0] = pages;
-	ev.values[1] = mem[0];
-	ev.values[2] = mem[1];
-	ev.values[3] = mem[2];
+	ev.values[0] = m->pages;
+	ev.values[1] = m->mem[0];
+	ev.values[2] = m->mem[1];
+	ev.values[3] = m->mem[2];
 	pressure(tuner, &ev);
 }
 

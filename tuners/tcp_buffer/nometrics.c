@@ -111,28 +111,16 @@ static void nometrics_release(struct bpftune_tuner *tuner,
 			      quiet);
 }
 
-/* Pressure now, by the kernel's rules, from sockstat, tcp_mem and the
- * pressure flag; false when that cannot be read. */
-static bool pressure_now(struct bpftune_tuner *tuner)
-{
-	unsigned long long pages;
-	long long mem[3];
-
-	if (sockstat_tcp_pages(&pages) ||
-	    bpftune_sysctl_get(tuner, BPFTUNE_GLOBAL_NETNS, TCP_BUFFER_TCP_MEM,
-			       mem))
-		return false;
-	return tcp_buffer_under_pressure(pages, mem[0], mem[1],
-					 tcp_pressure_flag());
-}
-
-void nometrics_check(struct bpftune_tuner *tuner, struct tcp_buffer_state *st)
+void nometrics_check(struct bpftune_tuner *tuner, struct tcp_buffer_state *st,
+		     const struct tcp_mem_now *m)
 {
 	unsigned long long now = tcp_buffer_now_ms(), quiet;
 
 	if (!st->nometrics_holds)
 		return;
-	if (pressure_now(tuner))
+	/* pressure now, by the kernel's rules (unreadable: no sign of it) */
+	if (m && tcp_buffer_under_pressure(m->pages, m->mem[0], m->mem[1],
+					   tcp_pressure_flag()))
 		st->pressure_last_ms = now;
 	if (!tcp_buffer_quiet_for(now, st->pressure_last_ms,
 				  TCP_BUFFER_NO_METRICS_QUIET_MS))

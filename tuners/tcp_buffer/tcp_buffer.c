@@ -62,10 +62,13 @@ static void tick(void *ctx)
 {
 	struct bpftune_tuner *tuner = ctx;
 	struct tcp_buffer_state *st = bpftune_tuner_priv(tuner);
+	struct tcp_mem_now m;
+	bool ok = !tcp_mem_now_read(tuner, &m);
 
-	sockstat_check(tuner);
+	if (ok)
+		sockstat_check(tuner, &m);
 	strain_check(tuner, st);
-	nometrics_check(tuner, st);
+	nometrics_check(tuner, st, ok ? &m : NULL);
 	core_max_refresh(tuner, st);
 }
 

@@ -81,8 +81,13 @@ void strain_check(struct bpftune_tuner *tuner, struct tcp_buffer_state *st);
 void exhaustion(struct bpftune_tuner *tuner, const struct bpftune_event *ev,
 		bool pressure_only);
 void pressure(struct bpftune_tuner *tuner, const struct bpftune_event *ev);
-void sockstat_check(struct bpftune_tuner *tuner);
-int sockstat_tcp_pages(unsigned long long *pages);
+/* TCP's memory now: pages allocated (sockstat, global) and tcp_mem */
+struct tcp_mem_now {
+	unsigned long long pages;
+	long long mem[3];
+};
+int tcp_mem_now_read(struct bpftune_tuner *tuner, struct tcp_mem_now *m);
+void sockstat_check(struct bpftune_tuner *tuner, const struct tcp_mem_now *m);
 /* latency.c */
 void latency_sample(struct bpftune_tuner *tuner, const struct bpftune_event *ev);
 /* core_max.c */
@@ -98,6 +103,8 @@ void moderate_rcvbuf(struct bpftune_tuner *tuner, const struct bpftune_event *ev
 /* nometrics.c */
 void nometrics_pressure(struct bpftune_tuner *tuner, unsigned long long cookie,
 			unsigned long long pages, long long mem1);
-void nometrics_check(struct bpftune_tuner *tuner, struct tcp_buffer_state *st);
+/* m: NULL when it could not be read (no sign of pressure then) */
+void nometrics_check(struct bpftune_tuner *tuner, struct tcp_buffer_state *st,
+		     const struct tcp_mem_now *m);
 
 #endif /* TCP_BUFFER_RULES_H */
