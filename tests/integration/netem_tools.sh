@@ -33,9 +33,10 @@ awk -v m="$mbit" 'BEGIN { exit !(m >= 300) }' || fail "relay carried only $mbit 
 
 # loss: about the requested share, and gone after stop. 1000 packets keep
 # a fair coin inside 6-14 % with odds of 1 in 30,000 against (with 300 the
-# odds were 1 in 50, and CI once saw 15.6 %).
+# odds were 1 in 50, and CI once saw 15.6 %).  -l 50: ping waits for
+# replies (20 ms) unless that many may be in flight.
 loss_start "$NS_A" "$NETEM_DEV" 10
-ip netns exec "$NS_B" ping -q -n -c 1000 -i 0.002 -W 1 "$IP_A" >/dev/null
+ip netns exec "$NS_B" ping -q -n -c 1000 -i 0.002 -l 50 -W 1 "$IP_A" >/dev/null
 tc -n "$NS_A" filter show dev "$NETEM_DEV" ingress | grep -q bpf || fail "no loss filter while running"
 report=$(loss_stop)
 log "$report"

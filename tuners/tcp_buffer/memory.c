@@ -31,8 +31,7 @@ static void strain_seen(struct bpftune_tuner *tuner, struct tcp_buffer_state *st
 	if (st->strain)
 		return;
 	st->strain = true;
-	st->clamp_logged = false;
-	st->lift_logged = false;
+	memset(st->clamp_logged, 0, sizeof(st->clamp_logged));
 	st->growth_hold_logged = false;
 	st->skel->bss->crunch = 1;
 	bpftune_info("%s: tcp memory strain: %s; buffer growth is held and new small flows are clamped (cwnd %d, window %d) until it is over",

@@ -38,7 +38,9 @@ __u64 core_rmem_max;
 __u64 core_wmem_max;
 __u32 crunch;		/* 1 while TCP memory is nearly exhausted */
 __u64 clamped_flows;	/* counters, read by user space */
-__u64 lifted_clamps;
+__u64 lifted_clamps;	/* the crunch was over */
+__u64 big_flows_lifted;	/* the flow was not small */
+__u64 big_services_spared; /* not clamped: the service moves big flows */
 __u64 iw_applied;
 /* Services learned so far: until one is, new connections skip the map. */
 __u64 services_learned;
@@ -459,13 +461,24 @@ service_lookup(struct bpf_sock_ops *ops, __u32 active)
 	return bpf_map_lookup_elem(&service_windows, &key);
 }
 
+static __always_inline void clamp_report(struct bpf_sock_ops *ops,
+					 __u32 active, __u32 what)
+{
+	__u64 values[3];
+
+	values[0] = what;
+	values[1] = service_port(ops, active);
+	values[2] = ops->bytes_acked + ops->bytes_received;
+	bpftune_send_nopid(bpf_get_netns_cookie(ops), TCP_BUFFER_SMALL_FLOW_CLAMP,
+			   what, values, 3);
+}
+
 /* Small flows get small windows while TCP memory is nearly exhausted. */
 static __always_inline void clamp_flow(struct bpf_sock_ops *ops,
 				       struct flow_state *fs)
 {
 	int cwnd = TCP_BUFFER_CLAMP_CWND, window = TCP_BUFFER_CLAMP_WINDOW;
 	int orig = 0;
-	__u64 values[2];
 
 	if (bpf_getsockopt(ops, SOL_TCP, TCP_WINDOW_CLAMP, &orig, sizeof(orig)))
 		orig = 0;
@@ -477,34 +490,48 @@ static __always_inline void clamp_flow(struct bpf_sock_ops *ops,
 	fs->clamped = 1;
 	fs->orig_window_clamp = orig;
 	__sync_fetch_and_add(&clamped_flows, 1);
-	/* RTT callbacks let the clamp be lifted once the crunch is over */
+	/* RTT callbacks: the clamp is lifted when the crunch is over or the
+	 * flow turns out not to be small */
 	bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags |
 				  BPF_SOCK_OPS_RTT_CB_FLAG |
 				  BPF_SOCK_OPS_STATE_CB_FLAG);
-	values[0] = 1;
-	values[1] = service_port(ops, fs->active);
-	bpftune_send_nopid(bpf_get_netns_cookie(ops), TCP_BUFFER_SMALL_FLOW_CLAMP,
-		     1, values, 2);
+	clamp_report(ops, fs->active, TCP_BUFFER_CLAMP_CLAMPED);
 }
 
 static __always_inline void lift_clamp(struct bpf_sock_ops *ops,
-				       struct flow_state *fs)
+				       struct flow_state *fs, __u32 why)
 {
 	int cwnd = 0x7fffffff;
 	int window = fs->orig_window_clamp ? fs->orig_window_clamp :
 					     (65535 << 14);
-	__u64 values[2];
 
 	bpf_setsockopt(ops, SOL_TCP, TCP_BPF_SNDCWND_CLAMP, &cwnd, sizeof(cwnd));
 	bpf_setsockopt(ops, SOL_TCP, TCP_WINDOW_CLAMP, &window, sizeof(window));
 	fs->clamped = 0;
-	__sync_fetch_and_add(&lifted_clamps, 1);
+	__sync_fetch_and_add(why == TCP_BUFFER_CLAMP_BIG_FLOW ? &big_flows_lifted :
+								&lifted_clamps,
+			     1);
 	bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags &
 				  ~BPF_SOCK_OPS_RTT_CB_FLAG);
-	values[0] = 0;
-	values[1] = service_port(ops, fs->active);
-	bpftune_send_nopid(bpf_get_netns_cookie(ops), TCP_BUFFER_SMALL_FLOW_CLAMP,
-		     0, values, 2);
+	clamp_report(ops, fs->active, why);
+}
+
+/* A clamped flow at an ACK: is the crunch over, or the flow not small? */
+static __always_inline void clamp_check(struct bpf_sock_ops *ops)
+{
+	struct bpf_sock *sk = ops->sk;
+	struct flow_state *fs;
+
+	if (!sk || clamped_flows == lifted_clamps + big_flows_lifted)
+		return;
+	fs = bpf_sk_storage_get(&flow_states, sk, NULL, 0);
+	if (!fs || !fs->clamped)
+		return;
+	if (!crunch)
+		lift_clamp(ops, fs, TCP_BUFFER_CLAMP_LIFTED);
+	else if (ops->bytes_acked + ops->bytes_received >=
+		 TCP_BUFFER_SMALL_FLOW_BYTES)
+		lift_clamp(ops, fs, TCP_BUFFER_CLAMP_BIG_FLOW);
 }
 
 /*
@@ -526,7 +553,14 @@ static __always_inline void established(struct bpf_sock_ops *ops, __u32 active)
 				  BPF_SOCK_OPS_STATE_CB_FLAG);
 	if (dry_run)
 		return;
+	sw = service_lookup(ops, active);
 	if (crunch) {
+		/* a service known for big flows: this one is not small */
+		if (sw) {
+			__sync_fetch_and_add(&big_services_spared, 1);
+			clamp_report(ops, active, TCP_BUFFER_CLAMP_BIG_SERVICE);
+			return;
+		}
 		fs = bpf_sk_storage_get(&flow_states, sk, NULL,
 					BPF_SK_STORAGE_GET_F_CREATE);
 		if (!fs)
@@ -535,7 +569,6 @@ static __always_inline void established(struct bpf_sock_ops *ops, __u32 active)
 		clamp_flow(ops, fs);
 		return;
 	}
-	sw = service_lookup(ops, active);
 	if (!sw || sw->iw <= TCP_BUFFER_IW_DEFAULT)
 		return;
 	iw = sw->iw > TCP_BUFFER_IW_MAX ? TCP_BUFFER_IW_MAX : sw->iw;
@@ -566,11 +599,14 @@ static __always_inline void learn(struct bpf_sock_ops *ops)
 	struct tcp_sock *tp;
 	struct bpf_sock *sk = ops->sk;
 	__u64 values[2];
+	bool sent;
 
 	if (!sk)
 		return;
-	/* the congestion window says something only after sending */
-	if (ops->bytes_acked < TCP_BUFFER_LEARN_BYTES)
+	/* a big flow either way marks its service (no clamps in a crunch);
+	 * the congestion window says something only after sending */
+	sent = ops->bytes_acked >= TCP_BUFFER_LEARN_BYTES;
+	if (!sent && ops->bytes_received < TCP_BUFFER_LEARN_BYTES)
 		return;
 	fs = bpf_sk_storage_get(&flow_states, sk, NULL, 0);
 	if (fs && fs->clamped)
@@ -590,6 +626,8 @@ static __always_inline void learn(struct bpf_sock_ops *ops)
 		if (!sw)
 			return;
 	}
+	if (!sent)
+		return;
 	sw->iw = tcp_buffer_iw_learn(sw->iw, ops->snd_cwnd);
 	values[0] = key.port;
 	values[1] = sw->iw;
@@ -600,9 +638,6 @@ static __always_inline void learn(struct bpf_sock_ops *ops)
 SEC("sockops")
 int tcp_buffer_sockops(struct bpf_sock_ops *ops)
 {
-	struct flow_state *fs;
-	struct bpf_sock *sk;
-
 	switch (ops->op) {
 	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
 		established(ops, 1);
@@ -613,15 +648,10 @@ int tcp_buffer_sockops(struct bpf_sock_ops *ops)
 	case BPF_SOCK_OPS_RTT_CB:
 		/*
 		 * Runs on every ACK when another program (tcp_conn) asked for
-		 * RTT callbacks: skip the storage lookup unless some flow is
-		 * clamped at all.
+		 * RTT callbacks: clamp_check() skips the storage lookup
+		 * unless some flow is clamped at all.
 		 */
-		sk = ops->sk;
-		if (crunch || !sk || clamped_flows == lifted_clamps)
-			break;
-		fs = bpf_sk_storage_get(&flow_states, sk, NULL, 0);
-		if (fs && fs->clamped)
-			lift_clamp(ops, fs);
+		clamp_check(ops);
 		break;
 	case BPF_SOCK_OPS_STATE_CB:
 		if (ops->args[0] != TCP_ESTABLISHED_STATE)

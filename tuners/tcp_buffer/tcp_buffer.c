@@ -180,10 +180,12 @@ void summary(struct bpftune_tuner *tuner)
 
 	if (!st || !st->skel || !st->skel->bss)
 		return;
-	bpftune_info("summary: %s: %llu new flows clamped during memory strain, %llu clamps lifted, %llu connections started with a learned initial window, %u latency stops",
+	bpftune_info("summary: %s: %llu new flows clamped during memory strain, %llu clamps lifted, %llu lifted early (not small), %llu flows of big services left unclamped, %llu connections started with a learned initial window, %u latency stops",
 		     bpftune_tuner_name(tuner),
 		     (unsigned long long)st->skel->bss->clamped_flows,
 		     (unsigned long long)st->skel->bss->lifted_clamps,
+		     (unsigned long long)st->skel->bss->big_flows_lifted,
+		     (unsigned long long)st->skel->bss->big_services_spared,
 		     (unsigned long long)st->skel->bss->iw_applied,
 		     st->latency_blocks);
 }

@@ -23,7 +23,8 @@ enum tcp_buffer_scenario {
 	TCP_BUFFER_MEM_EXHAUSTION,
 	TCP_BUFFER_LATENCY,		/* values: sk_sndbuf, srtt_us */
 	TCP_BUFFER_SOCKBUF_REQUEST,	/* values: requested, kind, port */
-	TCP_BUFFER_SMALL_FLOW_CLAMP,	/* values: 1 clamped / 0 lifted, port */
+	/* values: enum tcp_buffer_clamp, port, bytes moved */
+	TCP_BUFFER_SMALL_FLOW_CLAMP,
 	TCP_BUFFER_INITIAL_WINDOW,	/* values: port, packets */
 	TCP_BUFFER_MODERATE_RCVBUF,	/* values: none */
 	TCP_BUFFER_WINDOW_SCALE,	/* user side only: rmem_max for wscale */
@@ -83,6 +84,21 @@ enum tcp_buffer_tunable {
 /* Small-flow clamps during a memory crunch: cwnd and receive window. */
 #define TCP_BUFFER_CLAMP_CWND 10
 #define TCP_BUFFER_CLAMP_WINDOW 32768
+/*
+ * A flow is small until it has moved (sent and received) what a closing
+ * flow needs to teach its service: a clamped flow that gets there is
+ * released, and a service that has had such flows is not clamped.
+ */
+#define TCP_BUFFER_SMALL_FLOW_BYTES TCP_BUFFER_LEARN_BYTES
+
+/* What a TCP_BUFFER_SMALL_FLOW_CLAMP event reports. */
+enum tcp_buffer_clamp {
+	TCP_BUFFER_CLAMP_LIFTED,	/* the strain is over */
+	TCP_BUFFER_CLAMP_CLAMPED,	/* a new flow during the strain */
+	TCP_BUFFER_CLAMP_BIG_FLOW,	/* lifted: the flow is not small */
+	TCP_BUFFER_CLAMP_BIG_SERVICE,	/* not clamped: its service moves big flows */
+	TCP_BUFFER_CLAMP_KINDS,
+};
 /* Latency correlation: this many samples, at least this correlation. */
 #define TCP_BUFFER_CORR_SAMPLES 10
 #define TCP_BUFFER_CORR_PERMILLE 700

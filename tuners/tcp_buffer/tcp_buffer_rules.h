@@ -49,8 +49,7 @@ struct tcp_buffer_state {
 	int timer;
 	bool strain;
 	unsigned long long strain_last_ms;
-	bool clamp_logged;
-	bool lift_logged;
+	bool clamp_logged[TCP_BUFFER_CLAMP_KINDS]; /* once per strain, each */
 	bool growth_hold_logged;
 	unsigned int latency_blocks;
 	bool nometrics_configured; /* found in sysctl.d: administrator's */

@@ -7,7 +7,9 @@
 #    where v2 has no memory controller: memory.kmem.tcp.limit_in_bytes) is
 #    refused memory -> the daemon cuts tcp_rmem max in its namespace (never
 #    below tcp_rmem[1]), clamps a new small flow (test cgroup, sockops),
-#    lifts the clamp once the strain is over, and lets tcp_rmem grow again.
+#    releases a clamped flow once it has moved 1 MiB (not small), leaves
+#    the next flow of that service unclamped (its history), lifts the
+#    clamp once the strain is over, and lets tcp_rmem grow again.
 . "$(dirname "$0")/../../../tests/lib.sh"
 require iperf3 python3
 page=$(getconf PAGESIZE)
@@ -30,14 +32,19 @@ log "memory cgroup: $MEMCG_MODE under $MEMCG_PARENT"
 two_namespaces
 iperf_server "$NS_A"
 iperf_server "$NS_B"
-# a sink for the small flow of part 2
-ip netns exec "$NS_A" python3 -c 'import socket
-l = socket.create_server(("0.0.0.0", 5203))
-c, _ = l.accept()
-while c.recv(1 << 16):
-    pass' &
-T_PIDS+=($!)
-wait_port "$NS_A" tcp 5203 || fail "small-flow sink did not listen"
+# sinks for the flows of part 2: 5203 for the small flow, 5204 for a
+# service that turns out to move big flows
+for port in 5203 5204; do
+	ip netns exec "$NS_A" python3 -c 'import socketserver, sys
+class Sink(socketserver.BaseRequestHandler):
+    def handle(self):
+        while self.request.recv(1 << 16):
+            pass
+socketserver.ThreadingTCPServer.allow_reuse_address = True
+socketserver.ThreadingTCPServer(("0.0.0.0", int(sys.argv[1])), Sink).serve_forever()' $port &
+	T_PIDS+=($!)
+	wait_port "$NS_A" tcp $port || fail "sink on port $port did not listen"
+done
 nsysctl_set "$NS_A" net.ipv4.tcp_rmem "4096 131072 6291456"
 save_sysctl net.ipv4.tcp_mem
 
@@ -108,10 +115,10 @@ if [ $MEMCG_MODE = v2 ]; then
 	log "memory cgroup v2: memory.max $((idle + 256 * 1024)) bytes ($idle held idle)"
 fi
 # the strain lasts while B sends into the cgroup: 1 s transfers, one
-# after another, until the small flow below has started (bounded: 20 s)
+# after another, until the flows below are done (bounded: 30 s)
 (
-	end=$((SECONDS + 20))
-	while ! grep -qs start_clamp= "$T_TMP/clamp" && [ $SECONDS -lt $end ]; do
+	end=$((SECONDS + 30))
+	while [ ! -e "$T_TMP/strain_done" ] && [ $SECONDS -lt $end ]; do
 		iperf_run "$NS_B" "$IP_A" -p 5202 -t 1 >>"$T_TMP/memcg-rate"
 	done
 ) &
@@ -130,8 +137,39 @@ strain_on() { grep -E "tcp memory strain(:| is over)" "$T_LOG" | tail -1 | grep 
 for _ in $(seq 100); do strain_on && break; sleep 0.1; done
 go=$T_TMP/go
 in_cgroup ip netns exec "$NS_B" python3 "$(dirname "$0")/clamp_client.py" \
-	"$IP_A" 5203 "$go" 15 >"$T_TMP/clamp" 2>&1 &
+	"$IP_A" 5203 $((256 * 1024)) "$go" 40 >"$T_TMP/clamp" 2>&1 &
 client=$!
+for _ in $(seq 100); do grep -qs start_clamp= "$T_TMP/clamp" && break; sleep 0.1; done
+
+# flow_in_strain NAME BYTES: a flow from B to port 5204 that sends BYTES
+# while the strain lasts from its start to its end (tried again, up to 3
+# times, if the strain paused meanwhile); its report in $T_TMP/NAME
+flow_in_strain() {
+	local try overs
+	for try in 1 2 3; do
+		for _ in $(seq 100); do strain_on && break; sleep 0.1; done
+		overs=$(grep -c "tcp memory strain is over" "$T_LOG")
+		in_cgroup ip netns exec "$NS_B" python3 "$(dirname "$0")/clamp_client.py" \
+			"$IP_A" 5204 "$2" >"$T_TMP/$1" 2>&1 || fail "$1 flow failed: $(cat "$T_TMP/$1")"
+		strain_on && [ "$(grep -c "tcp memory strain is over" "$T_LOG")" = "$overs" ] && return 0
+		log "$1 flow: the strain paused during it (try $try)"
+	done
+	fail "the strain never lasted through a $1 flow"
+}
+field() { sed -n "s/^$2=//p" "$T_TMP/$1"; }
+# a flow that is not small: clamped at its start, released after 1 MiB
+flow_in_strain big $((3 * 1024 * 1024))
+log "big flow: $(tr '\n' ' ' <"$T_TMP/big")"
+wait_log "lifted the clamp of a flow on port 5204 in netns [0-9]+ during the strain, because it has moved [0-9]+ bytes" 2 ||
+	fail "the clamp of a flow that moved 3 MiB was not lifted during the strain"
+assert_gt "$(field big start_clamp)" 32768 "window clamp of a flow released after 1 MiB"
+# its service now has a history of big flows: a new flow is not clamped
+flow_in_strain spared $((256 * 1024))
+log "next flow of that service: $(tr '\n' ' ' <"$T_TMP/spared")"
+wait_log "left a new flow on port 5204 in netns [0-9]+ unclamped, because its service has moved flows" 2 ||
+	fail "a flow of a service known for big flows was clamped"
+assert_gt "$(field spared start_clamp)" 32768 "window clamp of a new flow of a big service"
+touch "$T_TMP/strain_done"
 wait $traffic
 log "throughput into the memory cgroup, per second: $(tr "\n" " " <"$T_TMP/memcg-rate")Gbit/s"
 grep -q start_clamp= "$T_TMP/clamp" || fail "the small flow did not start: $(cat "$T_TMP/clamp")"
@@ -143,11 +181,10 @@ wait $client || fail "clamp client failed: $(cat "$T_TMP/clamp")"
 log "small flow: $(tr '\n' ' ' <"$T_TMP/clamp")"
 # unclamped, a flow here starts with window clamp 65536 and its cwnd grows
 # well past 10 segments while sending a few MiB
-field() { sed -n "s/^$1=//p" "$T_TMP/clamp"; }
-[ "$(field start_clamp)" -le 32768 ] || fail "window clamp of a new flow during the crunch: $(field start_clamp) > 32768"
-[ "$(field start_cwnd)" -le 10 ] || fail "cwnd of a new flow during the crunch: $(field start_cwnd) > 10"
-assert_gt "$(field after_clamp)" 65535 "window clamp after the crunch"
-assert_gt "$(field after_cwnd)" 10 "cwnd after the crunch"
+[ "$(field clamp start_clamp)" -le 32768 ] || fail "window clamp of a new flow during the crunch: $(field clamp start_clamp) > 32768"
+[ "$(field clamp start_cwnd)" -le 10 ] || fail "cwnd of a new flow during the crunch: $(field clamp start_cwnd) > 10"
+assert_gt "$(field clamp after_clamp)" 65535 "window clamp after the crunch"
+assert_gt "$(field clamp after_cwnd)" 10 "cwnd after the crunch"
 assert_log "small-flow clamping: clamped a new flow on port 5203"
 assert_log "small-flow clamping: lifted the clamp of a new flow on port 5203"
 a_id=$(grep -Eo "$cut_re" "$T_LOG" | head -1 | sed -E 's/.* in netns ([0-9]+),.*/\1/')
@@ -169,5 +206,5 @@ for round in 1 2 3; do
 done
 grown || fail "tcp_rmem in A did not grow again after the strain"
 daemon_stop || fail "daemon exited with an error"
-assert_log "summary: tcp_buffer: [1-9][0-9]* new flows clamped during memory strain, [1-9][0-9]* clamps lifted"
-pass "tcp_mem raised under pressure; rmem cut, small flow clamped and released under exhaustion"
+assert_log "summary: tcp_buffer: [1-9][0-9]* new flows clamped during memory strain, [1-9][0-9]* clamps lifted, [1-9][0-9]* lifted early \(not small\), [1-9][0-9]* flows of big services left unclamped"
+pass "tcp_mem raised under pressure; rmem cut, small flow clamped and released under exhaustion, big flows and services left alone"

@@ -18,9 +18,9 @@ sysctl -q -w net.core.rmem_max=212992 net.core.wmem_max=212992 ||
 	fail "cannot set rmem_max/wmem_max"
 ns=$(netns_create s)
 iperf_server "$ns"
-client() { # client BYTES snd|rcv
+client() { # client BYTES snd|rcv [TIMEOUT_S]
 	in_cgroup ip netns exec "$ns" python3 "$(dirname "$0")/sockbuf_client.py" \
-		127.0.0.1 5201 "$1" 10 "$2"
+		127.0.0.1 5201 "$1" "${3:-10}" "$2"
 }
 
 daemon_start -R -a tcp_buffer_tuner.so
@@ -38,7 +38,7 @@ out=$(client "$want" rcv) || fail "client failed: $out"
 log "SO_RCVBUF client: $out (asked for $want)"
 assert_eq "$(echo "$out" | sed -E 's/.*tries=([0-9]+).*/\1/')" 1 "SO_RCVBUF honoured at the first try"
 # beyond the cap: the kernel clamps, the tuner may not go further
-out=$(client $((cap * 2)) rcv) || fail "client failed: $out"
+out=$(client $((cap * 2)) rcv 1) || fail "client failed: $out"
 sleep 0.5
 assert_eq "$(sysctl -n net.core.rmem_max)" "$cap" "net.core.rmem_max at its cap"
 assert_no_log "net.core.rmem_max [0-9]+ -> [0-9]+ in global netns, because pid"
