@@ -5,7 +5,7 @@ set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$TOP/build}
 FUZZ=$BUILD/fuzz/fuzz_query
-SECS=${FUZZ_SECONDS:-6}
+SECS=${FUZZ_SECONDS:-3}
 
 if [ ! -x "$FUZZ" ]; then
 	echo "SKIP $FUZZ not built (make unit-bins builds it; needs libclang-rt)"
