@@ -186,7 +186,7 @@ daemon_start() {
 	# shellcheck disable=SC2086 # BPFTUNE_TEST_ARGS is a list of words
 	"$BPFTUNE" -s -c "$T_CGROUP" --state-dir "$T_STATE" -l "$TUNERDIR" \
 		--socket "$T_TMP/bpftune.sock" "${rollback[@]}" ${BPFTUNE_TEST_ARGS:-} \
-		"$@" >"$T_LOG" 2>&1 &
+		"$@" >"$T_LOG" 2>&1 9>&- &
 	T_DAEMON=$!
 	wait_log "tuner\(s\) running|no tuner started" 30 ||
 		fail "daemon did not start"
