@@ -86,11 +86,10 @@ void grow_max(struct bpftune_tuner *tuner, const struct bpftune_event *ev,
 	}
 	if (bpftune_sysctl_update(tuner, ev->netns_cookie, tunable, next,
 				  ev->scenario,
-				  "a socket's %s buffer (%llu bytes) is within %llu%% of %s max (%lld); its flow moves %llu bytes per RTT (%s%llu us, %llu Mbit/s), which needs %llu bytes with room to grow %dx (at most %d steps of %llu%% at once)",
+				  "a socket's %s buffer (%llu bytes) is within %llu%% of %s max (%lld); its flow moves %llu bytes per RTT (%llu us, %llu Mbit/s), which needs %llu bytes with room to grow %dx (at most %d steps of %llu%% at once)",
 				  what, (unsigned long long)ev->values[TCP_BUFFER_EV_BUF],
 				  (unsigned long long)bpftune_rate_pct(rate),
-				  tcp_buffer_tunables[tunable].name, cur[2], bdp,
-				  recv ? "" : "minimum ", rtt,
+				  tcp_buffer_tunables[tunable].name, cur[2], bdp, rtt,
 				  rtt ? bdp * 8 / rtt : 0, need,
 				  TCP_BUFFER_BDP_HEADROOM, TCP_BUFFER_MAX_STEPS,
 				  (unsigned long long)bpftune_rate_pct(rate)) > 0) {

@@ -92,8 +92,7 @@ struct {
  * one step (tcp_buffer_bdp_need()).  Receive side: the bytes the
  * application read in the last RTT (what autotuning sizes from), the
  * receiver's RTT estimate, scaling_ratio and the window scale fixed at
- * the handshake; send side: the last delivery-rate sample times the
- * minimum RTT.
+ * the handshake; send side: the last delivery-rate sample times srtt.
  * fentry/tp_btf programs read through bpf_skc_to_tcp_sock() (plain
  * loads); kprobe programs with probe reads.
  */
@@ -102,7 +101,7 @@ static __always_inline void flow_bdp(int direct, struct sock *sk, int recv,
 {
 	struct tcp_sock *tp = direct ? bpf_skc_to_tcp_sock(sk) :
 				       (struct tcp_sock *)sk;
-	__u32 space, copied, min_rtt;
+	__u32 space, copied;
 	__u64 srtt, interval;
 
 	if (!tp)
@@ -128,12 +127,6 @@ static __always_inline void flow_bdp(int direct, struct sock *sk, int recv,
 			bpftune_read_bitfield(direct, tp, rx_opt.rcv_wscale);
 		return;
 	}
-	/* the path's own RTT: srtt also holds the queue that a growing
-	 * buffer builds at the bottleneck, and sizing from it would feed
-	 * that queue (measured: srtt 20 -> 69 ms on a 20 ms path) */
-	min_rtt = bpftune_read(direct, tp, rtt_min.s[0].v);
-	if (min_rtt && min_rtt < srtt)
-		srtt = min_rtt;
 	values[TCP_BUFFER_EV_RTT] = srtt;
 	interval = bpftune_read(direct, tp, rate_interval_us);
 	if (interval)

@@ -47,7 +47,7 @@ enum tcp_buffer_tunable {
 /* event values[] of the nearly-full scenarios */
 #define TCP_BUFFER_EV_BUF 0   /* sk_rcvbuf or sk_sndbuf */
 #define TCP_BUFFER_EV_LIMIT 1 /* tcp_rmem[2] or tcp_wmem[2] seen by BPF */
-#define TCP_BUFFER_EV_RTT 2   /* us: receiver's RTT estimate / sender's min RTT */
+#define TCP_BUFFER_EV_RTT 2   /* us: receiver's RTT estimate / sender's srtt */
 #define TCP_BUFFER_EV_BDP 3   /* payload bytes per RTT (rate x rtt); 0 unknown */
 /* receive: tcp_sock.scaling_ratio (window bytes per 256 buffer bytes);
  * send: 0 */
