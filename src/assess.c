@@ -27,7 +27,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "assess.h"
 #include "log.h"
@@ -70,14 +69,6 @@ struct bpftune_assess_key {
 };
 
 static int sample_timer = -1;
-
-static unsigned long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void stats(const double *v, unsigned int n, double *mean, double *sd)
 {
@@ -204,7 +195,7 @@ bool bpftune_assess_allowed(struct bpftune_tuner *tuner, unsigned int scenario,
 			    unsigned int tunable, unsigned long long cookie)
 {
 	struct bpftune_assess_key *k;
-	unsigned long long now = now_ms();
+	unsigned long long now = bpftune_now_ms();
 
 	if (!measure_of(tuner, scenario))
 		return true;
@@ -223,7 +214,7 @@ bool bpftune_assess_allowed(struct bpftune_tuner *tuner, unsigned int scenario,
 /* A counter's rate per second since the last reading; false at first. */
 static bool counter_rate(struct bpftune_assess_key *k, double raw, double *rate)
 {
-	unsigned long long now = now_ms();
+	unsigned long long now = bpftune_now_ms();
 	bool have = k->last_raw_ms && now > k->last_raw_ms && raw >= k->last_raw;
 
 	if (have)
@@ -274,7 +265,7 @@ void bpftune_assess_changed(struct bpftune_tuner *tuner, unsigned int scenario,
 	memcpy(k->before, k->hist, sizeof(k->before));
 	k->nbefore = k->nhist;
 	k->open = true;
-	k->closes_ms = now_ms() + window_ms();
+	k->closes_ms = bpftune_now_ms() + window_ms();
 	k->after_sum = 0;
 	k->after_n = 0;
 	k->strategy = tuner->strategy;
@@ -347,7 +338,7 @@ static void verdict(struct bpftune_tuner *tuner, struct bpftune_assess_key *k)
 		  << k->backoff_shift;
 	if (k->backoff_shift < ASSESS_BACKOFF_MAX_SHIFT)
 		k->backoff_shift++;
-	k->blocked_until_ms = now_ms() + backoff;
+	k->blocked_until_ms = bpftune_now_ms() + backoff;
 	snprintf(why, sizeof(why), "%s got worse after the change (%.4g -> %.4g, beyond noise %.3g)",
 		 m->what, before, after, noise);
 	bpftune_info("%s: assessment: reverting %s; backing off for %llu s",
@@ -397,7 +388,7 @@ static void sample_tuner(struct bpftune_tuner *tuner, unsigned long long now)
 static void sample_all(void *ctx)
 {
 	struct bpftune_tuner *tuner;
-	unsigned long long now = now_ms();
+	unsigned long long now = bpftune_now_ms();
 
 	(void)ctx;
 	for (tuner = bpftune_tuners(); tuner; tuner = tuner->next)

@@ -15,6 +15,7 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -239,6 +240,14 @@ static void on_timer(int fd, unsigned int events, void *ctx)
 	if (read(fd, &expirations, sizeof(expirations)) < 0)
 		return;
 	lf->timer_cb(lf->timer_ctx);
+}
+
+unsigned long long bpftune_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int bpftune_timer_new(bpftune_timer_cb cb, void *ctx)

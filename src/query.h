@@ -24,7 +24,6 @@ struct qshared {
 struct qshared *query_cached_answer(const struct bpftune_query *q);
 void query_shared_put(struct qshared *sh);
 void query_cache_clear(void);
-long long query_now_ms(void);
 
 /* The whole answer to a parsed request (one that passed the server's
  * checks); an answer over BPFTUNE_REPLY_MAX becomes an error. */

@@ -10,7 +10,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core.h"
 #include "query.h"
@@ -28,14 +27,6 @@ struct qcache_slot {
 
 /* [0] status, [1] rollback; [json] */
 static struct qcache_slot cache[2][2];
-
-long long query_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void query_shared_put(struct qshared *sh)
 {
@@ -61,7 +52,7 @@ struct qshared *query_cached_answer(const struct bpftune_query *q)
 {
 	bool rollback = q->kind == BPFTUNE_Q_ROLLBACK;
 	struct qcache_slot *slot = &cache[rollback][q->json];
-	long long now = query_now_ms(), took;
+	long long now = bpftune_now_ms(), took;
 	struct qshared *sh;
 
 	if (!cache_fresh(slot, now)) {
@@ -73,7 +64,7 @@ struct qshared *query_cached_answer(const struct bpftune_query *q)
 		query_answer(&sh->b, q);
 		query_shared_put(slot->answer);
 		slot->answer = sh;
-		slot->built_ms = query_now_ms();
+		slot->built_ms = bpftune_now_ms();
 		took = slot->built_ms - now;
 		slot->hold_ms = slot->built_ms +
 				(took * QUERY_CACHE_COST_FACTOR > QUERY_CACHE_MIN_MS ?

@@ -329,7 +329,7 @@ static void client_accept(int lfd, bool tcp)
 		}
 		c->fd = fd;
 		c->tcp = tcp;
-		c->deadline_ms = query_now_ms() + QUERY_CLIENT_MS;
+		c->deadline_ms = bpftune_now_ms() + QUERY_CLIENT_MS;
 		if (bpftune_loop_add_fd(fd, on_client, c)) {
 			close(fd);
 			free(c);
@@ -345,7 +345,7 @@ static void client_accept(int lfd, bool tcp)
 
 static void on_tick(void *ctx)
 {
-	long long now = query_now_ms();
+	long long now = bpftune_now_ms();
 	struct qclient *c, *next;
 
 	(void)ctx;

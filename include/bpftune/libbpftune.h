@@ -453,6 +453,9 @@ int bpftune_timer_new(bpftune_timer_cb cb, void *ctx);
  * disarms.  Re-arming replaces the previous setting. */
 int bpftune_timer_arm(int id, unsigned int first_ms, unsigned int interval_ms);
 void bpftune_timer_del(int id);
+/* Milliseconds of CLOCK_MONOTONIC, the clock the loop's timers run on:
+ * for "how long since", never for the time of day. */
+unsigned long long bpftune_now_ms(void);
 
 #pragma GCC visibility pop
 

@@ -55,14 +55,6 @@ static struct {
 	struct garp_netns netns[NEIGH_CHURN_MAX_NETNS];
 } churn;
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void neigh_churn_init(struct bpftune_tuner *tuner)
 {
 	(void)tuner;
@@ -97,7 +89,7 @@ static void relearn(struct bpftune_tuner *tuner, const struct bpftune_event *ev,
 	struct churn_table *c = &churn.table[table];
 	char name[IF_NAMESIZE] = "?", ns[64], what[200];
 	unsigned long long own, period;
-	long long cur = 0, now = now_ms(), next;
+	long long cur = 0, now = bpftune_now_ms(), next;
 
 	/* the device's value is readable here only in the daemon's netns */
 	if (bpftune_netns_pid_cookie(getpid(), &own) ||
@@ -167,7 +159,7 @@ static void garp_storm(struct bpftune_tuner *tuner,
 				    g->streak + 1 : 1;
 		g->second = second;
 	}
-	g->last_hot_ms = now_ms();
+	g->last_hot_ms = bpftune_now_ms();
 	if (g->dropping ||
 	    ev->values[NEIGH_CHURN_EV_KIND] != NEIGH_CHURN_GARP_REWRITE ||
 	    g->streak < NEIGH_CHURN_STORM_SECONDS)
@@ -211,7 +203,7 @@ int neigh_churn_event(struct bpftune_tuner *tuner,
 /* Every second: put back drop_gratuitous_arp where the storm is over. */
 void neigh_churn_tick(struct bpftune_tuner *tuner)
 {
-	long long now = now_ms();
+	long long now = bpftune_now_ms();
 	struct garp_netns *g;
 	unsigned int i;
 

@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
-#include <time.h>
 #include <unistd.h>
 #include <bpftune/libbpftune.h>
 
@@ -47,20 +46,12 @@ struct netns_state {
 	unsigned long long dir_events;
 };
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 static void rescan(struct netns_state *st, const char *why)
 {
-	long long start = mono_ms();
+	long long start = bpftune_now_ms();
 	int known = bpftune_netns_rescan();
 
-	st->last_end_ms = mono_ms();
+	st->last_end_ms = bpftune_now_ms();
 	st->last_cost_ms = st->last_end_ms - start;
 	st->rescans++;
 	if (known < 0) {
@@ -88,7 +79,8 @@ static void rescan_soon(struct netns_state *st)
 
 	if (st->pending)
 		return;
-	wait = st->last_end_ms + st->last_cost_ms * NETNS_COST_FACTOR - mono_ms();
+	wait = st->last_end_ms + st->last_cost_ms * NETNS_COST_FACTOR -
+	       (long long)bpftune_now_ms();
 	if (wait > delay)
 		delay = wait;
 	if (bpftune_timer_arm(st->debounce_id, delay, 0)) {

@@ -132,11 +132,8 @@ static int find_in_known(struct sysctl_state *st, const struct sysctl_write *w,
 
 static bool rescan_allowed(struct sysctl_state *st)
 {
-	struct timespec now;
-	long long now_ms;
+	long long now_ms = bpftune_now_ms();
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	now_ms = now.tv_sec * 1000LL + now.tv_nsec / 1000000;
 	if (st->last_rescan_ms && now_ms - st->last_rescan_ms < SYSCTL_RESCAN_MS)
 		return false;
 	st->last_rescan_ms = now_ms;

@@ -38,7 +38,7 @@ void latency_sample(struct bpftune_tuner *tuner,
 {
 	struct tcp_buffer_state *st = bpftune_tuner_priv(tuner);
 	struct ns_state *ns = ns_get(tuner, ev->netns_cookie);
-	unsigned long long now = tcp_buffer_now_ms();
+	unsigned long long now = bpftune_now_ms();
 	char nsb[64];
 	double r;
 

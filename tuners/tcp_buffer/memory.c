@@ -27,7 +27,7 @@ bool strain_active(struct tcp_buffer_state *st)
 static void strain_seen(struct bpftune_tuner *tuner, struct tcp_buffer_state *st,
 			const char *why)
 {
-	st->strain_last_ms = tcp_buffer_now_ms();
+	st->strain_last_ms = bpftune_now_ms();
 	if (st->strain)
 		return;
 	st->strain = true;
@@ -41,7 +41,9 @@ static void strain_seen(struct bpftune_tuner *tuner, struct tcp_buffer_state *st
 
 void strain_check(struct bpftune_tuner *tuner, struct tcp_buffer_state *st)
 {
-	if (!st->strain || tcp_buffer_now_ms() - st->strain_last_ms < TCP_BUFFER_STRAIN_QUIET_MS)
+	if (!st->strain ||
+	    !tcp_buffer_quiet_for(bpftune_now_ms(), st->strain_last_ms,
+				  TCP_BUFFER_STRAIN_QUIET_MS))
 		return;
 	st->strain = false;
 	st->skel->bss->crunch = 0;
@@ -82,7 +84,7 @@ static bool tcp_mem_grow(struct bpftune_tuner *tuner, struct tcp_buffer_state *s
 static void cut_max(struct bpftune_tuner *tuner, struct ns_state *ns,
 		    unsigned int tunable, const char *why)
 {
-	unsigned long long now = tcp_buffer_now_ms();
+	unsigned long long now = bpftune_now_ms();
 	long long cur[3], next[3];
 
 	if (now - ns->last_cut_ms[tunable] < TCP_BUFFER_CUT_INTERVAL_MS)

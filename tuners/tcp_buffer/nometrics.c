@@ -59,7 +59,7 @@ void nometrics_pressure(struct bpftune_tuner *tuner, unsigned long long cookie,
 	long long cur, on = 1;
 	struct ns_state *ns;
 
-	st->pressure_last_ms = tcp_buffer_now_ms();
+	st->pressure_last_ms = bpftune_now_ms();
 	/* from sockstat: global, no namespace whose sockets saw it */
 	if (cookie == BPFTUNE_GLOBAL_NETNS || st->nometrics_configured)
 		return;
@@ -114,7 +114,7 @@ static void nometrics_release(struct bpftune_tuner *tuner,
 void nometrics_check(struct bpftune_tuner *tuner, struct tcp_buffer_state *st,
 		     const struct tcp_mem_now *m)
 {
-	unsigned long long now = tcp_buffer_now_ms(), quiet;
+	unsigned long long now = bpftune_now_ms(), quiet;
 
 	if (!st->nometrics_holds)
 		return;

@@ -6,7 +6,6 @@
  * use this file, not tcp_buffer.c.
  */
 #include <limits.h>
-#include <time.h>
 
 #include "tcp_buffer_rules.h"
 
@@ -26,14 +25,6 @@ struct bpftune_tunable_desc tcp_buffer_tunables[] = {
 	{ TCP_BUFFER_NO_METRICS_SAVE, "net.ipv4.tcp_no_metrics_save",
 	  BPFTUNE_NETNS, 1, .min = { 0 }, .max = { 1 } },
 };
-
-unsigned long long tcp_buffer_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void tcp_buffer_ns_init(struct bpftune_tuner *tuner, unsigned long long cookie,
 			void *state)

@@ -59,7 +59,6 @@ struct tcp_buffer_state {
 
 extern struct bpftune_tunable_desc tcp_buffer_tunables[];
 
-unsigned long long tcp_buffer_now_ms(void);
 /* The namespace's state; NULL when the namespace is not known. */
 struct ns_state *ns_get(struct bpftune_tuner *tuner, unsigned long long cookie);
 void tcp_buffer_ns_init(struct bpftune_tuner *tuner, unsigned long long cookie,

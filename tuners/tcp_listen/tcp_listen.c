@@ -22,7 +22,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <bpftune/libbpftune.h>
 
 #include "tcp_listen.h"
@@ -75,14 +74,6 @@ struct tcp_listen_state {
 	bool full_noted;
 	struct tcp_listen_netns ns[TCP_LISTEN_MAX_NETNS];
 };
-
-static unsigned long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static struct tcp_listen_netns *netns_find(struct tcp_listen_state *st,
 					   unsigned long long cookie)
@@ -148,7 +139,7 @@ static void syn_queue_full(struct bpftune_tuner *tuner,
 
 	n = netns_find(st, ev->netns_cookie);
 	if (n)
-		n->last_full_ms = now_ms();
+		n->last_full_ms = bpftune_now_ms();
 	if (!bpftune_tunable_usable(tuner, TCP_LISTEN_SYNCOOKIES,
 				    ev->netns_cookie) ||
 	    bpftune_sysctl_get(tuner, ev->netns_cookie, TCP_LISTEN_SYNCOOKIES,
@@ -166,7 +157,7 @@ static void syn_queue_full(struct bpftune_tuner *tuner,
 	n = netns_get(tuner, st, ev->netns_cookie);
 	if (!n)
 		return;
-	n->last_full_ms = now_ms();
+	n->last_full_ms = bpftune_now_ms();
 	need = tcp_listen_syn_backlog_for(backlog);
 	if (tcp_listen_syn_limit(syn_backlog) < backlog &&
 	    syn_backlog < TCP_LISTEN_SYN_BACKLOG_MAX &&
@@ -231,7 +222,7 @@ static void on_timer(void *ctx)
 {
 	struct bpftune_tuner *tuner = ctx;
 	struct tcp_listen_state *st = bpftune_tuner_priv(tuner);
-	unsigned long long now = now_ms();
+	unsigned long long now = bpftune_now_ms();
 	unsigned int i;
 
 	for (i = 0; i < TCP_LISTEN_MAX_NETNS; i++) {

@@ -13,7 +13,6 @@
  *    before the crunch, unless someone else changed it meanwhile.
  */
 #include <stdio.h>
-#include <time.h>
 
 #include "udp_buffer_rules.h"
 
@@ -34,18 +33,10 @@
  */
 #define UDP_BUFFER_CUT_INTERVAL_MS 250
 
-static unsigned long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void rdefault_cut(struct bpftune_tuner *tuner,
 			 struct udp_buffer_state *st, const char *why)
 {
-	unsigned long long now = now_ms();
+	unsigned long long now = bpftune_now_ms();
 	long long cur, next;
 
 	if (now - st->last_cut_ms < UDP_BUFFER_CUT_INTERVAL_MS ||
@@ -80,7 +71,7 @@ void crunch_seen(struct bpftune_tuner *tuner, const char *why)
 {
 	struct udp_buffer_state *st = bpftune_tuner_priv(tuner);
 
-	st->crunch_last_ms = now_ms();
+	st->crunch_last_ms = bpftune_now_ms();
 	if (!st->crunch) {
 		st->crunch = true;
 		st->hold_logged = false;
@@ -132,7 +123,7 @@ static void crunch_tick(void *ctx)
 	struct bpftune_tuner *tuner = ctx;
 	struct udp_buffer_state *st = bpftune_tuner_priv(tuner);
 	long long pages = -1, mem[3] = { 0 };
-	unsigned long long now = now_ms();
+	unsigned long long now = bpftune_now_ms();
 	char why[192];
 
 	if (udp_pages(&pages) ||
