@@ -32,19 +32,10 @@ log "memory cgroup: $MEMCG_MODE under $MEMCG_PARENT"
 two_namespaces
 iperf_server "$NS_A"
 iperf_server "$NS_B"
-# sinks for the flows of part 2: 5203 for the small flow, 5204 for a
-# service that turns out to move big flows
-for port in 5203 5204; do
-	ip netns exec "$NS_A" python3 -c 'import socketserver, sys
-class Sink(socketserver.BaseRequestHandler):
-    def handle(self):
-        while self.request.recv(1 << 16):
-            pass
-socketserver.ThreadingTCPServer.allow_reuse_address = True
-socketserver.ThreadingTCPServer(("0.0.0.0", int(sys.argv[1])), Sink).serve_forever()' $port &
-	T_PIDS+=($!)
-	wait_port "$NS_A" tcp $port || fail "sink on port $port did not listen"
-done
+# discarding receivers for the flows of part 2: 5203 for the small flow,
+# 5204 for a service that turns out to move big flows (one flow at a time)
+bulk_server "$NS_A" 5203
+bulk_server "$NS_A" 5204
 nsysctl_set "$NS_A" net.ipv4.tcp_rmem "4096 131072 6291456"
 save_sysctl net.ipv4.tcp_mem
 
