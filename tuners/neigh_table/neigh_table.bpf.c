@@ -458,14 +458,19 @@ BPFTUNE_KPROBE(garp_update, __neigh_update, struct neighbour *n,
 	return garp_update(n, lladdr, flags);
 }
 
-/* Packets dropped: an ARP whose sender is its target. */
-static __always_inline int garp_drop(struct sk_buff *skb)
+/*
+ * Packets dropped: an ARP whose sender is its target.  Every drop on the
+ * machine comes here, so the protocol is read first, with a plain load
+ * where the tier allows one (direct).
+ */
+static __always_inline int garp_drop(int direct, struct sk_buff *skb)
 {
 	struct garp_pkt p;
 	unsigned char *head;
 	__u16 nh;
 
-	if (BPF_CORE_READ(skb, protocol) != bpf_htons(NEIGH_CHURN_ETH_P_ARP))
+	if (bpftune_read(direct, skb, protocol) !=
+	    bpf_htons(NEIGH_CHURN_ETH_P_ARP))
 		return 0;
 	head = BPF_CORE_READ(skb, head);
 	nh = BPF_CORE_READ(skb, network_header);
@@ -477,17 +482,17 @@ static __always_inline int garp_drop(struct sk_buff *skb)
 BPFTUNE_TP_BTF(garp_drop, kfree_skb, struct sk_buff *skb, void *location,
 	       enum skb_drop_reason reason)
 {
-	return garp_drop(skb);
+	return garp_drop(1, skb);
 }
 
 BPFTUNE_FENTRY(garp_drop, sk_skb_reason_drop, struct sock *sk,
 	       struct sk_buff *skb, enum skb_drop_reason reason)
 {
-	return garp_drop(skb);
+	return garp_drop(1, skb);
 }
 
 BPFTUNE_KPROBE(garp_drop, sk_skb_reason_drop, struct sock *sk,
 	       struct sk_buff *skb, enum skb_drop_reason reason)
 {
-	return garp_drop(skb);
+	return garp_drop(0, skb);
 }

@@ -44,6 +44,15 @@ __u64 big_services_spared; /* not clamped: the service moves big flows */
 __u64 iw_applied;
 /* Services learned so far: until one is, new connections skip the map. */
 __u64 services_learned;
+/*
+ * A byte per port: 1 once a service on that port (any namespace, either
+ * role) was learned.  A new flow looks its service up only when its port
+ * has one, so flows to the many ports without a big flow skip the hash
+ * lookup.  Never cleared: a port whose service the LRU dropped costs a
+ * lookup that misses, nothing more.  Bytes, not bits: a plain store needs
+ * no atomic operation to stay correct when two CPUs learn at once.
+ */
+__u8 service_ports[65536];
 
 /* Learned initial windows, per (netns, service port); bounded LRU. */
 struct service_key {
@@ -455,8 +464,10 @@ service_lookup(struct bpf_sock_ops *ops, __u32 active)
 
 	if (!services_learned)
 		return NULL;
-	key.netns_cookie = bpf_get_netns_cookie(ops);
 	key.port = service_port(ops, active);
+	if (!service_ports[key.port & 0xffff])
+		return NULL;
+	key.netns_cookie = bpf_get_netns_cookie(ops);
 	key.active = active;
 	return bpf_map_lookup_elem(&service_windows, &key);
 }
@@ -622,6 +633,7 @@ static __always_inline void learn(struct bpf_sock_ops *ops)
 		if (!bpf_map_update_elem(&service_windows, &key, &init,
 					 BPF_NOEXIST))
 			__sync_fetch_and_add(&services_learned, 1);
+		service_ports[key.port & 0xffff] = 1;
 		sw = bpf_map_lookup_elem(&service_windows, &key);
 		if (!sw)
 			return;

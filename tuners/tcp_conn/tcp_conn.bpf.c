@@ -161,6 +161,15 @@ static __always_inline int cc_is(struct tcp_sock *tp, __u32 alg)
 	return 1;
 }
 
+/*
+ * A measured connection carries the RTO callback flag as its mark: sockops
+ * have no per-socket bit of their own but socket storage, whose creation
+ * costs more than the map entry it would spare.  RTOs are rare, and the
+ * programs ignore their callback; the mark lets the close of an unmeasured
+ * connection (most of them) skip the map of measured ones altogether.
+ */
+#define TCP_CONN_MEASURED_MARK BPF_SOCK_OPS_RTO_CB_FLAG
+
 static __always_inline int measure(struct bpf_sock_ops *ops, __u32 alg,
 				   __u32 reason)
 {
@@ -176,7 +185,8 @@ static __always_inline int measure(struct bpf_sock_ops *ops, __u32 alg,
 		return -1;
 	bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags |
 				       BPF_SOCK_OPS_RTT_CB_FLAG |
-				       BPF_SOCK_OPS_STATE_CB_FLAG);
+				       BPF_SOCK_OPS_STATE_CB_FLAG |
+				       TCP_CONN_MEASURED_MARK);
 	return 0;
 }
 
@@ -313,13 +323,18 @@ static __always_inline int on_finished(struct bpf_sock_ops *ops)
 	__u64 rtt, elapsed_us, cookie;
 	__u32 old, min_rtt;
 
+	int measured = ops->bpf_sock_ops_cb_flags & TCP_CONN_MEASURED_MARK;
+
 	/* too little data to say anything about the algorithm */
 	if (ops->bytes_acked < TCP_CONN_MIN_BYTES) {
-		cookie = bpf_get_socket_cookie(ops);
-		bpf_map_delete_elem(&tcp_conn_socks, &cookie);
+		if (measured) {
+			cookie = bpf_get_socket_cookie(ops);
+			bpf_map_delete_elem(&tcp_conn_socks, &cookie);
+		}
 		return 0;
 	}
-	cs = sk_conn(ops, &cookie);
+	/* measured, but its entry may have been recycled by the LRU */
+	cs = measured ? sk_conn(ops, &cookie) : NULL;
 	if (!cs) {
 		unmeasured_long(ops);
 		return 0;
@@ -376,7 +391,8 @@ int tcp_conn_sockops(struct bpf_sock_ops *ops)
 		 * RTT samples of a closing connection: no more callbacks */
 		bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags &
 					       ~(BPF_SOCK_OPS_RTT_CB_FLAG |
-						 BPF_SOCK_OPS_STATE_CB_FLAG));
+						 BPF_SOCK_OPS_STATE_CB_FLAG |
+						 TCP_CONN_MEASURED_MARK));
 		break;
 	}
 	return 1;
