@@ -303,4 +303,21 @@ static __always_inline __u32 bpftune_sk_userlocks(struct sock *sk)
 		return hook(0, a1, a2);                                        \
 	}
 
+/*
+ * A sockops connection's callback flags become (flags | set) & ~clear;
+ * the helper is called only when that changes them.  Two tuners' programs
+ * ask for the same flags at the same callback (the state callback when a
+ * connection is established, none once it leaves ESTABLISHED), and the
+ * second finds the work done.
+ */
+static __always_inline void bpftune_sock_ops_cb(struct bpf_sock_ops *ops,
+						__u32 set, __u32 clear)
+{
+	__u32 old = ops->bpf_sock_ops_cb_flags;
+	__u32 flags = (old | set) & ~clear;
+
+	if (flags != old)
+		bpf_sock_ops_cb_flags_set(ops, flags);
+}
+
 #endif /* BPFTUNE_BPFTUNE_BPF_H */

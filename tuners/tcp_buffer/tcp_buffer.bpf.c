@@ -50,9 +50,37 @@ __u64 services_learned;
  * has one, so flows to the many ports without a big flow skip the hash
  * lookup.  Never cleared: a port whose service the LRU dropped costs a
  * lookup that misses, nothing more.  Bytes, not bits: a plain store needs
- * no atomic operation to stay correct when two CPUs learn at once.
+ * no atomic operation to stay correct when two CPUs learn at once.  A map
+ * of its own, not global data: the daemon maps global data into its
+ * memory, and 64 KiB of it would count in the daemon's RSS.
  */
-__u8 service_ports[65536];
+struct service_ports {
+	__u8 port[65536];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct service_ports);
+} service_ports SEC(".maps");
+
+static __always_inline int service_port_known(__u32 port)
+{
+	__u32 zero = 0;
+	struct service_ports *sp = bpf_map_lookup_elem(&service_ports, &zero);
+
+	return sp && sp->port[port & 0xffff];
+}
+
+static __always_inline void service_port_learned(__u32 port)
+{
+	__u32 zero = 0;
+	struct service_ports *sp = bpf_map_lookup_elem(&service_ports, &zero);
+
+	if (sp)
+		sp->port[port & 0xffff] = 1;
+}
 
 /* Learned initial windows, per (netns, service port); bounded LRU. */
 struct service_key {
@@ -465,7 +493,7 @@ service_lookup(struct bpf_sock_ops *ops, __u32 active)
 	if (!services_learned)
 		return NULL;
 	key.port = service_port(ops, active);
-	if (!service_ports[key.port & 0xffff])
+	if (!service_port_known(key.port))
 		return NULL;
 	key.netns_cookie = bpf_get_netns_cookie(ops);
 	key.active = active;
@@ -503,9 +531,10 @@ static __always_inline void clamp_flow(struct bpf_sock_ops *ops,
 	__sync_fetch_and_add(&clamped_flows, 1);
 	/* RTT callbacks: the clamp is lifted when the crunch is over or the
 	 * flow turns out not to be small */
-	bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags |
-				  BPF_SOCK_OPS_RTT_CB_FLAG |
-				  BPF_SOCK_OPS_STATE_CB_FLAG);
+	bpftune_sock_ops_cb(ops,
+			    (BPF_SOCK_OPS_RTT_CB_FLAG |
+			     BPF_SOCK_OPS_STATE_CB_FLAG),
+			    0);
 	clamp_report(ops, fs->active, TCP_BUFFER_CLAMP_CLAMPED);
 }
 
@@ -522,8 +551,7 @@ static __always_inline void lift_clamp(struct bpf_sock_ops *ops,
 	__sync_fetch_and_add(why == TCP_BUFFER_CLAMP_BIG_FLOW ? &big_flows_lifted :
 								&lifted_clamps,
 			     1);
-	bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags &
-				  ~BPF_SOCK_OPS_RTT_CB_FLAG);
+	bpftune_sock_ops_cb(ops, 0, BPF_SOCK_OPS_RTT_CB_FLAG);
 	clamp_report(ops, fs->active, why);
 }
 
@@ -560,8 +588,7 @@ static __always_inline void established(struct bpf_sock_ops *ops, __u32 active)
 	if (!sk)
 		return;
 	/* state changes: learn from the flow when it ends */
-	bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags |
-				  BPF_SOCK_OPS_STATE_CB_FLAG);
+	bpftune_sock_ops_cb(ops, BPF_SOCK_OPS_STATE_CB_FLAG, 0);
 	if (dry_run)
 		return;
 	sw = service_lookup(ops, active);
@@ -633,7 +660,7 @@ static __always_inline void learn(struct bpf_sock_ops *ops)
 		if (!bpf_map_update_elem(&service_windows, &key, &init,
 					 BPF_NOEXIST))
 			__sync_fetch_and_add(&services_learned, 1);
-		service_ports[key.port & 0xffff] = 1;
+		service_port_learned(key.port);
 		sw = bpf_map_lookup_elem(&service_windows, &key);
 		if (!sw)
 			return;
@@ -671,9 +698,9 @@ int tcp_buffer_sockops(struct bpf_sock_ops *ops)
 		learn(ops);
 		/* only leaving ESTABLISHED matters (to tcp_conn's program
 		 * too): no callbacks on the later closing states */
-		bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags &
-					  ~(BPF_SOCK_OPS_RTT_CB_FLAG |
-					    BPF_SOCK_OPS_STATE_CB_FLAG));
+		bpftune_sock_ops_cb(ops, 0,
+				    (BPF_SOCK_OPS_RTT_CB_FLAG |
+				     BPF_SOCK_OPS_STATE_CB_FLAG));
 		break;
 	default:
 		break;

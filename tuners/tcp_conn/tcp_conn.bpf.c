@@ -183,10 +183,11 @@ static __always_inline int measure(struct bpf_sock_ops *ops, __u32 alg,
 	fresh.start_ns = bpf_ktime_get_ns();
 	if (bpf_map_update_elem(&tcp_conn_socks, &cookie, &fresh, BPF_ANY))
 		return -1;
-	bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags |
-				       BPF_SOCK_OPS_RTT_CB_FLAG |
-				       BPF_SOCK_OPS_STATE_CB_FLAG |
-				       TCP_CONN_MEASURED_MARK);
+	bpftune_sock_ops_cb(ops,
+			    (BPF_SOCK_OPS_RTT_CB_FLAG |
+			     BPF_SOCK_OPS_STATE_CB_FLAG |
+			     TCP_CONN_MEASURED_MARK),
+			    0);
 	return 0;
 }
 
@@ -242,8 +243,7 @@ static __always_inline int on_established(struct bpf_sock_ops *ops)
 		return 0;
 	}
 	/* not measured: its close is still looked at if it was long */
-	bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags |
-				       BPF_SOCK_OPS_STATE_CB_FLAG);
+	bpftune_sock_ops_cb(ops, BPF_SOCK_OPS_STATE_CB_FLAG, 0);
 	return 0;
 }
 
@@ -267,8 +267,7 @@ static __always_inline int on_rtt(struct bpf_sock_ops *ops)
 		cs->srtt_samples++;
 	}
 	if (cs->srtt_samples >= TCP_CONN_RTT_SAMPLES)
-		bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags &
-					       ~BPF_SOCK_OPS_RTT_CB_FLAG);
+		bpftune_sock_ops_cb(ops, 0, BPF_SOCK_OPS_RTT_CB_FLAG);
 	return 0;
 }
 
@@ -389,10 +388,10 @@ int tcp_conn_sockops(struct bpf_sock_ops *ops)
 		on_finished(ops);
 		/* no program of bpftune wants the later closing states, nor
 		 * RTT samples of a closing connection: no more callbacks */
-		bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags &
-					       ~(BPF_SOCK_OPS_RTT_CB_FLAG |
-						 BPF_SOCK_OPS_STATE_CB_FLAG |
-						 TCP_CONN_MEASURED_MARK));
+		bpftune_sock_ops_cb(ops, 0,
+				    (BPF_SOCK_OPS_RTT_CB_FLAG |
+				     BPF_SOCK_OPS_STATE_CB_FLAG |
+				     TCP_CONN_MEASURED_MARK));
 		break;
 	}
 	return 1;
