@@ -43,8 +43,9 @@ def startup(arm, which):
 def md_overhead(o):
     if "arms" not in o:
         return md_generic(o)
-    arms = [a for a in ("off", "base", "on") if a in o["arms"]]
-    label = {"off": "no daemon", "on": "daemon", "base": "daemon (base build)"}
+    arms = [a for a in ("off", "sockops", "base", "on") if a in o["arms"]]
+    label = {"off": "no daemon", "on": "daemon", "base": "daemon (base build)",
+             "sockops": "no daemon, an empty sockops program"}
     head = "| measure (median of %d) | " % o["pairs"] + " | ".join(label[a] for a in arms)
     head += " | " + " | ".join("ratio %s" % a for a in arms if a != "off") + " |"
     rows = [head, "|" + "---|" * (1 + 2 * len(arms) - 1)]
@@ -55,16 +56,30 @@ def md_overhead(o):
              ("rr_tps", "%d B request/response transactions/s" % o["rr_bytes"], 0),
              ("rr_p50_us", "request/response p50 latency us", 1),
              ("rr_p99_us", "request/response p99 latency us", 1),
+             ("rr1_tps", "the same, both ends on one CPU: transactions/s", 0),
+             ("rr1_p50_us", "one CPU: p50 latency us", 1),
+             ("rr1_p99_us", "one CPU: p99 latency us", 1),
              ("forks_per_s", "fork+exec+exit processes/s (%d per run)" % o["forks_per_run"], 0)]
+    if "conn_samples_per_run" in o:
+        names[2] = ("conns_per_s", "short connections /s (%d per sample, %d samples per run)"
+                    % (o["conns_per_run"], o["conn_samples_per_run"]), 0)
     for key, text, digits in names:
         if key not in o["arms"]["off"]:
             continue
         cells = [fmt(o["arms"][a][key]["median"], digits) for a in arms]
-        cells += [fmt(o["arms"][a]["ratios"][key], 3) for a in arms if a != "off"]
+        for a in arms:
+            if a == "off":
+                continue
+            cell = fmt(o["arms"][a]["ratios"][key], 3)
+            p = o["arms"][a].get("paired_ratios", {}).get(key)
+            if p:
+                cell += " (rounds %s, %s-%s)" % (fmt(p["median"], 3), fmt(p["min"], 3),
+                                                 fmt(p["max"], 3))
+            cells.append(cell)
         rows.append("| %s | %s |" % (text, " | ".join(cells)))
     rows.append("")
     for a in arms:
-        if a == "off":
+        if a in ("off", "sockops"):
             continue
         d = o["arms"][a]
         rows.append("%s: CPU %s %% of a core during the fork load (%s %% over the run); "
@@ -74,7 +89,7 @@ def md_overhead(o):
                                    fmt(startup(d, "first"), 0),
                                    fmt(startup(d, "all"), 0)))
         rows.append("")
-    loads = ["pinned", "bulk", "conns", "rr", "fork"]
+    loads = ["pinned", "bulk", "conns", "rr", "rr1", "fork"]
     rows.append("BPF programs (one pass with kernel.bpf_stats_enabled=1, which "
                 "adds its own clock reads to each ns/event):")
     rows.append("")
